@@ -1,0 +1,35 @@
+package io.shmipc.core.layout;
+
+/**
+ * Layout of the buffer region: an 8-byte header, then one list per slice size class in ascending size order.
+ * Native-endian.
+ *
+ * <pre>
+ * region header (8 bytes)
+ *   0              2              4                              8
+ *   +--------------+--------------+------------------------------+
+ *   | list count   | capabilities | bytes used by all lists      |
+ *   | (u16)        | (u16)        | (u32)                        |
+ *   +--------------+--------------+------------------------------+
+ * </pre>
+ *
+ * The reference writes the u16 at offset 2 as zero and never reads it; shmipc-java uses it to advertise optional
+ * capabilities (see {@link #CAPABILITY_CLIENT_FUTEX_WAKE}) and documents that in docs/PROTOCOL.md.
+ */
+public final class BufferRegionDescriptor {
+    public static final int LIST_COUNT_OFFSET = 0;
+    public static final int CAPABILITIES_OFFSET = 2;
+    public static final int USED_LENGTH_OFFSET = 4;
+    public static final int HEADER_LENGTH = 8;
+
+    /** Set by a shmipc-java client: its receive loop parks on a futex on the ring's working flag and may be woken by FUTEX_WAKE. */
+    public static final int CAPABILITY_CLIENT_FUTEX_WAKE = 1;
+    /** Set by a shmipc-java server after mapping the region: the same, for the server's receive loop. */
+    public static final int CAPABILITY_SERVER_FUTEX_WAKE = 1 << 1;
+
+    /** At most this many size classes are accepted from a peer. */
+    public static final int MAX_LISTS = 64;
+
+    private BufferRegionDescriptor() {
+    }
+}

@@ -1,0 +1,240 @@
+package io.shmipc.core.queue;
+
+import io.shmipc.core.ProtocolViolationException;
+import org.agrona.concurrent.AtomicBuffer;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+import static io.shmipc.core.layout.QueueDescriptor.CAPACITY_ALIGNMENT;
+import static io.shmipc.core.layout.QueueDescriptor.CAPACITY_OFFSET;
+import static io.shmipc.core.layout.QueueDescriptor.ELEMENT_BUFFER_OFFSET_OFFSET;
+import static io.shmipc.core.layout.QueueDescriptor.ELEMENT_LENGTH;
+import static io.shmipc.core.layout.QueueDescriptor.HEADER_LENGTH;
+import static io.shmipc.core.layout.QueueDescriptor.ELEMENT_STATUS_OFFSET;
+import static io.shmipc.core.layout.QueueDescriptor.ELEMENT_STREAM_ID_OFFSET;
+import static io.shmipc.core.layout.QueueDescriptor.HEAD_OFFSET;
+import static io.shmipc.core.layout.QueueDescriptor.MAX_CAPACITY;
+import static io.shmipc.core.layout.QueueDescriptor.TAIL_OFFSET;
+import static io.shmipc.core.layout.QueueDescriptor.WORKING_FLAG_OFFSET;
+import static io.shmipc.core.layout.QueueDescriptor.elementOffset;
+import static io.shmipc.core.layout.QueueDescriptor.ringLength;
+
+/**
+ * One ring of the queue region, seen from one side. A process is either the single producer of a ring (many
+ * threads of it may offer concurrently) or its single consumer; the peer process is the other.
+ *
+ * <p>Every value the peer can write (head when we produce, tail when we consume) is checked before use: a ring whose
+ * indices disagree with its capacity makes the call throw {@link ProtocolViolationException}.
+ */
+public final class EventQueue {
+    /** Receives one element from {@link #drain}. */
+    @FunctionalInterface
+    public interface ElementHandler {
+        void onElement(int streamId, int bufferOffset, int status) throws ProtocolViolationException;
+    }
+
+    private static final long PUBLISH_SPIN_LIMIT = 1L << 26;
+
+    private final AtomicBuffer buffer;
+    private final int ringOffset;
+    private final int capacity;
+    private final int headIndex;
+    private final int tailIndex;
+    private final int flagIndex;
+    /** Producer side: next sequence to claim by a local thread; published tail trails it. */
+    private final AtomicLong claimed = new AtomicLong();
+    /** Consumer side: our copy of head (only we write head). */
+    private long consumerHead;
+
+    private EventQueue(final AtomicBuffer buffer, final int ringOffset, final int capacity) {
+        this.buffer = buffer;
+        this.ringOffset = ringOffset;
+        this.capacity = capacity;
+        this.headIndex = ringOffset + HEAD_OFFSET;
+        this.tailIndex = ringOffset + TAIL_OFFSET;
+        this.flagIndex = ringOffset + WORKING_FLAG_OFFSET;
+        this.claimed.set(buffer.getLongVolatile(tailIndex));
+        this.consumerHead = buffer.getLongVolatile(headIndex);
+    }
+
+    /** Writes an empty ring header of the given capacity at {@code ringOffset} (creator side). */
+    public static EventQueue format(final AtomicBuffer buffer, final int ringOffset, final int capacity) {
+        if (capacity <= 0 || capacity % CAPACITY_ALIGNMENT != 0 || capacity > MAX_CAPACITY) {
+            throw new IllegalArgumentException("queue capacity must be a positive multiple of " + CAPACITY_ALIGNMENT
+                + " and at most " + MAX_CAPACITY + ", got " + capacity);
+        }
+        checkFits(buffer, ringOffset, capacity);
+        buffer.setMemory(ringOffset, (int) ringLength(capacity), (byte) 0);
+        buffer.putInt(ringOffset + CAPACITY_OFFSET, capacity);
+        buffer.putLongVolatile(ringOffset + HEAD_OFFSET, 0);
+        buffer.putLongVolatile(ringOffset + TAIL_OFFSET, 0);
+        buffer.putIntVolatile(ringOffset + WORKING_FLAG_OFFSET, 0);
+        return new EventQueue(buffer, ringOffset, capacity);
+    }
+
+    /** Maps a ring the peer created; validates its header against the region. */
+    public static EventQueue attach(final AtomicBuffer buffer, final int ringOffset, final int expectedCapacity)
+        throws ProtocolViolationException {
+        final int capacity = buffer.getIntVolatile(ringOffset + CAPACITY_OFFSET);
+        if (capacity != expectedCapacity) {
+            throw new ProtocolViolationException("queue ring at offset " + ringOffset + " claims capacity "
+                + Integer.toUnsignedString(capacity) + " but the region holds " + expectedCapacity);
+        }
+        if (capacity <= 0 || capacity > MAX_CAPACITY) {
+            throw new ProtocolViolationException("queue capacity " + capacity + " out of range");
+        }
+        final long address = buffer.addressOffset() + ringOffset;
+        if (straddlesCacheLine(address + HEAD_OFFSET) || straddlesCacheLine(address + TAIL_OFFSET)) {
+            throw new ProtocolViolationException("queue capacity " + capacity
+                + " puts head or tail across a cache line, where 8-byte accesses are not atomic");
+        }
+        checkFits(buffer, ringOffset, capacity);
+        final EventQueue queue = new EventQueue(buffer, ringOffset, capacity);
+        queue.checkIndices(queue.consumerHead, queue.claimed.get());
+        return queue;
+    }
+
+    /** Capacity that a region of {@code regionLength} bytes implies, or -1 if none. */
+    public static int capacityForRegion(final long regionLength) {
+        if (regionLength <= 0 || regionLength % 2 != 0) {
+            return -1;
+        }
+        final long ring = regionLength / 2;
+        if (ring <= HEADER_LENGTH || (ring - HEADER_LENGTH) % ELEMENT_LENGTH != 0) {
+            return -1;
+        }
+        final long capacity = (ring - HEADER_LENGTH) / ELEMENT_LENGTH;
+        return capacity > MAX_CAPACITY ? -1 : (int) capacity;
+    }
+
+    private static boolean straddlesCacheLine(final long address) {
+        return (address & 63) > 56;
+    }
+
+    private static void checkFits(final AtomicBuffer buffer, final int ringOffset, final int capacity) {
+        if (ringOffset < 0 || ringOffset + ringLength(capacity) > buffer.capacity()) {
+            throw new IllegalArgumentException("queue ring of capacity " + capacity + " at " + ringOffset
+                + " does not fit a region of " + buffer.capacity() + " bytes");
+        }
+    }
+
+    public int capacity() {
+        return capacity;
+    }
+
+    /**
+     * Producer: puts one element. Safe for many local threads at once (a claim by CAS, then publication in claim
+     * order). Returns false when the ring is full; the caller decides how long to wait.
+     */
+    public boolean offer(final int streamId, final int bufferOffset, final int status)
+        throws ProtocolViolationException {
+        final AtomicBuffer buffer = this.buffer;
+        long sequence;
+        do {
+            // head before claimed: claimed only grows, so a legitimate head can never be ahead of it.
+            final long head = buffer.getLongVolatile(headIndex);
+            sequence = claimed.get();
+            final long used = sequence - head;
+            if (used < 0) {
+                throw new ProtocolViolationException("peer moved the queue head to " + head
+                    + " past our tail " + sequence + " (capacity " + capacity + ")");
+            }
+            if (used >= capacity) {
+                return false;
+            }
+        } while (!claimed.compareAndSet(sequence, sequence + 1));
+
+        final int element = ringOffset + elementOffset(sequence, capacity);
+        buffer.putInt(element + ELEMENT_STREAM_ID_OFFSET, streamId);
+        buffer.putInt(element + ELEMENT_BUFFER_OFFSET_OFFSET, bufferOffset);
+        buffer.putInt(element + ELEMENT_STATUS_OFFSET, status);
+
+        // Publish strictly in claim order: wait for earlier claimants to publish their elements first.
+        long spins = 0;
+        long tail;
+        while ((tail = buffer.getLongVolatile(tailIndex)) != sequence) {
+            if (tail > sequence || ++spins > PUBLISH_SPIN_LIMIT) {
+                throw new ProtocolViolationException("queue tail moved to " + tail
+                    + " under us while publishing sequence " + sequence + "; only we write it");
+            }
+            Thread.onSpinWait();
+        }
+        // Release: the element's three fields become visible before the new tail.
+        buffer.putLongOrdered(tailIndex, sequence + 1);
+        return true;
+    }
+
+    /**
+     * Consumer: hands up to {@code limit} elements to the handler, then publishes the new head. Returns the number
+     * handed over.
+     */
+    public int drain(final ElementHandler handler, final int limit) throws ProtocolViolationException {
+        final AtomicBuffer buffer = this.buffer;
+        long head = consumerHead;
+        // Acquire: elements up to tail were written before tail was published.
+        final long tail = buffer.getLongVolatile(tailIndex);
+        checkIndices(head, tail);
+        final long end = Math.min(tail, head + limit);
+        int count = 0;
+        while (head < end) {
+            final int element = ringOffset + elementOffset(head, capacity);
+            final int streamId = buffer.getInt(element + ELEMENT_STREAM_ID_OFFSET);
+            final int bufferOffset = buffer.getInt(element + ELEMENT_BUFFER_OFFSET_OFFSET);
+            final int status = buffer.getInt(element + ELEMENT_STATUS_OFFSET);
+            head++;
+            count++;
+            consumerHead = head;
+            // Release the slot before handling, so a handler that fails does not wedge the producer.
+            buffer.putLongOrdered(headIndex, head);
+            handler.onElement(streamId, bufferOffset, status);
+        }
+        return count;
+    }
+
+    /** Consumer: true when there is nothing to drain. */
+    public boolean isEmpty() {
+        return buffer.getLongVolatile(tailIndex) == consumerHead;
+    }
+
+    /** Elements published and not yet consumed, as the indices say now. */
+    public long size() {
+        return buffer.getLongVolatile(tailIndex) - buffer.getLongVolatile(headIndex);
+    }
+
+    /** Producer: flips the consumer's working flag 0 to 1; true if we did, i.e. the consumer may need a wake-up. */
+    public boolean markWorking() {
+        return buffer.compareAndSetInt(flagIndex, 0, 1);
+    }
+
+    /** Consumer: announces that we are about to park; producers will wake us from now on. */
+    public void markNotWorking() {
+        buffer.putIntVolatile(flagIndex, 0);
+    }
+
+    /** Consumer: announces that we are draining or spinning; producers need not wake us. */
+    public void markWorkingByConsumer() {
+        buffer.putIntVolatile(flagIndex, 1);
+    }
+
+    public int workingFlag() {
+        return buffer.getIntVolatile(flagIndex);
+    }
+
+    /** Absolute address of the working flag, the word a futex waits on. */
+    public long workingFlagAddress() {
+        return buffer.addressOffset() + flagIndex;
+    }
+
+    /** Total elements ever published to this ring. */
+    public long tail() {
+        return buffer.getLongVolatile(tailIndex);
+    }
+
+    private void checkIndices(final long head, final long tail) throws ProtocolViolationException {
+        final long used = tail - head;
+        if (head < 0 || used < 0 || used > capacity) {
+            throw new ProtocolViolationException("queue indices out of range: head " + head + ", tail " + tail
+                + ", capacity " + capacity);
+        }
+    }
+}
