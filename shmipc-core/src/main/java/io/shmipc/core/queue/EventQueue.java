@@ -33,7 +33,8 @@ public final class EventQueue {
         void onElement(int streamId, int bufferOffset, int status) throws ProtocolViolationException;
     }
 
-    private static final long PUBLISH_SPIN_LIMIT = 1L << 26;
+    private static final long PUBLISH_WAIT_LIMIT = 1L << 26;
+    private static final long PUBLISH_SPINS_BEFORE_YIELD = 63;
 
     private final AtomicBuffer buffer;
     private final int ringOffset;
@@ -153,11 +154,16 @@ public final class EventQueue {
         long spins = 0;
         long tail;
         while ((tail = buffer.getLongVolatile(tailIndex)) != sequence) {
-            if (tail > sequence || ++spins > PUBLISH_SPIN_LIMIT) {
+            if (tail > sequence || ++spins > PUBLISH_WAIT_LIMIT) {
                 throw new ProtocolViolationException("queue tail moved to " + tail
                     + " under us while publishing sequence " + sequence + "; only we write it");
             }
-            Thread.onSpinWait();
+            // An earlier claimant may have been descheduled between claim and publish: let it run.
+            if ((spins & PUBLISH_SPINS_BEFORE_YIELD) == 0) {
+                Thread.yield();
+            } else {
+                Thread.onSpinWait();
+            }
         }
         // Release: the element's three fields become visible before the new tail.
         buffer.putLongOrdered(tailIndex, sequence + 1);
