@@ -1,0 +1,214 @@
+package io.shmipc.core;
+
+import io.shmipc.core.buffer.BufferPool;
+import io.shmipc.core.control.ControlChannel;
+import io.shmipc.core.control.ControlEvent;
+import io.shmipc.core.control.EventType;
+import io.shmipc.core.layout.BufferRegionDescriptor;
+import io.shmipc.core.layout.QueueDescriptor;
+import io.shmipc.core.queue.EventQueue;
+import io.shmipc.core.region.SharedRegion;
+import io.shmipc.core.region.StaleFiles;
+import io.shmipc.nativeio.Errno;
+import io.shmipc.nativeio.NativeException;
+import io.shmipc.nativeio.PeerCredentials;
+import io.shmipc.nativeio.Platform;
+import io.shmipc.nativeio.Posix;
+import io.shmipc.nativeio.UnixSocket;
+
+import java.nio.file.Path;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static io.shmipc.core.layout.EventHeaderDescriptor.VERSION_FILE;
+import static io.shmipc.core.layout.EventHeaderDescriptor.VERSION_MEMFD;
+
+/**
+ * The two sides of session set-up: the client creates both regions and hands them over (v2: file paths, v3: memfds
+ * with SCM_RIGHTS, after a version exchange); the server validates and maps them.
+ */
+final class Handshake {
+    /** Control events during and after the handshake are at most this long (fallback chunks included). */
+    static final int MAX_EVENT_LENGTH = 64 << 20;
+
+    private static final AtomicLong REGION_SEQUENCE = new AtomicLong();
+
+    private Handshake() {
+    }
+
+    static void ensurePlatform() throws ShmIpcException {
+        try {
+            Platform.ensureSupported();
+        } catch (final UnsupportedOperationException e) {
+            throw new ShmIpcException("shared-memory IPC is not available here: " + e.getMessage());
+        }
+    }
+
+    static Session connect(final Path socketPath, final SessionConfig config) throws ShmIpcException {
+        ensurePlatform();
+        final UnixSocket socket;
+        try {
+            socket = UnixSocket.connect(socketPath);
+        } catch (final NativeException e) {
+            final String why = e.errno() == Errno.ENOENT ? "no server socket there"
+                : e.errno() == Errno.ECONNREFUSED ? "nobody is listening" : e.getMessage();
+            throw new ShmIpcException("cannot connect to ShmIPC server at " + socketPath + ": " + why, e);
+        }
+        SharedRegion queueRegion = null;
+        SharedRegion bufferRegion = null;
+        try {
+            final PeerCredentials peer = socket.peerCredentials();
+            checkPeerUid(config, peer);
+            final int capacity = config.queueCapacity();
+            final long queueLength = QueueDescriptor.regionLength(capacity);
+            final String base;
+            if (config.memoryType() == MemoryType.FILE) {
+                StaleFiles.sweep(config.filePrefix(), false);
+                base = StaleFiles.newBaseName(config.filePrefix(), REGION_SEQUENCE.incrementAndGet());
+                queueRegion = SharedRegion.createFile(base + "_queue", queueLength);
+                bufferRegion = SharedRegion.createFile(base + "_buffer", config.bufferCapacity());
+            } else {
+                base = "shmipc-java_" + Posix.getpid() + "_" + REGION_SEQUENCE.incrementAndGet();
+                queueRegion = SharedRegion.createMemfd(base + "_queue", queueLength);
+                bufferRegion = SharedRegion.createMemfd(base + "_buffer", config.bufferCapacity());
+            }
+            final EventQueue sendQueue = EventQueue.format(queueRegion.buffer(), 0, capacity);
+            final EventQueue recvQueue = EventQueue.format(queueRegion.buffer(),
+                (int) QueueDescriptor.ringLength(capacity), capacity);
+            final BufferPool pool = BufferPool.format(bufferRegion.buffer(), config.sliceClasses());
+            if (config.futexWake()) {
+                pool.addCapabilities(BufferRegionDescriptor.CAPABILITY_CLIENT_FUTEX_WAKE);
+            }
+
+            final ControlChannel control = new ControlChannel(socket, MAX_EVENT_LENGTH);
+            final int timeout = (int) config.handshakeTimeout().toMillis();
+            if (config.memoryType() == MemoryType.FILE) {
+                control.version(VERSION_FILE);
+                control.send(ControlEvent.sharedMemory(EventType.SHARE_MEMORY_BY_FILE_PATH, VERSION_FILE,
+                    queueRegion.name(), bufferRegion.name()));
+            } else {
+                control.send(ControlEvent.empty(EventType.EXCHANGE_PROTO_VERSION, VERSION_MEMFD));
+                final ControlEvent reply = expect(control, EventType.EXCHANGE_PROTO_VERSION, timeout);
+                if (reply.version() < VERSION_MEMFD) {
+                    throw new ShmIpcException("the server speaks protocol v" + reply.version()
+                        + " only, which has no memfd handshake; use file memory (SHMIPC_MEMORY_TYPE=file)");
+                }
+                control.version(VERSION_MEMFD);
+                control.send(ControlEvent.sharedMemory(EventType.SHARE_MEMORY_BY_MEMFD, VERSION_MEMFD,
+                    queueRegion.name(), bufferRegion.name()));
+                expect(control, EventType.ACK_READY_RECV_FD, timeout);
+                control.sendFds(new int[] {bufferRegion.fd(), queueRegion.fd()});
+                expect(control, EventType.ACK_SHARE_MEMORY, timeout);
+                queueRegion.closeFd();
+                bufferRegion.closeFd();
+            }
+            final Session session = new Session(config, true, control, queueRegion, bufferRegion, pool, sendQueue,
+                recvQueue, peer.pid(), null, null);
+            session.start();
+            return session;
+        } catch (final ShmIpcException | NativeException | RuntimeException e) {
+            socket.close();
+            if (queueRegion != null) {
+                queueRegion.release();
+            }
+            if (bufferRegion != null) {
+                bufferRegion.release();
+            }
+            if (e instanceof ShmIpcException shm) {
+                throw shm;
+            }
+            throw new ShmIpcException("handshake with " + socketPath + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    static Session accept(final UnixSocket socket, final SessionConfig config, final StreamHandler handler,
+                          final Executor executor) throws ShmIpcException {
+        SharedRegion queueRegion = null;
+        SharedRegion bufferRegion = null;
+        try {
+            final PeerCredentials peer = socket.peerCredentials();
+            checkPeerUid(config, peer);
+            final ControlChannel control = new ControlChannel(socket, MAX_EVENT_LENGTH);
+            final int timeout = (int) config.handshakeTimeout().toMillis();
+            final ControlEvent first = control.receive(timeout);
+            if (first == null) {
+                throw new ShmIpcException("client closed the connection before the handshake");
+            }
+            if (first.version() > VERSION_MEMFD) {
+                throw new ProtocolViolationException("client asked for protocol v" + first.version()
+                    + "; this server speaks up to v" + VERSION_MEMFD);
+            }
+            if (first.type() == EventType.SHARE_MEMORY_BY_FILE_PATH) {
+                control.version(first.version());
+                final String[] names = first.sharedMemoryNames();
+                queueRegion = SharedRegion.mapFile(names[0], peer.uid(), config.maxPeerRegionBytes());
+                bufferRegion = SharedRegion.mapFile(names[1], peer.uid(), config.maxPeerRegionBytes());
+            } else if (first.type() == EventType.EXCHANGE_PROTO_VERSION) {
+                control.send(ControlEvent.empty(EventType.EXCHANGE_PROTO_VERSION, VERSION_MEMFD));
+                final int version = Math.min(VERSION_MEMFD, first.version());
+                control.version(version);
+                final String[] names = expect(control, EventType.SHARE_MEMORY_BY_MEMFD, timeout).sharedMemoryNames();
+                control.send(ControlEvent.empty(EventType.ACK_READY_RECV_FD, version));
+                final int[] fds = control.receiveFds(timeout);
+                try {
+                    bufferRegion = SharedRegion.mapMemfd(names[1], fds[0], config.maxPeerRegionBytes());
+                } finally {
+                    if (bufferRegion == null) {
+                        Posix.close(fds[1]);
+                    }
+                }
+                queueRegion = SharedRegion.mapMemfd(names[0], fds[1], config.maxPeerRegionBytes());
+                control.send(ControlEvent.empty(EventType.ACK_SHARE_MEMORY, version));
+            } else {
+                throw new ProtocolViolationException("client began the handshake with " + first.type());
+            }
+            final int capacity = EventQueue.capacityForRegion(queueRegion.length());
+            if (capacity <= 0) {
+                throw new ProtocolViolationException("queue region of " + queueRegion.length()
+                    + " bytes does not hold two rings");
+            }
+            final EventQueue recvQueue = EventQueue.attach(queueRegion.buffer(), 0, capacity);
+            final EventQueue sendQueue = EventQueue.attach(queueRegion.buffer(),
+                (int) QueueDescriptor.ringLength(capacity), capacity);
+            final BufferPool pool = BufferPool.attach(bufferRegion.buffer());
+            if (config.futexWake()) {
+                pool.addCapabilities(BufferRegionDescriptor.CAPABILITY_SERVER_FUTEX_WAKE);
+            }
+            final Session session = new Session(config, false, control, queueRegion, bufferRegion, pool, sendQueue,
+                recvQueue, peer.pid(), handler, executor);
+            session.start();
+            return session;
+        } catch (final ShmIpcException | NativeException | RuntimeException e) {
+            socket.close();
+            if (queueRegion != null) {
+                queueRegion.release();
+            }
+            if (bufferRegion != null) {
+                bufferRegion.release();
+            }
+            if (e instanceof ShmIpcException shm) {
+                throw shm;
+            }
+            throw new ShmIpcException("handshake failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static void checkPeerUid(final SessionConfig config, final PeerCredentials peer) throws ShmIpcException {
+        if (!config.isPeerUidAllowed(peer.uid(), Posix.getuid())) {
+            throw new ShmIpcException("peer process " + peer.pid() + " runs as uid " + peer.uid()
+                + ", which is not allowed (we are uid " + Posix.getuid() + "; see SessionConfig.allowedPeerUids)");
+        }
+    }
+
+    private static ControlEvent expect(final ControlChannel control, final EventType type, final int timeoutMillis)
+        throws ShmIpcException, NativeException {
+        final ControlEvent event = control.receive(timeoutMillis);
+        if (event == null) {
+            throw new ShmIpcException("peer closed the connection during the handshake, waiting for " + type);
+        }
+        if (event.type() != type) {
+            throw new ProtocolViolationException("expected " + type + " in the handshake, got " + event.type());
+        }
+        return event;
+    }
+}

@@ -1,0 +1,676 @@
+package io.shmipc.core;
+
+import io.shmipc.core.buffer.BufferPool;
+import io.shmipc.core.control.ControlChannel;
+import io.shmipc.core.control.ControlEvent;
+import io.shmipc.core.control.EventType;
+import io.shmipc.core.layout.BufferRegionDescriptor;
+import io.shmipc.core.layout.EventHeaderDescriptor;
+import io.shmipc.core.layout.QueueDescriptor;
+import io.shmipc.core.queue.EventQueue;
+import io.shmipc.core.region.SharedRegion;
+import io.shmipc.nativeio.Futex;
+import io.shmipc.nativeio.NativeException;
+import io.shmipc.nativeio.Posix;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.lang.ref.Cleaner;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A ShmIPC session between two processes: one control connection, a queue region and a buffer region, carrying
+ * any number of {@link Stream}s.
+ *
+ * <p>Receiving: whoever waits for data drains the receive queue itself for a bounded spin (a reader in
+ * {@link StreamReader}, or the session's receive thread); when nobody spins, the receive thread parks on a futex
+ * on the ring's working flag. Sending: after putting an element, the sender wakes the peer only when it flips
+ * that flag from 0 to 1, with a futex wake for a shmipc-java peer and a Polling event otherwise.
+ *
+ * <p>The session ends on {@link #close()}, on end of stream or error on the control connection, when the peer
+ * process dies, or when the peer violates the protocol; every waiting call then fails with
+ * {@link SessionClosedException} carrying the reason.
+ */
+public final class Session implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Session.class.getName());
+    private static final Cleaner UNMAPPER = Cleaner.create();
+    private static final AtomicInteger SESSION_IDS = new AtomicInteger();
+    private static final int DRAIN_BATCH = 256;
+    private static final int CPUS = Runtime.getRuntime().availableProcessors();
+
+    private final String name;
+    private final SessionConfig config;
+    private final boolean client;
+    private final ControlChannel control;
+    private final SharedRegion queueRegion;
+    private final SharedRegion bufferRegion;
+    private final BufferPool pool;
+    private final EventQueue sendQueue;
+    private final EventQueue recvQueue;
+    private final int peerPid;
+    private final int peerFutexCapability;
+    private final StreamHandler handler;
+    private final Executor handlerExecutor;
+    private final SessionMetrics metrics = new SessionMetrics();
+    private final ConcurrentHashMap<Integer, Stream> streams = new ConcurrentHashMap<>();
+    private final AtomicInteger nextStreamId = new AtomicInteger(2);
+    private final AtomicBoolean consumerBusy = new AtomicBoolean();
+    private final AtomicInteger spinners = new AtomicInteger();
+    private final ConcurrentLinkedQueue<ControlEvent> controlHandoffs = new ConcurrentLinkedQueue<>();
+    private final ChainCollector collector = new ChainCollector();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final List<Runnable> closeListeners = new ArrayList<>();
+    private final Thread receiver;
+    private final Thread controlReader;
+    private final long parkNanos;
+    private final long flagAddress;
+    private volatile boolean peerFutexKnown;
+    private volatile Throwable closeCause;
+
+    Session(final SessionConfig config, final boolean client, final ControlChannel control,
+            final SharedRegion queueRegion, final SharedRegion bufferRegion, final BufferPool pool,
+            final EventQueue sendQueue, final EventQueue recvQueue, final int peerPid,
+            final StreamHandler handler, final Executor handlerExecutor) {
+        this.name = (client ? "client-" : "server-") + SESSION_IDS.incrementAndGet() + "(peer pid " + peerPid + ")";
+        this.config = config;
+        this.client = client;
+        this.control = control;
+        this.queueRegion = queueRegion;
+        this.bufferRegion = bufferRegion;
+        this.pool = pool;
+        this.sendQueue = sendQueue;
+        this.recvQueue = recvQueue;
+        this.peerPid = peerPid;
+        this.handler = handler;
+        this.handlerExecutor = handlerExecutor;
+        this.peerFutexCapability = client ? BufferRegionDescriptor.CAPABILITY_SERVER_FUTEX_WAKE
+            : BufferRegionDescriptor.CAPABILITY_CLIENT_FUTEX_WAKE;
+        this.parkNanos = config.parkTimeout().toNanos();
+        this.flagAddress = recvQueue.workingFlagAddress();
+        this.receiver = new Thread(this::receiveLoop, "shmipc-recv-" + name);
+        this.controlReader = new Thread(this::controlLoop, "shmipc-ctl-" + name);
+        receiver.setDaemon(true);
+        controlReader.setDaemon(true);
+        // The address ranges are released only once nothing (no stream, view or thread) can reach this session.
+        final SharedRegion q = queueRegion;
+        final SharedRegion b = bufferRegion;
+        UNMAPPER.register(this, () -> {
+            q.release();
+            b.release();
+        });
+    }
+
+    /** Connects to a server's control socket and performs the handshake; see {@link SessionConfig}. */
+    public static Session connect(final Path socketPath, final SessionConfig config) throws ShmIpcException {
+        return Handshake.connect(socketPath, config);
+    }
+
+    void start() {
+        recvQueue.markWorkingByConsumer();
+        controlReader.start();
+        receiver.start();
+        LOG.log(System.Logger.Level.DEBUG, () -> "session " + name + " started: " + config);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public boolean isClient() {
+        return client;
+    }
+
+    public SessionConfig config() {
+        return config;
+    }
+
+    public SessionMetrics metrics() {
+        return metrics;
+    }
+
+    public MemoryType memoryType() {
+        return bufferRegion.type();
+    }
+
+    /** Protocol version agreed in the handshake (2: file regions, 3: memfd). */
+    public int protocolVersion() {
+        return control.version();
+    }
+
+    /** True when the peer advertised futex wake-ups (a shmipc-java peer) and we use them. */
+    public boolean usesFutexWake() {
+        return peerUsesFutex();
+    }
+
+    public int peerPid() {
+        return peerPid;
+    }
+
+    public boolean isClosed() {
+        return closed.get();
+    }
+
+    /** Why the session ended, or null while it is open. */
+    public Throwable closeCause() {
+        return closeCause;
+    }
+
+    public int activeStreams() {
+        return streams.size();
+    }
+
+    BufferPool pool() {
+        return pool;
+    }
+
+    /** Opens a new stream (client side). Sends nothing until the first flush. */
+    public Stream openStream() throws ShmIpcException {
+        checkOpen();
+        if (!client) {
+            throw new IllegalStateException("streams are opened by the client side of a session");
+        }
+        final int id = nextStreamId.getAndIncrement();
+        final Stream stream = new Stream(this, id);
+        streams.put(id, stream);
+        metrics.streamsOpened.increment();
+        return stream;
+    }
+
+    /** Runs {@code listener} once when the session closes (immediately if it already has). */
+    public void onClose(final Runnable listener) {
+        synchronized (closeListeners) {
+            if (!closed.get()) {
+                closeListeners.add(listener);
+                return;
+            }
+        }
+        listener.run();
+    }
+
+    // ---------------------------------------------------------------- sending
+
+    int allocate(final int wanted) throws ShmIpcException {
+        try {
+            return pool.allocate(wanted);
+        } catch (final ProtocolViolationException e) {
+            throw fail(e);
+        }
+    }
+
+    int capacityOf(final int slice) throws ShmIpcException {
+        try {
+            return pool.capacityOf(slice);
+        } catch (final ProtocolViolationException e) {
+            throw fail(e);
+        }
+    }
+
+    void onAllocationFailure() {
+        metrics.allocationFailures.increment();
+    }
+
+    /** Gives back a slice we allocated and never sent. */
+    void freeOwnSlice(final int slice) {
+        try {
+            pool.free(slice);
+        } catch (final ProtocolViolationException e) {
+            fail(e);
+        }
+    }
+
+    /** Gives back a received slice the reader is done with. */
+    void releaseSlice(final int slice) {
+        metrics.slicesHeld.decrement();
+        if (closed.get()) {
+            return;
+        }
+        try {
+            pool.free(slice);
+        } catch (final ProtocolViolationException e) {
+            fail(e);
+        }
+    }
+
+    /** Puts a message chain in the send queue (waiting for room up to the write timeout) and wakes the peer. */
+    void publish(final int streamId, final int firstSlice, final long bytes) throws ShmIpcException {
+        try {
+            if (!sendQueue.offer(streamId, firstSlice, QueueDescriptor.STATUS_OPEN)) {
+                waitForRoom(streamId, firstSlice, QueueDescriptor.STATUS_OPEN);
+            }
+        } catch (final ProtocolViolationException e) {
+            throw fail(e);
+        } catch (final ShmIpcException e) {
+            try {
+                pool.freeChain(firstSlice);
+            } catch (final ProtocolViolationException ignored) {
+                // the session is failing anyway
+            }
+            throw e;
+        }
+        metrics.messagesSent.increment();
+        metrics.bytesSent.add(bytes);
+        wakePeer();
+    }
+
+    private void waitForRoom(final int streamId, final int offset, final int status) throws ShmIpcException {
+        metrics.queueFullWaits.increment();
+        final long timeout = config.writeTimeout().toNanos();
+        final long deadline = System.nanoTime() + timeout;
+        while (!sendQueue.offer(streamId, offset, status)) {
+            checkOpen();
+            if (System.nanoTime() - deadline > 0) {
+                throw new ShmTimeoutException("send queue full for " + TimeUnit.NANOSECONDS.toMillis(timeout)
+                    + " ms: the peer is not consuming (stream " + streamId + ")");
+            }
+            wakePeer();
+            LockSupport.parkNanos(20_000);
+        }
+    }
+
+    /** Sends a message inline on the control connection, in events of at most the configured size. */
+    void sendFallback(final int streamId, final byte[] data, final int offset, final int length)
+        throws ShmIpcException {
+        checkOpen();
+        final int chunkLimit = config.maxFallbackEventBytes();
+        final byte[] header = new byte[EventHeaderDescriptor.HEADER_LENGTH + ControlEvent.FALLBACK_HEADER_LENGTH];
+        final UnsafeBuffer headerView = new UnsafeBuffer(header);
+        int from = offset;
+        int left = length;
+        try {
+            while (left > 0) {
+                final int chunk = Math.min(left, chunkLimit);
+                ControlEvent.fallbackDataHeader(headerView, control.version(), streamId, QueueDescriptor.STATUS_OPEN,
+                    chunk);
+                control.send(header, data, from, chunk);
+                metrics.fallbackWrites.increment();
+                metrics.fallbackBytesSent.add(chunk);
+                from += chunk;
+                left -= chunk;
+            }
+        } catch (final NativeException e) {
+            throw fail(new SessionClosedException("control connection failed while sending fallback data: "
+                + e.getMessage(), e));
+        }
+        metrics.messagesSent.increment();
+        metrics.bytesSent.add(length);
+    }
+
+    /** Wakes the peer's receiver if it is not already draining. */
+    void wakePeer() throws ShmIpcException {
+        if (!sendQueue.markWorking()) {
+            metrics.wakeUpsAvoided.increment();
+            return;
+        }
+        if (peerUsesFutex()) {
+            Futex.wake(sendQueue.workingFlagAddress(), 1);
+            metrics.futexWakesSent.increment();
+            return;
+        }
+        try {
+            control.sendPolling();
+            metrics.pollingEventsSent.increment();
+        } catch (final NativeException e) {
+            throw fail(new SessionClosedException("control connection failed while waking the peer: "
+                + e.getMessage(), e));
+        }
+    }
+
+    private boolean peerUsesFutex() {
+        if (peerFutexKnown) {
+            return true;
+        }
+        if (config.futexWake() && (pool.capabilities() & peerFutexCapability) != 0) {
+            peerFutexKnown = true;
+            return true;
+        }
+        return false;
+    }
+
+    /** A stream was closed locally: forget it and, if it was open, tell the peer. */
+    void onStreamClosed(final Stream stream, final boolean notifyPeer) {
+        streams.remove(stream.id(), stream);
+        metrics.streamsClosed.increment();
+        if (!notifyPeer || closed.get()) {
+            return;
+        }
+        try {
+            // A stream whose data went inline must close inline too, or the close could overtake the data.
+            if (stream.fallbackMode || !sendQueue.offer(stream.id(), 0, QueueDescriptor.STATUS_CLOSED)) {
+                control.send(ControlEvent.streamClose(control.version(), stream.id()));
+                return;
+            }
+            wakePeer();
+        } catch (final ProtocolViolationException e) {
+            fail(e);
+        } catch (final NativeException e) {
+            fail(new SessionClosedException("control connection failed while closing stream " + stream.id(), e));
+        } catch (final ShmIpcException e) {
+            // already failing: the session's end closes the peer's stream too
+        }
+    }
+
+    // ---------------------------------------------------------------- receiving
+
+    /** How many polls a waiting reader may spin; none when enough threads already spin for the CPUs. */
+    int spinBudget() {
+        return spinners.get() >= CPUS ? 0 : config.spinIterations();
+    }
+
+    long parkNanos() {
+        return parkNanos;
+    }
+
+    /** A thread starts polling the receive queue itself: the peer need not wake anybody meanwhile. */
+    void enterSpin() {
+        if (spinners.getAndIncrement() == 0) {
+            recvQueue.markWorkingByConsumer();
+        }
+    }
+
+    /** The last spinning thread stops polling: from now on the peer must wake the receive thread. */
+    void exitSpin() {
+        if (spinners.decrementAndGet() == 0) {
+            recvQueue.markNotWorking();
+            // Anything published before the flag went down would otherwise wait for a wake-up nobody sends.
+            if ((!recvQueue.isEmpty() || !controlHandoffs.isEmpty()) && recvQueue.markWorking()) {
+                Futex.wake(flagAddress, 1);
+            }
+        }
+    }
+
+    /** Drains the receive queue if no other thread is doing so. Returns the number of elements handled. */
+    int poll() {
+        if (!consumerBusy.compareAndSet(false, true)) {
+            return 0;
+        }
+        try {
+            if (closed.get()) {
+                return 0;
+            }
+            int handled = recvQueue.drain(collector, DRAIN_BATCH);
+            if (!controlHandoffs.isEmpty()) {
+                handled += drainHandoffs();
+            }
+            return handled;
+        } catch (final ProtocolViolationException e) {
+            fail(e);
+            return 0;
+        } finally {
+            consumerBusy.set(false);
+        }
+    }
+
+    /**
+     * Applies events the control thread received. Everything the peer put in the queue before sending the event
+     * is drained first, so that inline data keeps its place after the queued data of the same stream.
+     */
+    private int drainHandoffs() throws ProtocolViolationException {
+        int handled = 0;
+        ControlEvent event;
+        while ((event = controlHandoffs.poll()) != null) {
+            while (recvQueue.drain(collector, DRAIN_BATCH) > 0) {
+                handled++;
+            }
+            handled++;
+            if (event.type() == EventType.FALLBACK_DATA) {
+                onFallbackData(event);
+            } else {
+                final Stream stream = streams.get(event.bodyInt(0));
+                if (stream != null) {
+                    stream.onRemoteClose();
+                }
+            }
+        }
+        return handled;
+    }
+
+    private void onFallbackData(final ControlEvent event) throws ProtocolViolationException {
+        final byte[] body = event.body();
+        final int streamId = event.bodyInt(ControlEvent.FALLBACK_STREAM_ID_OFFSET);
+        final int status = event.bodyInt(ControlEvent.FALLBACK_STATUS_OFFSET) & QueueDescriptor.STATUS_STATE_MASK;
+        if (status > QueueDescriptor.STATUS_HALF_CLOSED) {
+            throw new ProtocolViolationException("fallback data for stream " + streamId + " with state " + status);
+        }
+        metrics.fallbackReads.increment();
+        final byte[] payload = java.util.Arrays.copyOfRange(body, ControlEvent.FALLBACK_HEADER_LENGTH, body.length);
+        final Stream stream = streamFor(streamId, QueueDescriptor.STATUS_OPEN);
+        if (stream == null) {
+            return;
+        }
+        stream.fallbackMode = true;
+        stream.inbound.addHeap(payload);
+        metrics.messagesReceived.increment();
+        metrics.bytesReceived.add(payload.length);
+        stream.signal();
+    }
+
+    /** The stream an element is for; a server accepts a new id as a new stream. Null if there is none. */
+    private Stream streamFor(final int streamId, final int state) {
+        Stream stream = streams.get(streamId);
+        if (stream == null && !client && state != QueueDescriptor.STATUS_CLOSED && !closed.get()) {
+            stream = new Stream(this, streamId);
+            streams.put(streamId, stream);
+            metrics.streamsOpened.increment();
+            final Stream accepted = stream;
+            handlerExecutor.execute(() -> handler.onStream(accepted));
+        }
+        return stream;
+    }
+
+    /** Turns queue elements into stream data, validating each chain. */
+    private final class ChainCollector implements EventQueue.ElementHandler, BufferPool.SliceVisitor {
+        private Stream target;
+
+        @Override
+        public void onElement(final int streamId, final int bufferOffset, final int status)
+            throws ProtocolViolationException {
+            final int state = status & QueueDescriptor.STATUS_STATE_MASK;
+            if (state > QueueDescriptor.STATUS_HALF_CLOSED) {
+                throw new ProtocolViolationException("queue element for stream " + streamId + " has state " + state);
+            }
+            if (state == QueueDescriptor.STATUS_CLOSED) {
+                final Stream stream = streams.get(streamId);
+                if (stream != null) {
+                    stream.onRemoteClose();
+                }
+                return;
+            }
+            final Stream stream = streamFor(streamId, state);
+            if (stream == null) {
+                // Data for a stream we already closed: give the slices back.
+                pool.freeChain(bufferOffset);
+                return;
+            }
+            target = stream;
+            final long bytes = pool.visitChain(bufferOffset, this);
+            target = null;
+            metrics.messagesReceived.increment();
+            metrics.bytesReceived.add(bytes);
+            stream.signal();
+        }
+
+        @Override
+        public void onSlice(final int sliceOffset, final int dataIndex, final int length) {
+            metrics.slicesHeld.increment();
+            target.inbound.addSlice(sliceOffset, dataIndex, length);
+        }
+    }
+
+    private void receiveLoop() {
+        final EventQueue queue = recvQueue;
+        final int spinLimit = config.spinIterations();
+        int idle = 0;
+        while (!closed.get()) {
+            if (poll() > 0) {
+                idle = 0;
+                continue;
+            }
+            if (idle < spinLimit && spinners.get() == 0) {
+                idle++;
+                Thread.onSpinWait();
+                continue;
+            }
+            idle = 0;
+            final int result;
+            if (spinners.get() > 0) {
+                // A reader is polling for us; sleep until it stops or the peer needs us.
+                result = Futex.wait(flagAddress, 1, parkNanos);
+            } else {
+                queue.markNotWorking();
+                if (!queue.isEmpty() || !controlHandoffs.isEmpty()) {
+                    queue.markWorkingByConsumer();
+                    continue;
+                }
+                metrics.parks.increment();
+                result = Futex.wait(flagAddress, 0, parkNanos);
+                queue.markWorkingByConsumer();
+            }
+            if (result == Futex.TIMED_OUT && !Posix.isProcessAlive(peerPid)) {
+                fail(new SessionClosedException("peer process " + peerPid + " is gone", null));
+            }
+        }
+    }
+
+    private void controlLoop() {
+        try {
+            while (!closed.get()) {
+                final ControlEvent event = control.receive(-1);
+                if (event == null) {
+                    fail(new SessionClosedException("peer closed the control connection", null));
+                    return;
+                }
+                switch (event.type()) {
+                    case POLLING -> {
+                        metrics.pollingEventsReceived.increment();
+                        wakeReceiver();
+                    }
+                    case FALLBACK_DATA, STREAM_CLOSE -> {
+                        controlHandoffs.add(event);
+                        wakeReceiver();
+                    }
+                    case HOT_RESTART, HOT_RESTART_ACK -> LOG.log(System.Logger.Level.WARNING,
+                        "session " + name + ": peer sent " + event.type() + ", which this version does not handle yet");
+                    default -> throw new ProtocolViolationException("peer sent " + event.type()
+                        + " after the handshake");
+                }
+            }
+        } catch (final ShmIpcException e) {
+            fail(e);
+        } catch (final NativeException e) {
+            if (!closed.get()) {
+                fail(new SessionClosedException("control connection failed: " + e.getMessage(), e));
+            }
+        } catch (final RuntimeException e) {
+            fail(new SessionClosedException("control loop failed: " + e, e));
+        }
+    }
+
+    private void wakeReceiver() {
+        recvQueue.markWorking();
+        Futex.wake(flagAddress, 1);
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    void checkOpen() throws SessionClosedException {
+        if (closed.get()) {
+            final Throwable cause = closeCause;
+            throw new SessionClosedException("session " + name + " is closed"
+                + (cause != null && cause.getMessage() != null ? ": " + cause.getMessage() : ""), cause);
+        }
+    }
+
+    /** Ends the session because of {@code cause}; returns an exception to throw at the caller. */
+    ShmIpcException fail(final Throwable cause) {
+        shutdown(cause);
+        return new SessionClosedException("session " + name + " failed: " + cause.getMessage(), cause);
+    }
+
+    /** Closes the session: streams fail, the peer sees end of stream, shared memory is given back. Idempotent. */
+    @Override
+    public void close() {
+        shutdown(new SessionClosedException("closed locally", null));
+    }
+
+    private void shutdown(final Throwable cause) {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        closeCause = cause;
+        final boolean local = cause instanceof SessionClosedException && "closed locally".equals(cause.getMessage());
+        LOG.log(local ? System.Logger.Level.DEBUG : System.Logger.Level.INFO,
+            () -> "session " + name + " closed: " + cause.getMessage());
+        control.close();
+        Futex.wake(flagAddress, Integer.MAX_VALUE);
+        for (final Stream stream : streams.values()) {
+            stream.signal();
+        }
+        if (Thread.currentThread() != receiver) {
+            joinQuietly(receiver);
+        }
+        // Wait for a reader that is draining right now, then keep everybody out for good.
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        while (!consumerBusy.compareAndSet(false, true) && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        queueRegion.close();
+        bufferRegion.close();
+        final List<Runnable> listeners;
+        synchronized (closeListeners) {
+            listeners = new ArrayList<>(closeListeners);
+            closeListeners.clear();
+        }
+        for (final Runnable listener : listeners) {
+            try {
+                listener.run();
+            } catch (final RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "close listener of session " + name + " failed", e);
+            }
+        }
+    }
+
+    private static void joinQuietly(final Thread thread) {
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(2));
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A human-readable state dump: regions, queues, pool occupancy, streams and counters. */
+    public String debugDump() {
+        final StringBuilder out = new StringBuilder();
+        out.append("session ").append(name).append(closed.get() ? " (closed: " + closeCause + ")" : " (open)")
+            .append('\n');
+        out.append("  protocol v").append(control.version()).append(", memory ").append(bufferRegion.type())
+            .append(", wake-ups ").append(peerUsesFutex() ? "futex" : "polling events").append('\n');
+        if (!closed.get()) {
+            out.append("  send queue: ").append(sendQueue.size()).append('/').append(sendQueue.capacity())
+                .append(", receive queue: ").append(recvQueue.size()).append('/').append(recvQueue.capacity())
+                .append(", receive flag ").append(recvQueue.workingFlag()).append('\n');
+            for (int i = 0; i < pool.listCount(); i++) {
+                out.append("  slices of ").append(pool.sliceCapacity(i)).append(" B: ").append(pool.freeSlices(i))
+                    .append(" free of ").append(pool.sliceCount(i)).append('\n');
+            }
+        }
+        out.append("  streams: ").append(streams.size()).append('\n');
+        for (final Stream stream : streams.values()) {
+            out.append("    ").append(stream).append('\n');
+        }
+        out.append("  ").append(metrics).append('\n');
+        return out.toString();
+    }
+
+    @Override
+    public String toString() {
+        return "Session{" + name + (closed.get() ? ", closed" : "") + "}";
+    }
+}

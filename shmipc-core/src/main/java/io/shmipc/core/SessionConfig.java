@@ -1,0 +1,320 @@
+package io.shmipc.core;
+
+import io.shmipc.core.buffer.SliceClass;
+import io.shmipc.core.layout.QueueDescriptor;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.Function;
+
+/**
+ * Settings of a session, immutable. Built with {@link #builder()}; {@link Builder#fromEnvironment} layers the
+ * {@code SHMIPC_*} environment variables and {@code shmipc.*} system properties under anything set in code
+ * (precedence: code &gt; system property &gt; environment &gt; default).
+ */
+public final class SessionConfig {
+    /** Reference default buffer region: 32 MiB. */
+    public static final long DEFAULT_BUFFER_CAPACITY = 32L << 20;
+    public static final String DEFAULT_FILE_PREFIX = "/dev/shm/shmipc-java";
+
+    private final MemoryType memoryType;
+    private final long bufferCapacity;
+    private final SliceClass[] sliceClasses;
+    private final int queueCapacity;
+    private final String filePrefix;
+    private final int spinIterations;
+    private final Duration parkTimeout;
+    private final Duration handshakeTimeout;
+    private final Duration writeTimeout;
+    private final boolean futexWake;
+    private final int maxFallbackEventBytes;
+    private final int[] allowedPeerUids;
+    private final long maxPeerRegionBytes;
+
+    private SessionConfig(final Builder b) {
+        this.memoryType = b.memoryType;
+        this.bufferCapacity = b.bufferCapacity;
+        this.sliceClasses = b.sliceClasses.clone();
+        this.queueCapacity = b.queueCapacity;
+        this.filePrefix = b.filePrefix;
+        this.spinIterations = b.spinIterations;
+        this.parkTimeout = b.parkTimeout;
+        this.handshakeTimeout = b.handshakeTimeout;
+        this.writeTimeout = b.writeTimeout;
+        this.futexWake = b.futexWake;
+        this.maxFallbackEventBytes = b.maxFallbackEventBytes;
+        this.allowedPeerUids = b.allowedPeerUids == null ? null : b.allowedPeerUids.clone();
+        this.maxPeerRegionBytes = b.maxPeerRegionBytes;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Defaults, overridden by the environment and system properties. */
+    public static SessionConfig fromEnvironment() {
+        return builder().fromEnvironment(System.getenv(), System.getProperties()).build();
+    }
+
+    public static SessionConfig defaults() {
+        return builder().build();
+    }
+
+    public MemoryType memoryType() {
+        return memoryType;
+    }
+
+    public long bufferCapacity() {
+        return bufferCapacity;
+    }
+
+    public SliceClass[] sliceClasses() {
+        return sliceClasses.clone();
+    }
+
+    public int queueCapacity() {
+        return queueCapacity;
+    }
+
+    /** Path prefix of region files in {@link MemoryType#FILE} mode. */
+    public String filePrefix() {
+        return filePrefix;
+    }
+
+    /** Polls of the receive queue a waiting thread makes before it parks. */
+    public int spinIterations() {
+        return spinIterations;
+    }
+
+    /** Longest single park; also how often a parked receiver checks that the peer process is alive. */
+    public Duration parkTimeout() {
+        return parkTimeout;
+    }
+
+    public Duration handshakeTimeout() {
+        return handshakeTimeout;
+    }
+
+    /** How long a write waits for queue space before failing. */
+    public Duration writeTimeout() {
+        return writeTimeout;
+    }
+
+    /** Whether to offer and use futex wake-ups with a shmipc-java peer. */
+    public boolean futexWake() {
+        return futexWake;
+    }
+
+    public int maxFallbackEventBytes() {
+        return maxFallbackEventBytes;
+    }
+
+    /** Peer uids accepted besides our own; null means only our own uid. */
+    public int[] allowedPeerUids() {
+        return allowedPeerUids == null ? null : allowedPeerUids.clone();
+    }
+
+    /** Largest region a peer may ask us to map. */
+    public long maxPeerRegionBytes() {
+        return maxPeerRegionBytes;
+    }
+
+    /** True if a peer with this uid may open a session with us. */
+    public boolean isPeerUidAllowed(final int peerUid, final int ownUid) {
+        if (peerUid == ownUid) {
+            return true;
+        }
+        if (allowedPeerUids != null) {
+            for (final int uid : allowedPeerUids) {
+                if (uid == peerUid) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public String toString() {
+        return "SessionConfig{memory=" + memoryType + ", buffer=" + bufferCapacity + " B, queue=" + queueCapacity
+            + ", spin=" + spinIterations + ", futexWake=" + futexWake + "}";
+    }
+
+    /** Builder of {@link SessionConfig}. */
+    public static final class Builder {
+        private MemoryType memoryType = MemoryType.MEMFD;
+        private long bufferCapacity = DEFAULT_BUFFER_CAPACITY;
+        private SliceClass[] sliceClasses = SliceClass.DEFAULTS;
+        private int queueCapacity = QueueDescriptor.DEFAULT_CAPACITY;
+        private String filePrefix = DEFAULT_FILE_PREFIX;
+        private int spinIterations = 20_000;
+        private Duration parkTimeout = Duration.ofMillis(50);
+        private Duration handshakeTimeout = Duration.ofSeconds(5);
+        private Duration writeTimeout = Duration.ofSeconds(5);
+        private boolean futexWake = true;
+        private int maxFallbackEventBytes = 1 << 20;
+        private int[] allowedPeerUids;
+        private long maxPeerRegionBytes = 1L << 30;
+        private final java.util.Set<String> setInCode = new java.util.HashSet<>();
+
+        private Builder() {
+        }
+
+        public Builder memoryType(final MemoryType type) {
+            setInCode.add("memoryType");
+            this.memoryType = type;
+            return this;
+        }
+
+        public Builder bufferCapacity(final long bytes) {
+            if (bytes < 4096 || bytes > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("buffer capacity must be in 4096.." + Integer.MAX_VALUE
+                    + " bytes, got " + bytes);
+            }
+            setInCode.add("bufferCapacity");
+            this.bufferCapacity = bytes;
+            return this;
+        }
+
+        public Builder sliceClasses(final SliceClass... classes) {
+            if (classes.length == 0) {
+                throw new IllegalArgumentException("at least one slice class");
+            }
+            setInCode.add("sliceClasses");
+            this.sliceClasses = classes.clone();
+            return this;
+        }
+
+        public Builder queueCapacity(final int elements) {
+            if (elements <= 0 || elements % QueueDescriptor.CAPACITY_ALIGNMENT != 0
+                || elements > QueueDescriptor.MAX_CAPACITY) {
+                throw new IllegalArgumentException("queue capacity must be a positive multiple of "
+                    + QueueDescriptor.CAPACITY_ALIGNMENT + " up to " + QueueDescriptor.MAX_CAPACITY + ", got " + elements);
+            }
+            setInCode.add("queueCapacity");
+            this.queueCapacity = elements;
+            return this;
+        }
+
+        public Builder filePrefix(final String prefix) {
+            setInCode.add("filePrefix");
+            this.filePrefix = prefix;
+            return this;
+        }
+
+        public Builder spinIterations(final int iterations) {
+            if (iterations < 0) {
+                throw new IllegalArgumentException("spin iterations must be >= 0");
+            }
+            setInCode.add("spinIterations");
+            this.spinIterations = iterations;
+            return this;
+        }
+
+        public Builder parkTimeout(final Duration timeout) {
+            this.parkTimeout = positive(timeout, "park timeout");
+            return this;
+        }
+
+        public Builder handshakeTimeout(final Duration timeout) {
+            this.handshakeTimeout = positive(timeout, "handshake timeout");
+            return this;
+        }
+
+        public Builder writeTimeout(final Duration timeout) {
+            this.writeTimeout = positive(timeout, "write timeout");
+            return this;
+        }
+
+        public Builder futexWake(final boolean enabled) {
+            setInCode.add("futexWake");
+            this.futexWake = enabled;
+            return this;
+        }
+
+        public Builder maxFallbackEventBytes(final int bytes) {
+            if (bytes < 1024) {
+                throw new IllegalArgumentException("fallback events of at least 1024 bytes");
+            }
+            this.maxFallbackEventBytes = bytes;
+            return this;
+        }
+
+        /** Lets peers running as these uids in, besides our own uid. */
+        public Builder allowedPeerUids(final int... uids) {
+            this.allowedPeerUids = uids.clone();
+            return this;
+        }
+
+        public Builder maxPeerRegionBytes(final long bytes) {
+            this.maxPeerRegionBytes = bytes;
+            return this;
+        }
+
+        /**
+         * Applies {@code SHMIPC_MEMORY_TYPE}, {@code SHMIPC_BUFFER_CAPACITY}, {@code SHMIPC_SLICE_SIZE_PERCENTS},
+         * {@code SHMIPC_QUEUE_CAP}, {@code SHMIPC_SPIN}, {@code SHMIPC_FUTEX_WAKE}, {@code SHMIPC_FILE_PREFIX} and
+         * their system-property twins ({@code shmipc.memory.type}, ...) to every setting not already set in code.
+         * System properties win over the environment.
+         */
+        public Builder fromEnvironment(final Map<String, String> env, final Properties properties) {
+            final Function<String, String> lookup = name -> {
+                final String property = properties.getProperty(propertyName(name));
+                return property != null ? property : env.get(name);
+            };
+            apply("memoryType", lookup.apply("SHMIPC_MEMORY_TYPE"), v -> memoryType = parseMemoryType(v));
+            apply("bufferCapacity", lookup.apply("SHMIPC_BUFFER_CAPACITY"), v -> bufferCapacity(Long.parseLong(v)));
+            apply("sliceClasses", lookup.apply("SHMIPC_SLICE_SIZE_PERCENTS"), v -> sliceClasses(SliceClass.parse(v)));
+            apply("queueCapacity", lookup.apply("SHMIPC_QUEUE_CAP"), v -> queueCapacity(Integer.parseInt(v)));
+            apply("spinIterations", lookup.apply("SHMIPC_SPIN"), v -> spinIterations(Integer.parseInt(v)));
+            apply("futexWake", lookup.apply("SHMIPC_FUTEX_WAKE"), v -> futexWake = parseBoolean(v));
+            apply("filePrefix", lookup.apply("SHMIPC_FILE_PREFIX"), v -> filePrefix = v);
+            return this;
+        }
+
+        /** {@code SHMIPC_QUEUE_CAP} becomes {@code shmipc.queue.cap}. */
+        public static String propertyName(final String variable) {
+            return variable.toLowerCase(java.util.Locale.ROOT).replace('_', '.');
+        }
+
+        private void apply(final String setting, final String value, final java.util.function.Consumer<String> setter) {
+            if (value == null || value.isBlank() || setInCode.contains(setting)) {
+                return;
+            }
+            try {
+                setter.accept(value.trim());
+            } catch (final IllegalArgumentException e) {
+                throw new IllegalArgumentException("bad value '" + value + "' for " + setting + ": " + e.getMessage(), e);
+            }
+            setInCode.remove(setting);
+        }
+
+        private static MemoryType parseMemoryType(final String value) {
+            return switch (value.toLowerCase(java.util.Locale.ROOT)) {
+                case "memfd" -> MemoryType.MEMFD;
+                case "file", "devshm", "shm" -> MemoryType.FILE;
+                default -> throw new IllegalArgumentException("memory type is 'memfd' or 'file'");
+            };
+        }
+
+        private static boolean parseBoolean(final String value) {
+            return switch (value.toLowerCase(java.util.Locale.ROOT)) {
+                case "1", "true", "yes", "on" -> true;
+                case "0", "false", "no", "off" -> false;
+                default -> throw new IllegalArgumentException("expected true/false or 1/0");
+            };
+        }
+
+        private static Duration positive(final Duration value, final String what) {
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException(what + " must be positive");
+            }
+            return value;
+        }
+
+        public SessionConfig build() {
+            return new SessionConfig(this);
+        }
+    }
+}

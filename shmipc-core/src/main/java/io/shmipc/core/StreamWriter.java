@@ -1,0 +1,185 @@
+package io.shmipc.core;
+
+import io.shmipc.core.buffer.BufferPool;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.IntArrayList;
+import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * Writes one message at a time into shared-memory slices; {@link #flush()} sends it. When the buffer region is
+ * exhausted the message continues in heap memory and goes inline on the control connection (FallbackData), so
+ * nothing is dropped.
+ */
+public final class StreamWriter {
+    private static final int HEAP_KEEP_BYTES = 1 << 20;
+
+    private final Stream stream;
+    private final Session session;
+    private final BufferPool pool;
+    private final AtomicBuffer region;
+    private final IntArrayList slices = new IntArrayList();
+    private final UnsafeBuffer reserved = new UnsafeBuffer(0, 0);
+    private int currentSlice = BufferPool.NO_SLICE;
+    private int currentCapacity;
+    private int currentSize;
+    private long pending;
+    private boolean heapMode;
+    private ExpandableArrayBuffer heap = new ExpandableArrayBuffer(0);
+    private int heapLength;
+
+    StreamWriter(final Stream stream, final Session session) {
+        this.stream = stream;
+        this.session = session;
+        this.pool = session.pool();
+        this.region = pool.region();
+    }
+
+    /** Bytes written since the last flush. */
+    public long pending() {
+        return pending;
+    }
+
+    /**
+     * Reserves {@code length} contiguous bytes of the message and returns them for the caller to fill in place
+     * (zero copy). The view is valid until the next call on this writer. {@code length} is at most the largest slice.
+     */
+    public MutableDirectBuffer reserve(final int length) throws ShmIpcException {
+        stream.checkWritable();
+        if (length < 0 || length > pool.maxSliceCapacity()) {
+            throw new IllegalArgumentException("reserve between 0 and " + pool.maxSliceCapacity() + " bytes, got "
+                + length + "; use write() for larger data");
+        }
+        if (!heapMode && (currentSlice == BufferPool.NO_SLICE || currentCapacity - currentSize < length)
+            && !nextSlice(length, length)) {
+            switchToHeap();
+        }
+        pending += length;
+        if (heapMode) {
+            heap.checkLimit(heapLength + length);
+            reserved.wrap(heap.byteArray(), heapLength, length);
+            heapLength += length;
+            return reserved;
+        }
+        reserved.wrap(region.addressOffset() + BufferPool.dataIndex(currentSlice) + currentSize, length);
+        currentSize += length;
+        return reserved;
+    }
+
+    /** Appends bytes to the message, across as many slices as needed. */
+    public void write(final byte[] src, final int offset, final int length) throws ShmIpcException {
+        write(new UnsafeBuffer(src), offset, length);
+    }
+
+    /** Appends bytes to the message, across as many slices as needed. */
+    public void write(final DirectBuffer src, final int offset, final int length) throws ShmIpcException {
+        stream.checkWritable();
+        int from = offset;
+        int left = length;
+        while (left > 0) {
+            if (heapMode) {
+                heap.putBytes(heapLength, src, from, left);
+                heapLength += left;
+                pending += left;
+                return;
+            }
+            int room = currentSlice == BufferPool.NO_SLICE ? 0 : currentCapacity - currentSize;
+            if (room == 0) {
+                if (!nextSlice(1, left)) {
+                    switchToHeap();
+                    continue;
+                }
+                room = currentCapacity;
+            }
+            final int n = Math.min(room, left);
+            region.putBytes(BufferPool.dataIndex(currentSlice) + currentSize, src, from, n);
+            currentSize += n;
+            from += n;
+            left -= n;
+            pending += n;
+        }
+    }
+
+    /** Sends the message written since the last flush. Does nothing if it is empty. */
+    public void flush() throws ShmIpcException {
+        if (pending == 0) {
+            return;
+        }
+        try {
+            stream.checkWritable();
+            if (!heapMode && stream.fallbackMode) {
+                switchToHeap();
+            }
+            if (heapMode) {
+                stream.fallbackMode = true;
+                session.sendFallback(stream.id(), heap.byteArray(), 0, heapLength);
+            } else {
+                pool.setSliceSize(currentSlice, currentSize);
+                final int first = slices.getInt(0);
+                slices.clear();
+                currentSlice = BufferPool.NO_SLICE;
+                session.publish(stream.id(), first, pending);
+            }
+        } finally {
+            abort();
+        }
+    }
+
+    /** Drops the message written since the last flush and gives its slices back. */
+    public void abort() {
+        for (int i = 0; i < slices.size(); i++) {
+            session.freeOwnSlice(slices.getInt(i));
+        }
+        slices.clear();
+        currentSlice = BufferPool.NO_SLICE;
+        currentSize = 0;
+        currentCapacity = 0;
+        pending = 0;
+        heapMode = false;
+        heapLength = 0;
+        if (heap.capacity() > HEAP_KEEP_BYTES) {
+            heap = new ExpandableArrayBuffer(0);
+        }
+    }
+
+    private boolean nextSlice(final int minimum, final long wanted) throws ShmIpcException {
+        final int slice = session.allocate((int) Math.min(wanted, Integer.MAX_VALUE));
+        if (slice == BufferPool.NO_SLICE) {
+            return false;
+        }
+        final int capacity = session.capacityOf(slice);
+        if (capacity < minimum) {
+            session.freeOwnSlice(slice);
+            return false;
+        }
+        if (currentSlice != BufferPool.NO_SLICE) {
+            pool.setSliceSize(currentSlice, currentSize);
+            pool.linkChain(currentSlice, slice);
+        }
+        slices.addInt(slice);
+        currentSlice = slice;
+        currentCapacity = capacity;
+        currentSize = 0;
+        return true;
+    }
+
+    /** Moves what is in slices to the heap and continues there; the slices go back to the pool. */
+    private void switchToHeap() {
+        session.onAllocationFailure();
+        heapLength = 0;
+        for (int i = 0; i < slices.size(); i++) {
+            final int slice = slices.getInt(i);
+            final int size = slice == currentSlice ? currentSize : region.getInt(slice + io.shmipc.core.layout.SliceDescriptor.SIZE_OFFSET);
+            heap.putBytes(heapLength, region, BufferPool.dataIndex(slice), size);
+            heapLength += size;
+            session.freeOwnSlice(slice);
+        }
+        slices.clear();
+        currentSlice = BufferPool.NO_SLICE;
+        currentSize = 0;
+        currentCapacity = 0;
+        heapMode = true;
+    }
+}

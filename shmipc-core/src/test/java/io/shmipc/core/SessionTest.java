@@ -1,0 +1,145 @@
+package io.shmipc.core;
+
+import io.shmipc.core.buffer.SliceClass;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Client and server in one JVM, over a real Unix socket and real shared memory. */
+class SessionTest {
+    @TempDir
+    Path dir;
+    private ShmServer server;
+
+    @BeforeEach
+    void noServer() {
+        server = null;
+    }
+
+    @AfterEach
+    void stopServer() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    /** Echoes every byte back on the same stream until the client closes it. */
+    static final StreamHandler ECHO = stream -> {
+        final byte[] buffer = new byte[64 * 1024];
+        try {
+            int n;
+            while ((n = stream.read(buffer, 0, buffer.length)) > 0) {
+                stream.write(buffer, 0, n);
+            }
+        } catch (final ShmIpcException e) {
+            // session or stream ended
+        } finally {
+            stream.close();
+        }
+    };
+
+    private SessionConfig config(final MemoryType type) {
+        return SessionConfig.builder().memoryType(type).filePrefix(dir.resolve("shm").toString()).build();
+    }
+
+    @ParameterizedTest
+    @EnumSource(MemoryType.class)
+    void shouldEchoMessagesOfEverySize(final MemoryType type) throws Exception {
+        server = ShmServer.start(dir.resolve("echo.sock"), config(type), ECHO);
+        try (Session session = Session.connect(dir.resolve("echo.sock"), config(type))) {
+            assertEquals(type == MemoryType.MEMFD ? 3 : 2, session.protocolVersion());
+            final Stream stream = session.openStream();
+            stream.readTimeout(Duration.ofSeconds(10));
+            final Random random = new Random(42);
+            for (final int size : new int[] {1, 64, 8171, 8172, 8173, 100_000, 1 << 20, 8 << 20}) {
+                final byte[] out = new byte[size];
+                random.nextBytes(out);
+                stream.write(out, 0, size);
+                final byte[] in = new byte[size];
+                stream.readFully(in, 0, size);
+                assertArrayEquals(out, in, "size " + size);
+            }
+            stream.close();
+            assertTrue(session.usesFutexWake(), "two shmipc-java peers wake each other with futexes");
+        }
+    }
+
+    @Test
+    void shouldDeliverThroughFallbackWhenTheRegionIsExhausted() throws Exception {
+        final SessionConfig tiny = SessionConfig.builder().bufferCapacity(64 * 1024)
+            .sliceClasses(new SliceClass(4076, 100)).build();
+        server = ShmServer.start(dir.resolve("tiny.sock"), tiny, ECHO);
+        try (Session session = Session.connect(dir.resolve("tiny.sock"), tiny)) {
+            final Stream stream = session.openStream();
+            stream.readTimeout(Duration.ofSeconds(10));
+            final byte[] out = new byte[1 << 20];
+            new Random(7).nextBytes(out);
+            stream.write(out, 0, out.length);
+            final byte[] in = new byte[out.length];
+            stream.readFully(in, 0, in.length);
+            assertArrayEquals(out, in);
+            assertTrue(session.metrics().fallbackWrites() > 0, session.metrics().toString());
+        }
+    }
+
+    @Test
+    void shouldSeePeerCloseAsEndOfStream() throws Exception {
+        server = ShmServer.start(dir.resolve("close.sock"), config(MemoryType.MEMFD), stream -> {
+            try {
+                stream.write(new byte[] {1, 2, 3}, 0, 3);
+            } catch (final ShmIpcException e) {
+                throw new AssertionError(e);
+            }
+            stream.close();
+        });
+        try (Session session = Session.connect(dir.resolve("close.sock"), config(MemoryType.MEMFD))) {
+            final Stream stream = session.openStream();
+            stream.readTimeout(Duration.ofSeconds(10));
+            stream.write(new byte[] {9}, 0, 1);
+            final byte[] in = new byte[3];
+            stream.readFully(in, 0, 3);
+            assertArrayEquals(new byte[] {1, 2, 3}, in);
+            assertEquals(-1, stream.read(in, 0, 3));
+            assertTrue(stream.isRemoteClosed());
+            assertThrows(StreamClosedException.class, () -> stream.write(new byte[] {1}, 0, 1));
+        }
+    }
+
+    @Test
+    void shouldFailPendingReadsWhenTheServerGoesAway() throws Exception {
+        server = ShmServer.start(dir.resolve("gone.sock"), config(MemoryType.MEMFD), stream -> { });
+        final Session session = Session.connect(dir.resolve("gone.sock"), config(MemoryType.MEMFD));
+        final Stream stream = session.openStream();
+        stream.write(new byte[] {1}, 0, 1);
+        final long start = System.nanoTime();
+        new Thread(() -> {
+            sleep(200);
+            server.close();
+        }).start();
+        final SessionClosedException e = assertThrows(SessionClosedException.class,
+            () -> stream.readFully(new byte[1], 0, 1));
+        assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 5000);
+        assertTrue(session.isClosed(), e.getMessage());
+    }
+
+    private static void sleep(final long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
