@@ -388,6 +388,11 @@ public final class Session implements AutoCloseable {
 
     /** Drains the receive queue if no other thread is doing so. Returns the number of elements handled. */
     int poll() {
+        // Read-only check first, so spinning threads do not bounce the lock's cache line while nothing arrives.
+        // A stale head can only make the queue look non-empty, never empty when it is not.
+        if (recvQueue.isEmpty() && controlHandoffs.isEmpty()) {
+            return 0;
+        }
         if (!consumerBusy.compareAndSet(false, true)) {
             return 0;
         }

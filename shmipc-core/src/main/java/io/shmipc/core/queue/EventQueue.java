@@ -44,8 +44,22 @@ public final class EventQueue {
     private final int flagIndex;
     /** Producer side: next sequence to claim by a local thread; published tail trails it. */
     private final AtomicLong claimed = new AtomicLong();
-    /** Consumer side: our copy of head (only we write head). */
+    /**
+     * Consumer side: our copy of head (only we write head). Written by whichever local thread drains, read by any
+     * thread asking {@link #isEmpty()}: release/acquire through {@link #CONSUMER_HEAD}, plain moves on x86.
+     */
+    @SuppressWarnings("unused")
     private long consumerHead;
+    private static final java.lang.invoke.VarHandle CONSUMER_HEAD;
+
+    static {
+        try {
+            CONSUMER_HEAD = java.lang.invoke.MethodHandles.lookup()
+                .findVarHandle(EventQueue.class, "consumerHead", long.class);
+        } catch (final ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private EventQueue(final AtomicBuffer buffer, final int ringOffset, final int capacity) {
         this.buffer = buffer;
@@ -55,7 +69,7 @@ public final class EventQueue {
         this.tailIndex = ringOffset + TAIL_OFFSET;
         this.flagIndex = ringOffset + WORKING_FLAG_OFFSET;
         this.claimed.set(buffer.getLongVolatile(tailIndex));
-        this.consumerHead = buffer.getLongVolatile(headIndex);
+        CONSUMER_HEAD.setRelease(this, buffer.getLongVolatile(headIndex));
     }
 
     /** Writes an empty ring header of the given capacity at {@code ringOffset} (creator side). */
@@ -91,7 +105,7 @@ public final class EventQueue {
         }
         checkFits(buffer, ringOffset, capacity);
         final EventQueue queue = new EventQueue(buffer, ringOffset, capacity);
-        queue.checkIndices(queue.consumerHead, queue.claimed.get());
+        queue.checkIndices((long) CONSUMER_HEAD.getAcquire(queue), queue.claimed.get());
         return queue;
     }
 
@@ -176,7 +190,7 @@ public final class EventQueue {
      */
     public int drain(final ElementHandler handler, final int limit) throws ProtocolViolationException {
         final AtomicBuffer buffer = this.buffer;
-        long head = consumerHead;
+        long head = (long) CONSUMER_HEAD.getAcquire(this);
         // Acquire: elements up to tail were written before tail was published.
         final long tail = buffer.getLongVolatile(tailIndex);
         checkIndices(head, tail);
@@ -189,7 +203,7 @@ public final class EventQueue {
             final int status = buffer.getInt(element + ELEMENT_STATUS_OFFSET);
             head++;
             count++;
-            consumerHead = head;
+            CONSUMER_HEAD.setRelease(this, head);
             // Release the slot before handling, so a handler that fails does not wedge the producer.
             buffer.putLongOrdered(headIndex, head);
             handler.onElement(streamId, bufferOffset, status);
@@ -199,7 +213,7 @@ public final class EventQueue {
 
     /** Consumer: true when there is nothing to drain. */
     public boolean isEmpty() {
-        return buffer.getLongVolatile(tailIndex) == consumerHead;
+        return buffer.getLongVolatile(tailIndex) == (long) CONSUMER_HEAD.getAcquire(this);
     }
 
     /** Elements published and not yet consumed, as the indices say now. */
