@@ -523,7 +523,6 @@ public final class Session implements AutoCloseable {
                 Thread.onSpinWait();
                 continue;
             }
-            idle = 0;
             final int result;
             if (spinners.get() > 0) {
                 // A reader is polling for us; sleep until it stops or the peer needs us.
@@ -538,8 +537,13 @@ public final class Session implements AutoCloseable {
                 result = Futex.wait(flagAddress, 0, parkNanos);
                 queue.markWorkingByConsumer();
             }
-            if (result == Futex.TIMED_OUT && !Posix.isProcessAlive(peerPid)) {
-                fail(new SessionClosedException("peer process " + peerPid + " is gone", null));
+            if (result == Futex.TIMED_OUT) {
+                // Only a liveness check: an idle session must not spin again every park timeout.
+                if (!Posix.isProcessAlive(peerPid)) {
+                    fail(new SessionClosedException("peer process " + peerPid + " is gone", null));
+                }
+            } else {
+                idle = 0;
             }
         }
     }
