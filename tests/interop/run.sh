@@ -327,7 +327,17 @@ scenario_go_client_java_server_file() {
   echo_scenario "$1" java go -mem file -sizes "$SIZES_ALL" -streams 32 -count 2
 }
 
+# The echo protocol's framing and CRC (Java's CRC32 check value) in Go's own unit tests.
+scenario_go_unit_tests() {
+  if (cd "$HERE/go" && go test ./...) >"$LOGS/$1.log" 2>&1; then
+    pass "$1"
+  else
+    fail "$1" "go test ./... failed" "$LOGS/$1.log"
+  fi
+}
+
 SCENARIOS=(
+  go-unit-tests
   go-client-go-server-memfd
   go-client-go-server-file
   go-client-go-server-fallback-memfd
