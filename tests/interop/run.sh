@@ -196,6 +196,7 @@ leftover_region_files() {
 }
 
 # echo_scenario NAME SERVER_KIND CLIENT_KIND CLIENT_ARGS...: a server, one client run, the checks.
+# A caller that sets `local no_fallback=1` also requires the client's summary to show no FallbackData.
 echo_scenario() {
   local name=$1 server_kind=$2 client_kind=$3
   shift 3
@@ -216,6 +217,9 @@ echo_scenario() {
     fail "$name" "client exited $client_rc: ${result:-no summary}" "$base.client.err" "$base.server.err"
   elif [ "$server_rc" -ne 0 ]; then
     fail "$name" "server exited $server_rc (CRC errors or crash): $(tail -n 1 "$base.server.out")" "$base.server.err"
+  elif [ "${no_fallback:-0}" = 1 ] && ! grep -qE '"fallbacks":0[,}]' <<<"$result"; then
+    fail "$name" "messages that fit in shared memory went over the socket as FallbackData: $result" \
+      "$base.client.err" "$base.server.err"
   elif [ -n "$(leftover_region_files "$name")" ]; then
     fail "$name" "region files left in /dev/shm: $(leftover_region_files "$name" | tr '\n' ' ')"
   else
@@ -299,6 +303,16 @@ SIZES_SMALL_REGION=0,1,64,8191,8192,65536,1048576
 
 scenario_go_client_go_server_memfd() { echo_scenario "$1" go go -mem memfd -sizes "$SIZES_ALL" -streams 32 -count 2; }
 scenario_go_client_go_server_file() { echo_scenario "$1" go go -mem file -sizes "$SIZES_ALL" -streams 32 -count 2; }
+# Sizes and concurrency the default 32 MiB region holds: everything must travel through shared memory.
+SIZES_SHM_ONLY=0,1,64,8191,8192,65536,1048576
+scenario_go_client_go_server_shm_only_memfd() {
+  local no_fallback=1
+  echo_scenario "$1" go go -mem memfd -sizes "$SIZES_SHM_ONLY" -streams 8 -count 4
+}
+scenario_go_client_go_server_shm_only_file() {
+  local no_fallback=1
+  echo_scenario "$1" go go -mem file -sizes "$SIZES_SHM_ONLY" -streams 8 -count 4
+}
 scenario_go_client_go_server_fallback_memfd() {
   echo_scenario "$1" go go -mem memfd -sizes "$SIZES_SMALL_REGION" -streams 32 -count 3 -buffer-capacity 1048576 -expect-fallback
 }
@@ -318,6 +332,16 @@ scenario_java_client_go_server_file() {
   java_peer_missing "$1" "$JAVA_CLIENT_CLASS" && return
   echo_scenario "$1" go java -mem file -sizes "$SIZES_ALL" -streams 32 -count 2
 }
+scenario_java_client_go_server_shm_only_memfd() {
+  java_peer_missing "$1" "$JAVA_CLIENT_CLASS" && return
+  local no_fallback=1
+  echo_scenario "$1" go java -mem memfd -sizes "$SIZES_SHM_ONLY" -streams 8 -count 4
+}
+scenario_java_client_go_server_shm_only_file() {
+  java_peer_missing "$1" "$JAVA_CLIENT_CLASS" && return
+  local no_fallback=1
+  echo_scenario "$1" go java -mem file -sizes "$SIZES_SHM_ONLY" -streams 8 -count 4
+}
 scenario_go_client_java_server_memfd() {
   java_peer_missing "$1" "$JAVA_SERVER_CLASS" && return
   echo_scenario "$1" java go -mem memfd -sizes "$SIZES_ALL" -streams 32 -count 2
@@ -325,6 +349,16 @@ scenario_go_client_java_server_memfd() {
 scenario_go_client_java_server_file() {
   java_peer_missing "$1" "$JAVA_SERVER_CLASS" && return
   echo_scenario "$1" java go -mem file -sizes "$SIZES_ALL" -streams 32 -count 2
+}
+scenario_go_client_java_server_shm_only_memfd() {
+  java_peer_missing "$1" "$JAVA_SERVER_CLASS" && return
+  local no_fallback=1
+  echo_scenario "$1" java go -mem memfd -sizes "$SIZES_SHM_ONLY" -streams 8 -count 4
+}
+scenario_go_client_java_server_shm_only_file() {
+  java_peer_missing "$1" "$JAVA_SERVER_CLASS" && return
+  local no_fallback=1
+  echo_scenario "$1" java go -mem file -sizes "$SIZES_SHM_ONLY" -streams 8 -count 4
 }
 
 # The echo protocol's framing and CRC (Java's CRC32 check value) in Go's own unit tests.
@@ -340,6 +374,8 @@ SCENARIOS=(
   go-unit-tests
   go-client-go-server-memfd
   go-client-go-server-file
+  go-client-go-server-shm-only-memfd
+  go-client-go-server-shm-only-file
   go-client-go-server-fallback-memfd
   go-client-go-server-fallback-file
   go-server-killed-memfd
@@ -348,8 +384,12 @@ SCENARIOS=(
   region-inspect-go-client-file
   java-client-go-server-memfd
   java-client-go-server-file
+  java-client-go-server-shm-only-memfd
+  java-client-go-server-shm-only-file
   go-client-java-server-memfd
   go-client-java-server-file
+  go-client-java-server-shm-only-memfd
+  go-client-java-server-shm-only-file
 )
 
 # ---- build --------------------------------------------------------------------------------------
