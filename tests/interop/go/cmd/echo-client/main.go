@@ -1,0 +1,402 @@
+// Command echo-client is the Go client of the interop suite's echo scenarios.
+//
+// It connects to an echo server (Go or Java) with shmipc-go's SessionManager,
+// opens -streams streams up front, and on each stream, concurrently, sends
+// -count frames of every size in -sizes (one at a time, waiting for the echo),
+// checking that the echoed frame is byte-identical and that its CRC is right.
+//
+// Output contract, relied upon by run.sh and by Java tests: one JSON summary line
+// on stdout, {"calls":..,"bytes":..,"failures":..,"fallbacks":..,...}; exit 0 only if
+// every frame came back intact (or, with -expect-session-end, if the session ended
+// cleanly with no corrupted frame before that). Details go to stderr.
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	shmipc "github.com/cloudwego/shmipc-go"
+
+	"shmipc-java/tests/interop/go/internal/echoframe"
+	"shmipc-java/tests/interop/go/internal/stdio"
+)
+
+const (
+	exitOK            = 0
+	exitFailed        = 1
+	exitUsage         = 2
+	maxLoggedFailures = 20
+)
+
+type options struct {
+	socket           string
+	memType          shmipc.MemMapType
+	sizes            []int
+	streams          int
+	count            int
+	sessions         int
+	bufferCapacity   uint32
+	sliceSizes       []*shmipc.SizePercentPair
+	queueCap         uint32
+	pathPrefix       string
+	timeout          time.Duration
+	handshakeTimeout time.Duration
+	expectFallback   bool
+	expectSessionEnd bool
+	hold             time.Duration
+}
+
+type summary struct {
+	Calls      int64  `json:"calls"`
+	Bytes      int64  `json:"bytes"`
+	Failures   int64  `json:"failures"`
+	Fallbacks  uint64 `json:"fallbacks"`
+	Expected   int64  `json:"expected_calls"`
+	SessionEnd bool   `json:"session_end"`
+	ElapsedMs  int64  `json:"elapsed_ms"`
+}
+
+func main() {
+	opts, err := parseOptions()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "echo-client:", err)
+		os.Exit(exitUsage)
+	}
+	out, err := stdio.ReserveStdout()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "echo-client:", err)
+		os.Exit(exitUsage)
+	}
+	os.Exit(run(opts, out))
+}
+
+func parseOptions() (options, error) {
+	var o options
+	mem := flag.String("mem", "memfd", "how the client shares its regions: memfd (handshake v3) or file (/dev/shm files, handshake v2)")
+	sizes := flag.String("sizes", "0,1,64,8191,8192,1048576,8388608", "comma-separated payload sizes in bytes")
+	slices := flag.String("slice-sizes", "", "buffer slice classes as size:percent,... (data bytes per slice; percents sum to 100); empty = shmipc-go default 8172:50,32748:30,131052:20")
+	bufferCap := flag.Uint("buffer-capacity", 32<<20, "bytes of the shared buffer region (shmipc-go requires at least 1 MiB)")
+	queueCap := flag.Uint("queue-cap", 8192, "elements per queue ring")
+	flag.StringVar(&o.socket, "socket", "", "Unix socket path of the server (required)")
+	flag.IntVar(&o.streams, "streams", 32, "concurrent streams, each opened before any frame is sent")
+	flag.IntVar(&o.count, "count", 1, "frames per stream per size")
+	flag.IntVar(&o.sessions, "sessions", 1, "sessions (connections) the SessionManager opens; streams are spread over them")
+	flag.StringVar(&o.pathPrefix, "path-prefix", "/dev/shm/shmipc_interop",
+		"region name prefix; shmipc-go appends _<pid>_buffer and _<pid>_queue_<n> (file paths in file mode, memfd labels in memfd mode)")
+	flag.DurationVar(&o.timeout, "timeout", 60*time.Second, "deadline for the whole run; a frame not echoed by then is a failure")
+	flag.DurationVar(&o.handshakeTimeout, "handshake-timeout", time.Second, "shmipc-go InitializeTimeout for the client side of the handshake")
+	flag.BoolVar(&o.expectFallback, "expect-fallback", false, "fail unless at least one message travelled as FallbackData (use with a small -buffer-capacity)")
+	flag.BoolVar(&o.expectSessionEnd, "expect-session-end", false,
+		"the server will die mid-run: succeed if the session ends cleanly (errors only after the session closed, no corrupted frame)")
+	flag.DurationVar(&o.hold, "hold", 0, "after the run, with streams closed and the session still open, print HOLD <pid> and wait this long (for region-inspect)")
+	flag.Parse()
+
+	if o.socket == "" {
+		return o, errors.New("-socket is required")
+	}
+	switch *mem {
+	case "memfd":
+		o.memType = shmipc.MemMapTypeMemFd
+	case "file":
+		o.memType = shmipc.MemMapTypeDevShmFile
+	default:
+		return o, fmt.Errorf("-mem must be memfd or file, not %q", *mem)
+	}
+	for _, field := range strings.Split(*sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(field))
+		if err != nil || n < 0 {
+			return o, fmt.Errorf("-sizes: %q is not a byte count", field)
+		}
+		o.sizes = append(o.sizes, n)
+	}
+	if *slices != "" {
+		for _, field := range strings.Split(*slices, ",") {
+			size, percent, found := strings.Cut(strings.TrimSpace(field), ":")
+			s, err1 := strconv.ParseUint(size, 10, 32)
+			p, err2 := strconv.ParseUint(percent, 10, 32)
+			if !found || err1 != nil || err2 != nil {
+				return o, fmt.Errorf("-slice-sizes: %q is not size:percent", field)
+			}
+			o.sliceSizes = append(o.sliceSizes, &shmipc.SizePercentPair{Size: uint32(s), Percent: uint32(p)})
+		}
+	}
+	if o.streams < 1 || o.count < 0 || o.sessions < 1 {
+		return o, errors.New("-streams and -sessions must be at least 1, -count at least 0")
+	}
+	o.bufferCapacity = uint32(*bufferCap)
+	o.queueCap = uint32(*queueCap)
+	return o, nil
+}
+
+// client runs the workload and keeps the counters of the summary.
+type client struct {
+	opts     options
+	deadline time.Time
+	log      *log.Logger
+
+	calls    atomic.Int64
+	bytes    atomic.Int64
+	failures atomic.Int64
+	// sessionEndFailures counts transport errors explained by the session having closed.
+	sessionEndFailures atomic.Int64
+	logged             atomic.Int64
+}
+
+func run(opts options, out *os.File) int {
+	start := time.Now()
+	c := &client{opts: opts, deadline: start.Add(opts.timeout), log: log.New(os.Stderr, "echo-client: ", log.Lmicroseconds)}
+
+	config := shmipc.DefaultSessionManagerConfig()
+	config.Network = "unix"
+	config.Address = opts.socket
+	config.SessionNum = opts.sessions
+	config.MemMapType = opts.memType
+	config.ShareMemoryBufferCap = opts.bufferCapacity
+	config.ShareMemoryPathPrefix = opts.pathPrefix
+	config.QueueCap = opts.queueCap
+	config.InitializeTimeout = opts.handshakeTimeout
+	config.LogOutput = os.Stderr
+	if opts.sliceSizes != nil {
+		config.BufferSliceSizes = opts.sliceSizes
+	}
+	if err := shmipc.VerifyConfig(config.Config); err != nil {
+		c.log.Printf("invalid shared-memory configuration: %v", err)
+		return c.report(out, start, 0, exitUsage)
+	}
+	manager, err := shmipc.NewSessionManager(config)
+	if err != nil {
+		c.log.Printf("cannot start session with %s: %v", opts.socket, err)
+		return c.report(out, start, 0, exitFailed)
+	}
+	defer func() {
+		_ = manager.Close()
+		if opts.memType == shmipc.MemMapTypeDevShmFile {
+			c.awaitRegionFilesRemoved()
+		}
+	}()
+
+	// Open every stream first: after the first FallbackData shmipc-go marks the
+	// session unhealthy for 30 s and refuses new streams, so late opens would fail
+	// for reasons that have nothing to do with the peer.
+	streams := make([]*shmipc.Stream, 0, opts.streams)
+	for i := 0; i < opts.streams; i++ {
+		stream, err := manager.GetStream()
+		if err != nil {
+			c.log.Printf("opening stream %d: %v", i, err)
+			c.failures.Add(1)
+			break
+		}
+		streams = append(streams, stream)
+	}
+
+	var wg sync.WaitGroup
+	for worker, stream := range streams {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.work(worker, stream)
+		}()
+	}
+	wg.Wait()
+
+	fallbacks := sessionFallbacks(streams)
+	for _, stream := range streams {
+		_ = stream.Close()
+	}
+	if opts.hold > 0 {
+		fmt.Fprintf(out, "HOLD %d\n", os.Getpid())
+		time.Sleep(opts.hold)
+	}
+	return c.report(out, start, fallbacks, exitOK)
+}
+
+// awaitRegionFilesRemoved waits for shmipc-go to unlink this process's region files.
+// Session.Close unmaps and unlinks them later on shmipc-go's event loop, so a
+// process that exits right after Close leaves them in /dev/shm; the server side
+// unlinks them too, but may itself be gone. After a bounded wait we remove them.
+func (c *client) awaitRegionFilesRemoved() {
+	prefix := fmt.Sprintf("%s_%d", c.opts.pathPrefix, os.Getpid())
+	paths := []string{prefix + "_buffer"}
+	for i := 0; i < c.opts.sessions; i++ {
+		paths = append(paths, fmt.Sprintf("%s_queue_%d", prefix, i))
+	}
+	const wait, poll = time.Second, 10 * time.Millisecond
+	for waited := time.Duration(0); ; waited += poll {
+		remaining := paths[:0]
+		for _, path := range paths {
+			if _, err := os.Stat(path); err == nil {
+				remaining = append(remaining, path)
+			}
+		}
+		paths = remaining
+		if len(paths) == 0 {
+			return
+		}
+		if waited >= wait {
+			break
+		}
+		time.Sleep(poll)
+	}
+	for _, path := range paths {
+		c.log.Printf("shmipc-go had not removed %s %v after closing; removing it", path, wait)
+		_ = os.Remove(path)
+	}
+}
+
+// work sends every size, -count times, on one stream, one frame at a time.
+func (c *client) work(worker int, stream *shmipc.Stream) {
+	largest := 0
+	for _, size := range c.opts.sizes {
+		largest = max(largest, size)
+	}
+	payload := make([]byte, largest)
+	_ = stream.SetDeadline(c.deadline)
+	for sizeIndex, size := range c.opts.sizes {
+		for message := 0; message < c.opts.count; message++ {
+			sent := payload[:size]
+			echoframe.FillPattern(sent, echoframe.Seed(worker, sizeIndex, message))
+			if err := c.roundTrip(stream, sent); err != nil {
+				c.failures.Add(1)
+				var corrupted *corruptionError
+				if !errors.As(err, &corrupted) && stream.Session().IsClosed() {
+					c.sessionEndFailures.Add(1)
+					c.logf("stream %d: session ended: %v", stream.StreamID(), err)
+				} else {
+					c.logf("stream %d: %d-byte frame #%d: %v", stream.StreamID(), size, message, err)
+				}
+				// The stream may be out of step with the server now: stop using it.
+				return
+			}
+			c.calls.Add(1)
+			c.bytes.Add(int64(size))
+		}
+	}
+}
+
+func (c *client) roundTrip(stream *shmipc.Stream, sent []byte) error {
+	header := echoframe.EncodeHeader(sent)
+	writer := stream.BufferWriter()
+	if _, err := writer.WriteBytes(header[:]); err != nil {
+		return fmt.Errorf("writing header: %w", err)
+	}
+	if len(sent) > 0 {
+		if _, err := writer.WriteBytes(sent); err != nil {
+			return fmt.Errorf("writing payload: %w", err)
+		}
+	}
+	if err := stream.Flush(false); err != nil {
+		return fmt.Errorf("sending: %w", err)
+	}
+
+	reader := stream.BufferReader()
+	defer reader.ReleasePreviousRead()
+	rawHeader, err := reader.ReadBytes(echoframe.HeaderSize)
+	if err != nil {
+		return fmt.Errorf("reading echoed header: %w", err)
+	}
+	echoed, _ := echoframe.DecodeHeader(rawHeader)
+	if int(echoed.Length) != len(sent) {
+		return corrupted("echoed header announces %d bytes, sent %d", echoed.Length, len(sent))
+	}
+	want := echoframe.CRC(sent)
+	if echoed.CRC != want {
+		return corrupted("echoed header carries CRC %08x, sent %08x", echoed.CRC, want)
+	}
+	got, err := reader.ReadBytes(len(sent))
+	if err != nil {
+		return fmt.Errorf("reading echoed payload: %w", err)
+	}
+	if !bytes.Equal(got, sent) {
+		return corrupted("echoed payload differs from the sent one at byte %d (CRC %08x, sent %08x)",
+			firstDifference(got, sent), echoframe.CRC(got), want)
+	}
+	return nil
+}
+
+// corruptionError is an echo that arrived but differs from what was sent.
+type corruptionError struct{ message string }
+
+func (e *corruptionError) Error() string { return e.message }
+
+func corrupted(format string, args ...any) error {
+	return &corruptionError{message: fmt.Sprintf(format, args...)}
+}
+
+// sessionFallbacks counts the FallbackData events sent and received on the sessions of streams.
+func sessionFallbacks(streams []*shmipc.Stream) uint64 {
+	seen := make(map[*shmipc.Session]bool)
+	var total uint64
+	for _, stream := range streams {
+		session := stream.Session()
+		if seen[session] {
+			continue
+		}
+		seen[session] = true
+		_, stability, _ := session.GetMetrics()
+		total += stability.FallbackWriteCount + stability.FallbackReadCount
+	}
+	return total
+}
+
+func (c *client) report(out *os.File, start time.Time, fallbacks uint64, exitCode int) int {
+	expected := int64(len(c.opts.sizes) * c.opts.count * c.opts.streams)
+	s := summary{
+		Calls:      c.calls.Load(),
+		Bytes:      c.bytes.Load(),
+		Failures:   c.failures.Load(),
+		Fallbacks:  fallbacks,
+		Expected:   expected,
+		SessionEnd: c.sessionEndFailures.Load() > 0,
+		ElapsedMs:  time.Since(start).Milliseconds(),
+	}
+	line, _ := json.Marshal(s)
+	fmt.Fprintln(out, string(line))
+	if exitCode != exitOK {
+		return exitCode
+	}
+	if c.opts.expectSessionEnd {
+		if !s.SessionEnd {
+			c.log.Printf("expected the session to end, but it did not")
+			return exitFailed
+		}
+		if other := s.Failures - c.sessionEndFailures.Load(); other > 0 {
+			c.log.Printf("%d frames failed for reasons other than the session ending", other)
+			return exitFailed
+		}
+		return exitOK
+	}
+	if s.Failures > 0 || s.Calls != expected {
+		c.log.Printf("%d of %d frames failed or were not sent", expected-s.Calls, expected)
+		return exitFailed
+	}
+	if c.opts.expectFallback && fallbacks == 0 {
+		c.log.Printf("expected at least one FallbackData message, saw none")
+		return exitFailed
+	}
+	return exitOK
+}
+
+func (c *client) logf(format string, args ...any) {
+	if c.logged.Add(1) <= maxLoggedFailures {
+		c.log.Printf(format, args...)
+	}
+}
+
+func firstDifference(a, b []byte) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
+}
