@@ -187,7 +187,8 @@ client_command() {
                     -path-prefix "/dev/shm/shmipc_interop_${RUN_ID}_$name" "$@") ;;
     # shellcheck disable=SC2206 # SHMIPC_JVM_FLAGS is a list of flags
     java) CLIENT_CMD=("$SHMIPC_JAVA" $SHMIPC_JVM_FLAGS -cp "$SHMIPC_CLASSPATH" "$JAVA_CLIENT_CLASS"
-                      -socket "$SOCKET" -timeout "$CLIENT_DEADLINE" "$@") ;;
+                      -socket "$SOCKET" -timeout "$CLIENT_DEADLINE"
+                      -path-prefix "/dev/shm/shmipc_interop_${RUN_ID}_$name" "$@") ;;
   esac
 }
 

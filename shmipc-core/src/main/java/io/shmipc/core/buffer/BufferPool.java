@@ -411,8 +411,10 @@ public final class BufferPool {
                 final int slice = areaOffset + head;
                 if ((region.getByteVolatile(slice + FLAGS_OFFSET) & FLAG_HAS_NEXT) != 0) {
                     final int next = region.getIntVolatile(slice + NEXT_OFFSET);
-                    checkRelative(next, "next link");
+                    // The link may be stale if another process popped this slice meanwhile (the reference leaves
+                    // old values in next); then the CAS fails. Only a link we installed as head must be valid.
                     if (region.compareAndSetInt(headIndex, head, next)) {
+                        checkRelative(next, "next link");
                         region.putByte(slice + FLAGS_OFFSET, (byte) FLAG_IN_USE);
                         // Monitoring counter only (see BufferListDescriptor); a plain update is enough.
                         region.putLong(headerOffset + POP_COUNT_OFFSET, region.getLong(headerOffset + POP_COUNT_OFFSET) + 1);

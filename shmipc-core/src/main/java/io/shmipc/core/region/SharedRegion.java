@@ -106,7 +106,7 @@ public final class SharedRegion implements AutoCloseable {
 
     /**
      * Maps a file region the peer created. The file must be a regular file (no symlink) owned by {@code ownerUid}
-     * and not accessible to others, so a hostile local user cannot hand us somebody else's memory.
+     * and not writable by group or others, so a hostile local user cannot hand us memory it can still write.
      */
     public static SharedRegion mapFile(final String path, final int ownerUid, final long maxLength)
         throws ShmIpcException {
@@ -118,8 +118,10 @@ public final class SharedRegion implements AutoCloseable {
                 throw new ShmIpcException("shared memory file " + path + " belongs to uid " + uid
                     + ", not to the peer (uid " + ownerUid + ")");
             }
-            if ((Posix.fileMode(fd) & 0007) != 0) {
-                throw new ShmIpcException("shared memory file " + path + " is accessible to other users (mode "
+            // Reference peers create their files 0777 & ~umask (typically 0755): readable is their choice, but a
+            // file others may write to could be corrupted under us by a third process.
+            if ((Posix.fileMode(fd) & 0022) != 0) {
+                throw new ShmIpcException("shared memory file " + path + " is writable by other users (mode "
                     + Integer.toOctalString(Posix.fileMode(fd)) + ")");
             }
             final long length = Posix.fileSize(fd);

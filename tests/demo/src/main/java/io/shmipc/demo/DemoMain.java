@@ -45,7 +45,7 @@ public final class DemoMain {
         final Path socket = dir.resolve("echo.sock");
         System.out.println("shmipc demo: echo server JVM + client JVM over shared memory (" + memory.name().toLowerCase()
             + ")");
-        final Process server = JavaProcess.start(EchoServerMain.class.getName(), List.of(socket.toString()),
+        final Process server = JavaProcess.start(EchoServerMain.class.getName(), List.of(socket.toString(), "--stop-on-stdin-eof"),
             Map.of("SHMIPC_MEMORY_TYPE", memory.name().toLowerCase()));
         int status = 1;
         try {

@@ -10,8 +10,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * An echo server process: {@code EchoServerMain <socket path>}. Prints {@code READY} when listening, echoes every
- * frame on every stream, and on stdin EOF or SIGTERM exits 0 if no frame was corrupted (1 otherwise).
+ * An echo server process: {@code EchoServerMain [-socket] <socket path> [--stop-on-stdin-eof]}. Prints
+ * {@code READY} when listening and echoes every frame on every stream. On SIGTERM (or stdin EOF when asked) it
+ * prints {@code {"frames":N,"crc_errors":M}} and exits 0 if no frame was corrupted, 1 otherwise.
  * Settings come from the SHMIPC_* environment.
  */
 public final class EchoServerMain {
@@ -40,12 +41,19 @@ public final class EchoServerMain {
     }
 
     public static void main(final String[] args) throws Exception {
-        if (args.length < 1) {
-            System.err.println("usage: EchoServerMain <socket path>");
+        Path path = null;
+        boolean stopOnStdinEof = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "-socket", "--socket" -> path = Path.of(args[++i]);
+                case "--stop-on-stdin-eof" -> stopOnStdinEof = true;
+                default -> path = Path.of(args[i]);
+            }
+        }
+        if (path == null) {
+            System.err.println("usage: EchoServerMain [-socket] <socket path> [--stop-on-stdin-eof]");
             System.exit(2);
         }
-        final Path path = Path.of(args[0]);
-        final CountDownLatch stop = new CountDownLatch(1);
         final ShmServer server;
         try {
             server = ShmServer.start(path, io.shmipc.core.SessionConfig.fromEnvironment(), ECHO);
@@ -54,27 +62,22 @@ public final class EchoServerMain {
             System.exit(1);
             return;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        // SIGTERM, SIGINT or the end of stdin: close, report, and exit 0 only if no frame was corrupted.
+        final Thread finish = new Thread(() -> {
             server.close();
-            stop.countDown();
-        }));
+            System.out.println("{\"frames\":" + FRAMES.get() + ",\"crc_errors\":" + MISMATCHES.get() + "}");
+            System.out.flush();
+            Runtime.getRuntime().halt(MISMATCHES.get() == 0 ? 0 : 1);
+        }, "echo-server-exit");
+        Runtime.getRuntime().addShutdownHook(finish);
         System.out.println("READY");
         System.out.flush();
-        final Thread stdinWatcher = new Thread(() -> {
-            try {
-                while (System.in.read() >= 0) {
-                    // wait for EOF: the parent went away or closed our stdin
-                }
-            } catch (final java.io.IOException ignored) {
-                // treat as EOF
+        if (stopOnStdinEof) {
+            while (System.in.read() >= 0) {
+                // the parent closes our stdin to stop us
             }
-            stop.countDown();
-        }, "stdin-watcher");
-        stdinWatcher.setDaemon(true);
-        stdinWatcher.start();
-        stop.await();
-        server.close();
-        System.err.println("echo server: " + FRAMES.get() + " frames echoed, " + MISMATCHES.get() + " mismatches");
-        Runtime.getRuntime().halt(MISMATCHES.get() == 0 ? 0 : 1);
+            System.exit(0);
+        }
+        new CountDownLatch(1).await();
     }
 }

@@ -91,13 +91,20 @@ public final class JavaProcess {
         }
     }
 
-    /** Closes stdin (the polite stop), waits, then kills. Returns the exit code, or -1 if it had to be killed. */
+    /**
+     * Stops a process politely: closes its stdin, then sends SIGTERM, and kills it only if it is still running
+     * after {@code timeoutMillis}. Returns the exit code, or -1 if it had to be killed.
+     */
     public static int stop(final Process process, final long timeoutMillis) throws InterruptedException {
         try {
             process.getOutputStream().close();
         } catch (final IOException ignored) {
             // already gone
         }
+        if (process.waitFor(Math.min(timeoutMillis, 1000), TimeUnit.MILLISECONDS)) {
+            return process.exitValue();
+        }
+        process.destroy();
         if (process.waitFor(timeoutMillis, TimeUnit.MILLISECONDS)) {
             return process.exitValue();
         }
