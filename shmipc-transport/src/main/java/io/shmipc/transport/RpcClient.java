@@ -148,7 +148,16 @@ public final class RpcClient implements AutoCloseable
             call.describe() + " timed out after " + timeout.toMillis() + " ms")), timeout.toNanos(),
             TimeUnit.NANOSECONDS));
 
-        selector.connect().whenComplete((route, error) ->
+        CompletableFuture<TransportSelector.Route> routed;
+        try
+        {
+            routed = selector.connect();
+        }
+        catch (final RuntimeException ex)
+        {
+            routed = CompletableFuture.failedFuture(ex);
+        }
+        routed.whenComplete((route, error) ->
         {
             if (error != null)
             {
