@@ -137,7 +137,7 @@ public final class RpcFrameCodec
 
         int messageOffset = offset + headerLength;
         int messageLength = frameLength - headerLength;
-        if (messageLength >= FrameKind.DETECTION_LENGTH && isFramedPayload(src, messageOffset))
+        if (isFramedPayload(src, messageOffset, messageLength))
         {
             out.format(FrameFormat.TTHEADER_FRAMED);
             messageLength = FramedThriftCodec.enclosedMessageLength(src, messageOffset, messageLength);
@@ -175,11 +175,20 @@ public final class RpcFrameCodec
     }
 
     /**
-     * A TTHeader payload is framed when its bytes 4-5 hold the strict Thrift version and bytes 0-1 do not; an
-     * unframed message starts with the version itself.
+     * Tell a framed from an unframed Thrift payload inside a TTHeader: framed when bytes 4-5 hold the strict Thrift
+     * version and bytes 0-1 do not (an unframed message starts with the version itself).
+     *
+     * @param src    the buffer.
+     * @param index  where the payload starts.
+     * @param length the payload's length.
+     * @return whether the payload carries a u32 frame length first.
      */
-    private static boolean isFramedPayload(final DirectBuffer src, final int index)
+    public static boolean isFramedPayload(final DirectBuffer src, final int index, final int length)
     {
+        if (length < FrameKind.DETECTION_LENGTH)
+        {
+            return false;
+        }
         final int firstShort = src.getShort(index, java.nio.ByteOrder.BIG_ENDIAN) & 0xFFFF;
         final int secondShort = src.getShort(index + 4, java.nio.ByteOrder.BIG_ENDIAN) & 0xFFFF;
         return firstShort != ThriftMessageCodec.VERSION_1 >>> 16 && secondShort == ThriftMessageCodec.VERSION_1 >>> 16;
