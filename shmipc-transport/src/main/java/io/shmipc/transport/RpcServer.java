@@ -10,6 +10,7 @@ import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -153,7 +154,7 @@ public final class RpcServer implements AutoCloseable
             drained = false;
             Thread.currentThread().interrupt();
         }
-        catch (final java.util.concurrent.ExecutionException ex)
+        catch (final ExecutionException ex)
         {
             drained = false;
         }

@@ -2,7 +2,6 @@ package io.shmipc.transport;
 
 import io.shmipc.transport.codec.FrameFormat;
 import io.shmipc.transport.codec.IntInfoKey;
-import io.shmipc.transport.codec.StringInfoKeys;
 import io.shmipc.transport.remote.InboundHandler;
 import io.shmipc.transport.remote.OutboundHandler;
 import io.shmipc.transport.tcp.NettyTransport;
@@ -151,10 +150,10 @@ class RpcOverTcpTest
         assertTrue(ex.getMessage().contains("'slow'") && ex.getMessage().contains("200 ms"), ex.getMessage());
 
         release.countDown();
-        waitUntil(() -> client.metrics().lateReplies() == 1);
-        assertEquals(1, client.metrics().timedOutCalls());
+        waitUntil(() -> client.metrics().lateReplies() == 1 && client.metrics().timedOutCalls() == 1);
         assertEquals("ok", new String(bytes(client.call(Request.of("fast", "ok".getBytes()))), StandardCharsets.UTF_8));
-        assertEquals(0, client.metrics().inFlight());
+        // The counter drops when the future's completion stages run, which may be just after the caller woke.
+        waitUntil(() -> client.metrics().inFlight() == 0);
     }
 
     @Test
@@ -177,8 +176,7 @@ class RpcOverTcpTest
         assertTrue(started.await(WAIT_SECONDS, TimeUnit.SECONDS));
         assertTrue(slow.cancel(true));
         assertThrows(CancellationException.class, slow::join);
-        assertEquals(1, client.metrics().cancelledCalls());
-        assertEquals(0, client.metrics().inFlight());
+        waitUntil(() -> client.metrics().cancelledCalls() == 1 && client.metrics().inFlight() == 0);
 
         release.countDown();
         waitUntil(() -> client.metrics().lateReplies() == 1);
@@ -253,7 +251,7 @@ class RpcOverTcpTest
         final ConnectFailedException ex =
             assertThrows(ConnectFailedException.class, () -> client.call(Request.of("x", new byte[0])));
         assertTrue(ex.getMessage().contains(address), ex.getMessage());
-        assertEquals(1, client.metrics().failedCalls());
+        waitUntil(() -> client.metrics().failedCalls() == 1);
     }
 
     @Test
@@ -298,6 +296,78 @@ class RpcOverTcpTest
             response -> ChecksumEcho.verify(request, response.payload()));
 
         assertTrue(verified);
+    }
+
+    @Test
+    void shouldFailPendingCallsWithConnectionClosedWhenServerGoesAway() throws Exception
+    {
+        final CountDownLatch started = new CountDownLatch(1);
+        final CountDownLatch never = new CountDownLatch(1);
+        final RpcServer server = RpcServer.start(ServerOptions.builder((ctx, request) ->
+        {
+            started.countDown();
+            never.await(WAIT_SECONDS, TimeUnit.SECONDS);
+            return request;
+        }).build());
+        final RpcClient client = client(ClientOptions.builder().target(server.tcpAddress()));
+        try
+        {
+            final CompletableFuture<Response> pending = client.callAsync(Request.of("stuck", new byte[1]));
+            assertTrue(started.await(WAIT_SECONDS, TimeUnit.SECONDS));
+
+            assertFalse(server.shutdown(Duration.ZERO), "the stuck call cannot drain in zero time");
+
+            final ExecutionException ex = assertThrows(ExecutionException.class,
+                () -> pending.get(WAIT_SECONDS, TimeUnit.SECONDS));
+            assertInstanceOf(ConnectionClosedException.class, ex.getCause());
+            assertTrue(ex.getCause().getMessage().contains("'stuck'"), ex.getCause().getMessage());
+        }
+        finally
+        {
+            never.countDown();
+        }
+    }
+
+    @Test
+    void shouldCloseConnectionAndFailCallWhenServerAnswersGarbage() throws Exception
+    {
+        try (java.net.ServerSocket listener =
+            new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()))
+        {
+            final CompletableFuture<Void> peer = CompletableFuture.runAsync(() ->
+            {
+                try (java.net.Socket socket = listener.accept())
+                {
+                    socket.setSoTimeout((int)TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+                    socket.getInputStream().read(new byte[64]);
+                    socket.getOutputStream().write("HTTP/1.1 400 Bad Request\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    socket.getOutputStream().flush();
+                    socket.getInputStream().read();
+                }
+                catch (final java.io.IOException ex)
+                {
+                    throw new java.io.UncheckedIOException(ex);
+                }
+            });
+            final RpcClient client = client(ClientOptions.builder().target("127.0.0.1:" + listener.getLocalPort()));
+
+            assertThrows(ConnectionClosedException.class, () -> client.call(Request.of("x", new byte[1])));
+            assertEquals(1, client.metrics().malformedFrames());
+            peer.get(WAIT_SECONDS, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void shouldNameTheAddressWhenBindFails() throws Exception
+    {
+        try (java.net.ServerSocket taken =
+            new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()))
+        {
+            final String address = "127.0.0.1:" + taken.getLocalPort();
+            final RpcException ex = assertThrows(RpcException.class, () -> RpcServer.start(
+                ServerOptions.builder((ctx, request) -> request).tcpAddress(address).build()));
+            assertTrue(ex.getMessage().contains("binding TCP address " + address), ex.getMessage());
+        }
     }
 
     private static boolean isRefused(final RpcClient client)

@@ -3,6 +3,9 @@ package io.shmipc.transport.codec;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
 import static io.shmipc.transport.codec.MalformedFrameException.Reason;
 
 /**
@@ -132,7 +135,7 @@ public final class RpcFrameCodec
         {
             throw new MalformedFrameException(Reason.UNSUPPORTED_TRANSFORM,
                 "TTHeader lists " + header.transformCount() + " transform(s) " +
-                java.util.Arrays.toString(header.transformIds()) + "; none are supported");
+                Arrays.toString(header.transformIds()) + "; none are supported");
         }
 
         int messageOffset = offset + headerLength;
@@ -189,8 +192,8 @@ public final class RpcFrameCodec
         {
             return false;
         }
-        final int firstShort = src.getShort(index, java.nio.ByteOrder.BIG_ENDIAN) & 0xFFFF;
-        final int secondShort = src.getShort(index + 4, java.nio.ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        final int firstShort = src.getShort(index, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        final int secondShort = src.getShort(index + 4, ByteOrder.BIG_ENDIAN) & 0xFFFF;
         return firstShort != ThriftMessageCodec.VERSION_1 >>> 16 && secondShort == ThriftMessageCodec.VERSION_1 >>> 16;
     }
 

@@ -5,6 +5,7 @@ import io.shmipc.transport.TransportKind;
 
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -95,7 +96,7 @@ public final class ConnectionPool implements AutoCloseable
      */
     public Set<Endpoint> endpoints()
     {
-        final Set<Endpoint> endpoints = new java.util.HashSet<>();
+        final Set<Endpoint> endpoints = new HashSet<>();
         pools.forEach((endpoint, slots) ->
         {
             if (slots.activeCount() > 0)

@@ -2,6 +2,8 @@ package io.shmipc.transport.remote;
 
 import io.shmipc.transport.TransportKind;
 
+import java.util.Locale;
+
 /**
  * A pool key: the transport and the address actually dialled with it. Fallback TCP connections are kept under their
  * TCP address, never under the shared-memory address that was wanted.
@@ -14,6 +16,6 @@ public record Endpoint(TransportKind kind, String address)
     @Override
     public String toString()
     {
-        return kind.name().toLowerCase(java.util.Locale.ROOT) + "://" + address;
+        return kind.name().toLowerCase(Locale.ROOT) + "://" + address;
     }
 }
