@@ -126,6 +126,11 @@ class RpcOverTcpTest
         final UnsafeBuffer request = ChecksumEcho.request(new Random(1), 1000);
         assertTrue(ChecksumEcho.verify(request, client.call(Request.of(ChecksumEcho.METHOD, request)).payload()));
         assertEquals(NettyTransport.NIO, NettyTransport.select(false));
+        if (System.getProperty("os.name").startsWith("Linux") && System.getProperty("os.arch").equals("amd64"))
+        {
+            assertEquals(NettyTransport.EPOLL, NettyTransport.select(true),
+                () -> "epoll native jar not usable: " + io.netty.channel.epoll.Epoll.unavailabilityCause());
+        }
     }
 
     @Test
