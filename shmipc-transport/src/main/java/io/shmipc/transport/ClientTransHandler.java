@@ -1,0 +1,94 @@
+package io.shmipc.transport;
+
+import io.shmipc.transport.codec.MalformedFrameException;
+import io.shmipc.transport.remote.Connection;
+import io.shmipc.transport.remote.RpcMessage;
+
+import java.io.IOException;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static java.lang.System.Logger.Level.DEBUG;
+import static java.lang.System.Logger.Level.WARNING;
+
+/**
+ * The client role, the same for every transport: replies are matched to pending calls by seq id (unique per
+ * client), so any number of calls can be in flight on one connection and answered in any order.
+ */
+final class ClientTransHandler extends RpcTransHandler
+{
+    private static final System.Logger LOG = System.getLogger(ClientTransHandler.class.getName());
+
+    private final ConcurrentHashMap<Integer, PendingCall<?>> pending = new ConcurrentHashMap<>();
+    private final TransportMetrics metrics;
+
+    ClientTransHandler(final int maxFrameSize, final TransportMetrics metrics)
+    {
+        super(maxFrameSize);
+        this.metrics = metrics;
+    }
+
+    void register(final PendingCall<?> call)
+    {
+        pending.put(call.seqId(), call);
+    }
+
+    void unregister(final PendingCall<?> call)
+    {
+        pending.remove(call.seqId(), call);
+    }
+
+    @Override
+    public void onActive(final Connection connection)
+    {
+        LOG.log(DEBUG, "connected to {0}://{1}", connection.kind(), connection.remoteAddress());
+    }
+
+    @Override
+    public void onInactive(final Connection connection)
+    {
+        LOG.log(DEBUG, "connection to {0}://{1} closed", connection.kind(), connection.remoteAddress());
+        for (final PendingCall<?> call : pending.values())
+        {
+            if (call.connection() == connection)
+            {
+                call.fail(new ConnectionClosedException("connection to " + connection.remoteAddress() +
+                    " closed before the reply to " + call.describe() + " arrived"));
+            }
+        }
+    }
+
+    @Override
+    public void onError(final Connection connection, final Throwable cause)
+    {
+        if (cause instanceof MalformedFrameException)
+        {
+            metrics.recordMalformedFrame();
+            LOG.log(WARNING, "closing connection to {0}://{1}: {2}", connection.kind(), connection.remoteAddress(),
+                cause.getMessage());
+        }
+        else if (cause instanceof IOException)
+        {
+            LOG.log(DEBUG, "closing connection to {0}://{1}: {2}", connection.kind(), connection.remoteAddress(),
+                cause.toString());
+        }
+        else
+        {
+            LOG.log(WARNING, "closing connection to " + connection.kind() + "://" + connection.remoteAddress(), cause);
+        }
+        connection.close();
+    }
+
+    @Override
+    public void onMessage(final Connection connection, final RpcMessage message)
+    {
+        final PendingCall<?> call = pending.remove(message.frame().seqId());
+        if (call == null)
+        {
+            // The call timed out or was cancelled; its reply is no longer wanted.
+            metrics.recordLateReply();
+            message.release();
+            return;
+        }
+        call.complete(message);
+    }
+}

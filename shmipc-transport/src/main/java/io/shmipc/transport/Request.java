@@ -1,0 +1,189 @@
+package io.shmipc.transport;
+
+import io.shmipc.transport.codec.IntInfoKey;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * A call to make: method, payload, TTHeader info keys and an optional per-call timeout. Immutable; the payload
+ * buffer is read (once, into the outbound frame) when the call is written, so it must not change until the call's
+ * future completes.
+ */
+public final class Request
+{
+    private static final DirectBuffer EMPTY = new UnsafeBuffer(new byte[0]);
+
+    private final String method;
+    private final DirectBuffer payload;
+    private final Map<String, String> stringInfo;
+    private final Map<Integer, String> intInfo;
+    private final Duration timeout;
+
+    private Request(final Builder builder)
+    {
+        this.method = builder.method;
+        this.payload = builder.payload;
+        this.stringInfo = Collections.unmodifiableMap(new LinkedHashMap<>(builder.stringInfo));
+        this.intInfo = Collections.unmodifiableMap(new TreeMap<>(builder.intInfo));
+        this.timeout = builder.timeout;
+    }
+
+    /**
+     * @param method  the method name.
+     * @param payload the payload: all of its capacity is sent.
+     * @return a request without info keys.
+     */
+    public static Request of(final String method, final DirectBuffer payload)
+    {
+        return builder(method).payload(payload).build();
+    }
+
+    /**
+     * @param method  the method name.
+     * @param payload the payload bytes (not copied).
+     * @return a request without info keys.
+     */
+    public static Request of(final String method, final byte[] payload)
+    {
+        return builder(method).payload(new UnsafeBuffer(payload)).build();
+    }
+
+    /**
+     * @param method the method name.
+     * @return a builder.
+     */
+    public static Builder builder(final String method)
+    {
+        return new Builder(method);
+    }
+
+    /**
+     * @return the method name.
+     */
+    public String method()
+    {
+        return method;
+    }
+
+    /**
+     * @return the payload, exactly {@code capacity()} bytes.
+     */
+    public DirectBuffer payload()
+    {
+        return payload;
+    }
+
+    /**
+     * @return string info keys to send, unmodifiable.
+     */
+    public Map<String, String> stringInfo()
+    {
+        return stringInfo;
+    }
+
+    /**
+     * @return integer info keys to send, unmodifiable.
+     */
+    public Map<Integer, String> intInfo()
+    {
+        return intInfo;
+    }
+
+    /**
+     * @return this call's timeout, or {@code null} to use the client's.
+     */
+    public Duration timeout()
+    {
+        return timeout;
+    }
+
+    /**
+     * Builds a {@link Request}.
+     */
+    public static final class Builder
+    {
+        private final String method;
+        private DirectBuffer payload = EMPTY;
+        private final Map<String, String> stringInfo = new LinkedHashMap<>();
+        private final Map<Integer, String> intInfo = new TreeMap<>();
+        private Duration timeout;
+
+        private Builder(final String method)
+        {
+            this.method = Objects.requireNonNull(method, "method");
+        }
+
+        /**
+         * @param payload all of its capacity is sent.
+         * @return this.
+         */
+        public Builder payload(final DirectBuffer payload)
+        {
+            this.payload = Objects.requireNonNull(payload, "payload");
+            return this;
+        }
+
+        /**
+         * @param buffer holds the payload.
+         * @param offset where it starts.
+         * @param length its length.
+         * @return this.
+         */
+        public Builder payload(final DirectBuffer buffer, final int offset, final int length)
+        {
+            this.payload = new UnsafeBuffer(buffer, offset, length);
+            return this;
+        }
+
+        /**
+         * @param key   a string info key ({@link io.shmipc.transport.codec.StringInfoKeys}).
+         * @param value its value.
+         * @return this.
+         */
+        public Builder stringInfo(final String key, final String value)
+        {
+            stringInfo.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /**
+         * @param key   a named integer info key.
+         * @param value its value.
+         * @return this.
+         */
+        public Builder intInfo(final IntInfoKey key, final String value)
+        {
+            intInfo.put(key.id(), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /**
+         * @param timeout this call's deadline, measured from the call; overrides the client's call timeout.
+         * @return this.
+         */
+        public Builder timeout(final Duration timeout)
+        {
+            if (timeout.isNegative() || timeout.isZero())
+            {
+                throw new IllegalArgumentException("call timeout must be positive, got " + timeout);
+            }
+            this.timeout = timeout;
+            return this;
+        }
+
+        /**
+         * @return the request.
+         */
+        public Request build()
+        {
+            return new Request(this);
+        }
+    }
+}

@@ -1,0 +1,119 @@
+package io.shmipc.transport;
+
+import io.shmipc.transport.codec.FrameFormat;
+import io.shmipc.transport.codec.IntInfoKey;
+import io.shmipc.transport.codec.TTHeader;
+
+import java.util.Collections;
+import java.util.Map;
+
+/**
+ * What an {@link RpcHandler} knows about the call it serves, and where it puts info keys for the reply. Valid only
+ * during {@link RpcHandler#handle}.
+ */
+public final class RequestContext
+{
+    private final int seqId;
+    private final String method;
+    private final FrameFormat format;
+    private final Map<String, String> stringInfo;
+    private final Map<Integer, String> intInfo;
+    private final CallInfo callInfo;
+    private final TTHeader responseHeader;
+
+    RequestContext(
+        final int seqId,
+        final String method,
+        final FrameFormat format,
+        final TTHeader requestHeader,
+        final CallInfo callInfo,
+        final TTHeader responseHeader)
+    {
+        this.seqId = seqId;
+        this.method = method;
+        this.format = format;
+        this.stringInfo = Collections.unmodifiableMap(requestHeader.stringInfo());
+        this.intInfo = Collections.unmodifiableMap(requestHeader.intInfo());
+        this.callInfo = callInfo;
+        this.responseHeader = responseHeader;
+    }
+
+    /**
+     * @return the call's seq id.
+     */
+    public int seqId()
+    {
+        return seqId;
+    }
+
+    /**
+     * @return the method called.
+     */
+    public String method()
+    {
+        return method;
+    }
+
+    /**
+     * @return how the request was framed; the reply uses the same framing.
+     */
+    public FrameFormat format()
+    {
+        return format;
+    }
+
+    /**
+     * @return the request's string info keys.
+     */
+    public Map<String, String> stringInfo()
+    {
+        return stringInfo;
+    }
+
+    /**
+     * @return the request's integer info keys.
+     */
+    public Map<Integer, String> intInfo()
+    {
+        return intInfo;
+    }
+
+    /**
+     * @param key a named integer key.
+     * @return its value in the request, or {@code null}.
+     */
+    public String intInfo(final IntInfoKey key)
+    {
+        return intInfo.get(key.id());
+    }
+
+    /**
+     * @return the path the call arrived on: transport and the peer's address.
+     */
+    public CallInfo callInfo()
+    {
+        return callInfo;
+    }
+
+    /**
+     * Add a string info key to the reply (ignored when the request came framed without a TTHeader).
+     *
+     * @param key   the key.
+     * @param value the value.
+     */
+    public void putResponseStringInfo(final String key, final String value)
+    {
+        responseHeader.putStringInfo(key, value);
+    }
+
+    /**
+     * Add an integer info key to the reply (ignored when the request came framed without a TTHeader).
+     *
+     * @param key   the key.
+     * @param value the value.
+     */
+    public void putResponseIntInfo(final IntInfoKey key, final String value)
+    {
+        responseHeader.putIntInfo(key, value);
+    }
+}

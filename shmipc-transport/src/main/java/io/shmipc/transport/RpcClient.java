@@ -1,0 +1,300 @@
+package io.shmipc.transport;
+
+import io.shmipc.transport.codec.RpcFrame;
+import io.shmipc.transport.codec.ThriftMessageType;
+import io.shmipc.transport.remote.ConnectionPool;
+import io.shmipc.transport.remote.Dialer;
+import io.shmipc.transport.remote.Endpoint;
+import io.shmipc.transport.remote.RpcMessage;
+import io.shmipc.transport.remote.TransPipeline;
+import io.shmipc.transport.tcp.TcpDialer;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Makes RPC calls over shared memory or TCP, chosen per connection by the options (see {@link EnvironmentSuite}).
+ * Thread-safe; many calls may be in flight at once, on the same connection or spread over
+ * {@link ClientOptions#connectionsPerAddress()} connections.
+ * <p>
+ * Futures returned by the {@code callAsync} methods complete on a transport I/O thread (or the timer thread on a
+ * timeout): stages attached without an executor must not block. Cancelling a future abandons the call; a reply that
+ * still arrives is dropped and counted in {@link TransportMetrics#lateReplies()}.
+ */
+public final class RpcClient implements AutoCloseable
+{
+    private static final long CLOSE_POLL_MILLIS = 5;
+
+    private final ClientOptions options;
+    private final TransportMetrics metrics = new TransportMetrics();
+    private final ClientTransHandler handler;
+    private final TransPipeline pipeline;
+    private final List<Dialer> dialers;
+    private final ConnectionPool pool;
+    private final TransportSelector selector;
+    private final ScheduledThreadPoolExecutor timer;
+    private final AtomicInteger seqIds = new AtomicInteger();
+    private volatile boolean closed;
+
+    private RpcClient(final ClientOptions options)
+    {
+        this.options = options;
+        this.handler = new ClientTransHandler(options.maxFrameSize(), metrics);
+        this.pipeline = new TransPipeline(handler, options.inboundHandlers(), options.outboundHandlers());
+        final Map<TransportKind, Dialer> byKind = new EnumMap<>(TransportKind.class);
+        byKind.putAll(options.dialers());
+        if (!byKind.containsKey(TransportKind.TCP))
+        {
+            byKind.put(TransportKind.TCP,
+                new TcpDialer(options.ioThreads(), options.nativeTransport(), options.maxFrameSize()));
+        }
+        this.dialers = new ArrayList<>(byKind.values());
+        this.pool = new ConnectionPool(byKind, options.connectionsPerAddress(), options.connectTimeout(), pipeline);
+        this.selector = new TransportSelector(
+            options.shmSettings(), options.tcpAddress(), pool, options.shmRetryInterval(), metrics);
+        this.timer = new ScheduledThreadPoolExecutor(1, r ->
+        {
+            final Thread t = new Thread(r, "shmipc-client-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.setRemoveOnCancelPolicy(true);
+    }
+
+    /**
+     * @param options the client's options.
+     * @return a client; connections are made lazily on the first calls.
+     */
+    public static RpcClient create(final ClientOptions options)
+    {
+        return new RpcClient(options);
+    }
+
+    /**
+     * Call and wait.
+     *
+     * @return the reply, with its payload copied to the heap.
+     * @throws RpcException (or a subclass: timeout, connect failure, closed connection, remote exception).
+     */
+    public Response call(final Request request)
+    {
+        return call(request, Response::copyOf);
+    }
+
+    /**
+     * Call and wait, decoding the reply in place.
+     *
+     * @return what {@code decoder} made of the reply.
+     * @throws RpcException (or a subclass).
+     */
+    public <T> T call(final Request request, final ResponseDecoder<T> decoder)
+    {
+        final CompletableFuture<T> future = callAsync(request, decoder);
+        try
+        {
+            return future.get();
+        }
+        catch (final InterruptedException ex)
+        {
+            future.cancel(false);
+            Thread.currentThread().interrupt();
+            throw new RpcException("interrupted while waiting for call '" + request.method() + "'", ex);
+        }
+        catch (final ExecutionException ex)
+        {
+            throw asRpcException(ex.getCause());
+        }
+    }
+
+    /**
+     * Call without waiting.
+     *
+     * @return completes with the reply (payload copied to the heap) or an {@link RpcException}.
+     */
+    public CompletableFuture<Response> callAsync(final Request request)
+    {
+        return callAsync(request, Response::copyOf);
+    }
+
+    /**
+     * Call without waiting, decoding the reply in place on the I/O thread (no copy of the payload).
+     *
+     * @return completes with what {@code decoder} made of the reply, or an {@link RpcException}.
+     */
+    public <T> CompletableFuture<T> callAsync(final Request request, final ResponseDecoder<T> decoder)
+    {
+        if (closed)
+        {
+            return CompletableFuture.failedFuture(new RpcException("client is closed; call '" + request.method() +
+                "' not sent"));
+        }
+        final PendingCall<T> call = new PendingCall<>(nextSeqId(), request.method(), decoder);
+        final CompletableFuture<T> result = call.result();
+        final Duration timeout = request.timeout() != null ? request.timeout() : options.callTimeout();
+        metrics.inFlightCounter().incrementAndGet();
+        result.whenComplete((value, error) -> finish(call, error));
+        call.deadline(timer.schedule(() -> call.fail(new CallTimeoutException(
+            call.describe() + " timed out after " + timeout.toMillis() + " ms")), timeout.toNanos(),
+            TimeUnit.NANOSECONDS));
+
+        CompletableFuture<TransportSelector.Route> routed;
+        try
+        {
+            routed = selector.connect();
+        }
+        catch (final RuntimeException ex)
+        {
+            routed = CompletableFuture.failedFuture(ex);
+        }
+        routed.whenComplete((route, error) ->
+        {
+            if (error != null)
+            {
+                call.fail(asRpcException(error));
+                return;
+            }
+            if (result.isDone())
+            {
+                return;
+            }
+            call.bind(route.connection(), route.callInfo());
+            handler.register(call);
+            if (result.isDone())
+            {
+                handler.unregister(call);
+                return;
+            }
+            metrics.recordCall(route.callInfo().transport());
+            final RpcFrame frame = new RpcFrame()
+                .format(options.frameFormat())
+                .messageType(ThriftMessageType.CALL)
+                .method(request.method())
+                .seqId(call.seqId())
+                .body(request.payload(), 0, request.payload().capacity());
+            frame.header().stringInfo().putAll(request.stringInfo());
+            frame.header().intInfo().putAll(request.intInfo());
+            pipeline.write(route.connection(), new RpcMessage(frame, route.callInfo(), null))
+                .whenComplete((v, writeError) ->
+                {
+                    if (writeError != null)
+                    {
+                        call.fail(new RpcException("sending " + call.describe() + " failed: " +
+                            unwrap(writeError).getMessage(), unwrap(writeError)));
+                    }
+                });
+        });
+        return result;
+    }
+
+    /**
+     * @return the client's counters.
+     */
+    public TransportMetrics metrics()
+    {
+        return metrics;
+    }
+
+    /**
+     * @return the endpoints with open pooled connections: transport and the address actually dialled.
+     */
+    public Set<Endpoint> pooledEndpoints()
+    {
+        return pool.endpoints();
+    }
+
+    /**
+     * @return the options this client was built from.
+     */
+    public ClientOptions options()
+    {
+        return options;
+    }
+
+    /**
+     * Stop taking calls, wait up to the call timeout for calls in flight, then close every connection (failing
+     * what is left) and release threads. Idempotent.
+     */
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        final long deadline = System.nanoTime() + options.callTimeout().toNanos();
+        while (metrics.inFlight() > 0 && System.nanoTime() - deadline < 0)
+        {
+            try
+            {
+                Thread.sleep(CLOSE_POLL_MILLIS);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        pool.close();
+        for (final Dialer dialer : dialers)
+        {
+            dialer.close();
+        }
+        timer.shutdownNow();
+    }
+
+    private void finish(final PendingCall<?> call, final Throwable error)
+    {
+        handler.unregister(call);
+        call.cancelDeadline();
+        metrics.inFlightCounter().decrementAndGet();
+        if (error instanceof CancellationException)
+        {
+            metrics.recordCancel();
+        }
+        else if (error != null)
+        {
+            metrics.recordFailure();
+            if (error instanceof CallTimeoutException)
+            {
+                metrics.recordTimeout();
+            }
+        }
+    }
+
+    private int nextSeqId()
+    {
+        int id = seqIds.incrementAndGet();
+        if (id == 0)
+        {
+            id = seqIds.incrementAndGet();
+        }
+        return id;
+    }
+
+    private static Throwable unwrap(final Throwable error)
+    {
+        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    }
+
+    private static RpcException asRpcException(final Throwable error)
+    {
+        final Throwable cause = unwrap(error);
+        if (cause instanceof RpcException)
+        {
+            return (RpcException)cause;
+        }
+        return new RpcException(cause.toString(), cause);
+    }
+}

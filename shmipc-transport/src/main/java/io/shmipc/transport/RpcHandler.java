@@ -1,0 +1,22 @@
+package io.shmipc.transport;
+
+import org.agrona.DirectBuffer;
+
+/**
+ * Serves calls on an {@link RpcServer}: takes the request payload (a Thrift struct in binary encoding, or any bytes
+ * the two sides agree on) and returns the response payload. Runs on the server's executor; many calls run at once.
+ */
+@FunctionalInterface
+public interface RpcHandler
+{
+    /**
+     * @param context the call's method, seq id, header info and path.
+     * @param request the request payload, exactly {@code request.capacity()} bytes. It lives in the transport's
+     *                memory (socket buffer or shared-memory slice) and is valid only until this method returns.
+     * @return the response payload, {@code request.capacity()}-style: all of its capacity is sent. The transport has
+     * copied it into the outbound frame before the executor thread runs anything else, so a thread-local buffer may
+     * be reused. {@code null} sends an empty payload.
+     * @throws Exception the client receives it as a {@link RemoteApplicationException} carrying the message.
+     */
+    DirectBuffer handle(RequestContext context, DirectBuffer request) throws Exception;
+}

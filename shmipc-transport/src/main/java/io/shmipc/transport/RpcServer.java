@@ -1,0 +1,199 @@
+package io.shmipc.transport;
+
+import io.shmipc.transport.remote.TransPipeline;
+import io.shmipc.transport.remote.TransServer;
+import io.shmipc.transport.remote.TransServerFactory;
+import io.shmipc.transport.tcp.TcpAddresses;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static java.lang.System.Logger.Level.INFO;
+import static java.lang.System.Logger.Level.WARNING;
+
+/**
+ * Serves RPC calls on every configured transport at once (TCP always; shared memory when its factory is added)
+ * with one {@link RpcHandler}. Started by {@link #start(ServerOptions)}; {@link #close()} shuts down gracefully:
+ * stop accepting, let in-flight calls finish (up to the drain timeout), then close connections.
+ */
+public final class RpcServer implements AutoCloseable
+{
+    private static final System.Logger LOG = System.getLogger(RpcServer.class.getName());
+    private static final long EXECUTOR_TERMINATION_MILLIS = 2_000;
+
+    private final ServerOptions options;
+    private final TransportMetrics metrics = new TransportMetrics();
+    private final ServerTransHandler handler;
+    private final Map<TransportKind, TransServer> servers = new EnumMap<>(TransportKind.class);
+    private final ExecutorService ownedExecutor;
+    private boolean closed;
+
+    private RpcServer(final ServerOptions options)
+    {
+        this.options = options;
+        this.ownedExecutor = options.executor() == null ? newExecutor(options.executorThreads()) : null;
+        final Executor executor = ownedExecutor != null ? ownedExecutor : options.executor();
+        this.handler = new ServerTransHandler(options.handler(), executor, options.maxFrameSize(), metrics);
+        final TransPipeline pipeline =
+            new TransPipeline(handler, options.inboundHandlers(), options.outboundHandlers());
+        handler.pipeline(pipeline);
+        for (final TransServerFactory factory : options.transServerFactories().values())
+        {
+            servers.put(factory.kind(), factory.newTransServer(options, pipeline));
+        }
+    }
+
+    /**
+     * Build the server and start every transport.
+     *
+     * @param options the server's options.
+     * @return the running server.
+     * @throws RpcException when a transport cannot start (everything started is closed again).
+     */
+    public static RpcServer start(final ServerOptions options)
+    {
+        final RpcServer server = new RpcServer(options);
+        try
+        {
+            for (final TransServer transServer : server.servers.values())
+            {
+                final SocketAddress bound = transServer.start();
+                LOG.log(INFO, "serving {0} on {1}", transServer.kind(), bound);
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            server.shutdown(Duration.ZERO);
+            throw ex;
+        }
+        return server;
+    }
+
+    /**
+     * @param kind a transport.
+     * @return the address it listens on, or {@code null} when the server does not serve it.
+     */
+    public SocketAddress boundAddress(final TransportKind kind)
+    {
+        final TransServer server = servers.get(kind);
+        return server != null ? server.boundAddress() : null;
+    }
+
+    /**
+     * @return the TCP listen address as {@code host:port}, ready for {@link ClientOptions.Builder#target}.
+     */
+    public String tcpAddress()
+    {
+        return TcpAddresses.format((InetSocketAddress)boundAddress(TransportKind.TCP));
+    }
+
+    /**
+     * @return open connections over all transports.
+     */
+    public int connectionCount()
+    {
+        int count = 0;
+        for (final TransServer server : servers.values())
+        {
+            count += server.connectionCount();
+        }
+        return count;
+    }
+
+    /**
+     * @return the server's counters.
+     */
+    public TransportMetrics metrics()
+    {
+        return metrics;
+    }
+
+    /**
+     * Shut down gracefully: stop accepting, refuse new calls (clients get an exception asking them to reset the
+     * connection), wait for in-flight calls up to {@code drainTimeout}, then close all connections and threads.
+     * Idempotent.
+     *
+     * @param drainTimeout how long to wait for in-flight calls.
+     * @return {@code true} when every in-flight call finished in time.
+     */
+    public synchronized boolean shutdown(final Duration drainTimeout)
+    {
+        if (closed)
+        {
+            return true;
+        }
+        closed = true;
+        for (final TransServer server : servers.values())
+        {
+            server.stopAccepting();
+        }
+        boolean drained = true;
+        try
+        {
+            handler.beginDrain().get(drainTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        }
+        catch (final TimeoutException ex)
+        {
+            drained = false;
+            LOG.log(WARNING, "{0} call(s) still in flight after the drain timeout of {1} ms; closing anyway",
+                metrics.inFlight(), drainTimeout.toMillis());
+        }
+        catch (final InterruptedException ex)
+        {
+            drained = false;
+            Thread.currentThread().interrupt();
+        }
+        catch (final ExecutionException ex)
+        {
+            drained = false;
+        }
+        for (final TransServer server : servers.values())
+        {
+            server.close();
+        }
+        if (ownedExecutor != null)
+        {
+            ownedExecutor.shutdownNow();
+            try
+            {
+                ownedExecutor.awaitTermination(EXECUTOR_TERMINATION_MILLIS, TimeUnit.MILLISECONDS);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return drained;
+    }
+
+    /**
+     * {@link #shutdown(Duration)} with the configured drain timeout.
+     */
+    @Override
+    public void close()
+    {
+        shutdown(options.drainTimeout());
+    }
+
+    private static ExecutorService newExecutor(final int threads)
+    {
+        final AtomicInteger counter = new AtomicInteger();
+        return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r ->
+        {
+            final Thread t = new Thread(r, "shmipc-server-handler-" + counter.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+}

@@ -1,0 +1,366 @@
+package io.shmipc.transport;
+
+import io.shmipc.transport.codec.FramedThriftCodec;
+import io.shmipc.transport.config.ShmSettings;
+import io.shmipc.transport.remote.InboundHandler;
+import io.shmipc.transport.remote.OutboundHandler;
+import io.shmipc.transport.remote.TransServerFactory;
+import io.shmipc.transport.tcp.TcpTransServerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.Executor;
+
+/**
+ * Everything an {@link RpcServer} is built from. Immutable; made by {@link #builder(RpcHandler)}.
+ */
+public final class ServerOptions
+{
+    /** Default TCP listen address: loopback, any free port. */
+    public static final String DEFAULT_TCP_ADDRESS = "127.0.0.1:0";
+    /** Default time a graceful shutdown waits for in-flight calls. */
+    public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
+
+    private final String tcpAddress;
+    private final RpcHandler handler;
+    private final Executor executor;
+    private final int executorThreads;
+    private final int maxFrameSize;
+    private final Duration drainTimeout;
+    private final int ioThreads;
+    private final boolean nativeTransport;
+    private final ShmSettings shmSettings;
+    private final Map<TransportKind, TransServerFactory> transServerFactories;
+    private final List<InboundHandler> inboundHandlers;
+    private final List<OutboundHandler> outboundHandlers;
+    private final List<String> suites;
+
+    private ServerOptions(final Builder b)
+    {
+        this.tcpAddress = b.tcpAddress;
+        this.handler = b.handler;
+        this.executor = b.executor;
+        this.executorThreads = b.executorThreads;
+        this.maxFrameSize = b.maxFrameSize;
+        this.drainTimeout = b.drainTimeout;
+        this.ioThreads = b.ioThreads;
+        this.nativeTransport = b.nativeTransport;
+        this.shmSettings = b.shm.resolve(b.systemProperties, b.environment);
+        final Map<TransportKind, TransServerFactory> factories = new EnumMap<>(TransportKind.class);
+        factories.putAll(b.transServerFactories);
+        factories.putIfAbsent(TransportKind.TCP, new TcpTransServerFactory());
+        this.transServerFactories = Collections.unmodifiableMap(factories);
+        this.inboundHandlers = List.copyOf(b.inboundHandlers);
+        this.outboundHandlers = List.copyOf(b.outboundHandlers);
+        this.suites = List.copyOf(b.suites);
+    }
+
+    /**
+     * @param handler serves every call.
+     * @return a builder with defaults.
+     */
+    public static Builder builder(final RpcHandler handler)
+    {
+        return new Builder(handler);
+    }
+
+    /**
+     * @return the TCP listen address, {@code host:port}.
+     */
+    public String tcpAddress()
+    {
+        return tcpAddress;
+    }
+
+    /**
+     * @return the handler serving every call.
+     */
+    public RpcHandler handler()
+    {
+        return handler;
+    }
+
+    /**
+     * @return the executor handlers run on, or {@code null} when the server makes (and owns) its own.
+     */
+    public Executor executor()
+    {
+        return executor;
+    }
+
+    /**
+     * @return threads of the executor the server makes when none is given.
+     */
+    public int executorThreads()
+    {
+        return executorThreads;
+    }
+
+    /**
+     * @return the largest frame accepted, length field included.
+     */
+    public int maxFrameSize()
+    {
+        return maxFrameSize;
+    }
+
+    /**
+     * @return how long a graceful shutdown waits for in-flight calls.
+     */
+    public Duration drainTimeout()
+    {
+        return drainTimeout;
+    }
+
+    /**
+     * @return I/O threads of the TCP transport.
+     */
+    public int ioThreads()
+    {
+        return ioThreads;
+    }
+
+    /**
+     * @return whether the TCP transport uses epoll where available (NIO otherwise or when {@code false}).
+     */
+    public boolean nativeTransport()
+    {
+        return nativeTransport;
+    }
+
+    /**
+     * @return the resolved shared-memory settings (for the shared-memory transport server).
+     */
+    public ShmSettings shmSettings()
+    {
+        return shmSettings;
+    }
+
+    /**
+     * @return one transport server factory per transport kind; TCP is always present.
+     */
+    public Map<TransportKind, TransServerFactory> transServerFactories()
+    {
+        return transServerFactories;
+    }
+
+    /**
+     * @return pipeline handlers run on the way in.
+     */
+    public List<InboundHandler> inboundHandlers()
+    {
+        return inboundHandlers;
+    }
+
+    /**
+     * @return pipeline handlers run on the way out.
+     */
+    public List<OutboundHandler> outboundHandlers()
+    {
+        return outboundHandlers;
+    }
+
+    /**
+     * @return names of the suites applied, in order.
+     */
+    public List<String> suites()
+    {
+        return suites;
+    }
+
+    /**
+     * Builds {@link ServerOptions}.
+     */
+    public static final class Builder
+    {
+        private String tcpAddress = DEFAULT_TCP_ADDRESS;
+        private final RpcHandler handler;
+        private Executor executor;
+        private int executorThreads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+        private int maxFrameSize = FramedThriftCodec.THRIFT_DEFAULT_MAX_FRAME_SIZE;
+        private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
+        private int ioThreads = Runtime.getRuntime().availableProcessors();
+        private boolean nativeTransport = true;
+        private final ShmSettings.Builder shm = ShmSettings.builder();
+        private Properties systemProperties = new Properties();
+        private Map<String, String> environment = Map.of();
+        private final Map<TransportKind, TransServerFactory> transServerFactories = new EnumMap<>(TransportKind.class);
+        private final List<InboundHandler> inboundHandlers = new ArrayList<>();
+        private final List<OutboundHandler> outboundHandlers = new ArrayList<>();
+        private final List<String> suites = new ArrayList<>();
+
+        private Builder(final RpcHandler handler)
+        {
+            this.handler = Objects.requireNonNull(handler, "handler");
+        }
+
+        /**
+         * @param address TCP listen address, {@code host:port} (port 0 picks a free one).
+         * @return this.
+         */
+        public Builder tcpAddress(final String address)
+        {
+            this.tcpAddress = Objects.requireNonNull(address, "address");
+            return this;
+        }
+
+        /**
+         * @param executor runs handlers; the server does not shut it down.
+         * @return this.
+         */
+        public Builder executor(final Executor executor)
+        {
+            this.executor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /**
+         * @param threads threads of the executor the server makes when none is given.
+         * @return this.
+         */
+        public Builder executorThreads(final int threads)
+        {
+            this.executorThreads = requirePositive(threads, "executorThreads");
+            return this;
+        }
+
+        /**
+         * @param bytes largest frame accepted, length field included; larger ones close the connection.
+         * @return this.
+         */
+        public Builder maxFrameSize(final int bytes)
+        {
+            this.maxFrameSize = requirePositive(bytes, "maxFrameSize");
+            return this;
+        }
+
+        /**
+         * @param timeout how long a graceful shutdown waits for in-flight calls.
+         * @return this.
+         */
+        public Builder drainTimeout(final Duration timeout)
+        {
+            if (timeout.isNegative())
+            {
+                throw new IllegalArgumentException("drainTimeout must not be negative, got " + timeout);
+            }
+            this.drainTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * @param threads I/O threads of the TCP transport.
+         * @return this.
+         */
+        public Builder ioThreads(final int threads)
+        {
+            this.ioThreads = requirePositive(threads, "ioThreads");
+            return this;
+        }
+
+        /**
+         * @param useNative use epoll where available ({@code true}, the default) or always NIO.
+         * @return this.
+         */
+        public Builder nativeTransport(final boolean useNative)
+        {
+            this.nativeTransport = useNative;
+            return this;
+        }
+
+        /**
+         * @return the code-level shared-memory settings, to set values that beat properties and environment.
+         */
+        public ShmSettings.Builder shm()
+        {
+            return shm;
+        }
+
+        /**
+         * Set the layers under the code-level shared-memory settings (what {@link EnvironmentSuite} does).
+         *
+         * @param systemProperties system-property layer.
+         * @param environment      environment layer.
+         * @return this.
+         */
+        public Builder settingsLayers(final Properties systemProperties, final Map<String, String> environment)
+        {
+            this.systemProperties = Objects.requireNonNull(systemProperties, "systemProperties");
+            this.environment = Objects.requireNonNull(environment, "environment");
+            return this;
+        }
+
+        /**
+         * Add the factory of one more transport; the server accepts on all of them with one handler.
+         *
+         * @param factory the factory.
+         * @return this.
+         * @throws IllegalStateException when a factory for the same transport kind was already added.
+         */
+        public Builder transServerFactory(final TransServerFactory factory)
+        {
+            final TransServerFactory existing = transServerFactories.putIfAbsent(factory.kind(), factory);
+            if (existing != null)
+            {
+                throw new IllegalStateException("a TransServerFactory for " + factory.kind() +
+                    " is already set (" + existing + "); a server takes one factory per transport kind, so " +
+                    factory + " cannot be added too");
+            }
+            return this;
+        }
+
+        /**
+         * @param handler a pipeline handler run on the way in.
+         * @return this.
+         */
+        public Builder inboundHandler(final InboundHandler handler)
+        {
+            inboundHandlers.add(Objects.requireNonNull(handler, "handler"));
+            return this;
+        }
+
+        /**
+         * @param handler a pipeline handler run on the way out.
+         * @return this.
+         */
+        public Builder outboundHandler(final OutboundHandler handler)
+        {
+            outboundHandlers.add(Objects.requireNonNull(handler, "handler"));
+            return this;
+        }
+
+        /**
+         * @param suite a bundle of options, applied now.
+         * @return this.
+         */
+        public Builder suite(final Suite suite)
+        {
+            suite.apply(this);
+            suites.add(suite.name());
+            return this;
+        }
+
+        /**
+         * @return the options.
+         */
+        public ServerOptions build()
+        {
+            return new ServerOptions(this);
+        }
+    }
+
+    static int requirePositive(final int value, final String name)
+    {
+        if (value <= 0)
+        {
+            throw new IllegalArgumentException(name + " must be positive, got " + value);
+        }
+        return value;
+    }
+}

@@ -1,0 +1,232 @@
+package io.shmipc.transport;
+
+import io.shmipc.transport.codec.ApplicationExceptionCodec;
+import io.shmipc.transport.codec.MalformedFrameException;
+import io.shmipc.transport.codec.RpcFrame;
+import io.shmipc.transport.codec.StringInfoKeys;
+import io.shmipc.transport.codec.TTHeader;
+import io.shmipc.transport.codec.ThriftMessageType;
+import io.shmipc.transport.remote.Connection;
+import io.shmipc.transport.remote.RpcMessage;
+import io.shmipc.transport.remote.TransHandler;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static java.lang.System.Logger.Level.DEBUG;
+import static java.lang.System.Logger.Level.WARNING;
+
+/**
+ * The server role, the same for every transport: each call is handed to the executor, the {@link RpcHandler}'s
+ * answer (or exception) is written back in the request's framing with the same seq id. Replies go out in the order
+ * handlers finish, so many calls on one connection proceed at once. Tracks in-flight calls so shutdown can drain.
+ */
+final class ServerTransHandler extends RpcTransHandler
+{
+    private static final System.Logger LOG = System.getLogger(ServerTransHandler.class.getName());
+    private static final String SHUTTING_DOWN = "server is shutting down";
+
+    private final RpcHandler handler;
+    private final Executor executor;
+    private final TransportMetrics metrics;
+    private final AtomicInteger inFlight;
+    private final CompletableFuture<Void> drained = new CompletableFuture<>();
+    private volatile TransHandler pipeline = this;
+    private volatile boolean draining;
+
+    ServerTransHandler(
+        final RpcHandler handler, final Executor executor, final int maxFrameSize, final TransportMetrics metrics)
+    {
+        super(maxFrameSize);
+        this.handler = handler;
+        this.executor = executor;
+        this.metrics = metrics;
+        this.inFlight = metrics.inFlightCounter();
+    }
+
+    /**
+     * @param pipeline the pipeline wrapping this handler, through which replies are written.
+     */
+    void pipeline(final TransHandler pipeline)
+    {
+        this.pipeline = pipeline;
+    }
+
+    /**
+     * Refuse calls that arrive from now on (they get an exception reply asking the client to reset the connection)
+     * and report when the calls already accepted have finished.
+     *
+     * @return completes when no call is in flight.
+     */
+    CompletableFuture<Void> beginDrain()
+    {
+        draining = true;
+        if (inFlight.get() == 0)
+        {
+            drained.complete(null);
+        }
+        return drained;
+    }
+
+    @Override
+    public void onActive(final Connection connection)
+    {
+        LOG.log(DEBUG, "accepted {0} connection from {1}", connection.kind(), connection.remoteAddress());
+    }
+
+    @Override
+    public void onInactive(final Connection connection)
+    {
+        LOG.log(DEBUG, "{0} connection from {1} closed", connection.kind(), connection.remoteAddress());
+    }
+
+    @Override
+    public void onError(final Connection connection, final Throwable cause)
+    {
+        if (cause instanceof MalformedFrameException)
+        {
+            metrics.recordMalformedFrame();
+            LOG.log(WARNING, "closing {0} connection from {1}: {2}", connection.kind(), connection.remoteAddress(),
+                cause.getMessage());
+        }
+        else if (cause instanceof IOException)
+        {
+            LOG.log(DEBUG, "closing {0} connection from {1}: {2}", connection.kind(), connection.remoteAddress(),
+                cause.toString());
+        }
+        else
+        {
+            LOG.log(WARNING, "closing " + connection.kind() + " connection from " + connection.remoteAddress(), cause);
+        }
+        connection.close();
+    }
+
+    @Override
+    public void onMessage(final Connection connection, final RpcMessage message)
+    {
+        final ThriftMessageType type = message.frame().messageType();
+        if (type != ThriftMessageType.CALL && type != ThriftMessageType.ONEWAY)
+        {
+            message.release();
+            onError(connection, new MalformedFrameException(MalformedFrameException.Reason.BAD_THRIFT_MESSAGE,
+                "a server accepts CALL and ONEWAY messages, got " + type));
+            return;
+        }
+        metrics.recordCall(connection.kind());
+        // Count first, then look at the flag: beginDrain sets the flag first, then looks at the count, so either
+        // this call is refused or the drain waits for it.
+        inFlight.incrementAndGet();
+        if (draining)
+        {
+            replyException(connection, message, ApplicationExceptionCodec.INTERNAL_ERROR, SHUTTING_DOWN, true);
+            finish(message);
+            return;
+        }
+        try
+        {
+            executor.execute(() -> serve(connection, message));
+        }
+        catch (final RejectedExecutionException ex)
+        {
+            replyException(connection, message, ApplicationExceptionCodec.INTERNAL_ERROR,
+                "server executor rejected the call: " + ex.getMessage(), false);
+            finish(message);
+        }
+    }
+
+    private void serve(final Connection connection, final RpcMessage message)
+    {
+        try
+        {
+            final RpcFrame request = message.frame();
+            final TTHeader responseHeader = new TTHeader();
+            final RequestContext context = new RequestContext(request.seqId(), request.method(), request.format(),
+                request.header(), message.callInfo(), responseHeader);
+            final UnsafeBuffer payload = new UnsafeBuffer(request.body(), request.bodyOffset(), request.bodyLength());
+            final DirectBuffer response;
+            try
+            {
+                response = handler.handle(context, payload);
+            }
+            catch (final Exception | LinkageError | AssertionError ex)
+            {
+                LOG.log(DEBUG, "handler failed call ''{0}'' seq {1}: {2}", request.method(), request.seqId(), ex);
+                replyException(connection, message, ApplicationExceptionCodec.INTERNAL_ERROR, ex.toString(), false);
+                return;
+            }
+            if (request.messageType() == ThriftMessageType.CALL)
+            {
+                reply(connection, message, ThriftMessageType.REPLY, responseHeader, response);
+            }
+        }
+        finally
+        {
+            finish(message);
+        }
+    }
+
+    private void finish(final RpcMessage message)
+    {
+        message.release();
+        if (inFlight.decrementAndGet() == 0 && draining)
+        {
+            drained.complete(null);
+        }
+    }
+
+    private void replyException(
+        final Connection connection,
+        final RpcMessage request,
+        final int type,
+        final String text,
+        final boolean resetConnection)
+    {
+        if (request.frame().messageType() == ThriftMessageType.ONEWAY)
+        {
+            return;
+        }
+        final UnsafeBuffer body = new UnsafeBuffer(new byte[ApplicationExceptionCodec.encodedLength(text)]);
+        ApplicationExceptionCodec.encode(body, 0, type, text);
+        final TTHeader header = new TTHeader();
+        if (resetConnection)
+        {
+            header.putStringInfo(StringInfoKeys.CONNECTION_RESET, "1");
+        }
+        reply(connection, request, ThriftMessageType.EXCEPTION, header, body);
+    }
+
+    private void reply(
+        final Connection connection,
+        final RpcMessage request,
+        final ThriftMessageType type,
+        final TTHeader responseHeader,
+        final DirectBuffer body)
+    {
+        final RpcFrame in = request.frame();
+        final RpcFrame out = new RpcFrame()
+            .format(in.format())
+            .messageType(type)
+            .method(in.method())
+            .seqId(in.seqId());
+        out.header().flags(in.header().flags());
+        out.header().stringInfo().putAll(responseHeader.stringInfo());
+        out.header().intInfo().putAll(responseHeader.intInfo());
+        if (body != null)
+        {
+            out.body(body, 0, body.capacity());
+        }
+        pipeline.write(connection, new RpcMessage(out, request.callInfo(), null)).whenComplete((v, ex) ->
+        {
+            if (ex != null)
+            {
+                LOG.log(DEBUG, "reply to ''{0}'' seq {1} not sent to {2}: {3}", in.method(), in.seqId(),
+                    connection.remoteAddress(), ex.toString());
+            }
+        });
+    }
+}

@@ -1,0 +1,206 @@
+package io.shmipc.transport.codec;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The fields of a TTHeader other than its lengths: flags, sequence id, protocol id, transforms and info keys.
+ * Mutable so that a decoder can fill it and pipeline handlers can add keys before it is encoded. Integer keys are
+ * kept sorted and string keys in insertion order, so the same header always encodes to the same bytes.
+ */
+public final class TTHeader
+{
+    private static final byte[] NO_TRANSFORMS = new byte[0];
+
+    private int flags;
+    private int seqId;
+    private int protocolId = TTHeaderDescriptor.PROTOCOL_THRIFT_BINARY;
+    private byte[] transformIds = NO_TRANSFORMS;
+    private final Map<String, String> stringInfo = new LinkedHashMap<>();
+    private final Map<Integer, String> intInfo = new TreeMap<>();
+    private String aclToken;
+
+    /**
+     * @return the u16 flags ({@link TTHeaderDescriptor#FLAG_OUT_OF_ORDER} and friends).
+     */
+    public int flags()
+    {
+        return flags;
+    }
+
+    /**
+     * @param flags the u16 flags.
+     * @return this.
+     */
+    public TTHeader flags(final int flags)
+    {
+        if ((flags & ~TTHeaderDescriptor.MAX_U16) != 0)
+        {
+            throw new IllegalArgumentException("TTHeader flags are u16, got 0x" + Integer.toHexString(flags));
+        }
+        this.flags = flags;
+        return this;
+    }
+
+    /**
+     * @return the sequence id.
+     */
+    public int seqId()
+    {
+        return seqId;
+    }
+
+    /**
+     * @param seqId the sequence id.
+     * @return this.
+     */
+    public TTHeader seqId(final int seqId)
+    {
+        this.seqId = seqId;
+        return this;
+    }
+
+    /**
+     * @return the payload protocol id ({@link TTHeaderDescriptor#PROTOCOL_THRIFT_BINARY} and friends).
+     */
+    public int protocolId()
+    {
+        return protocolId;
+    }
+
+    /**
+     * @param protocolId the u8 payload protocol id.
+     * @return this.
+     */
+    public TTHeader protocolId(final int protocolId)
+    {
+        if ((protocolId & ~0xFF) != 0)
+        {
+            throw new IllegalArgumentException("TTHeader protocol id is u8, got " + protocolId);
+        }
+        this.protocolId = protocolId;
+        return this;
+    }
+
+    /**
+     * @return a copy of the transform ids (Kitex writes none).
+     */
+    public byte[] transformIds()
+    {
+        return transformIds.length == 0 ? NO_TRANSFORMS : transformIds.clone();
+    }
+
+    /**
+     * @return how many transforms the header lists.
+     */
+    public int transformCount()
+    {
+        return transformIds.length;
+    }
+
+    /**
+     * @param ids transform ids, at most 255.
+     * @return this.
+     */
+    public TTHeader transformIds(final byte... ids)
+    {
+        if (ids.length > 0xFF)
+        {
+            throw new IllegalArgumentException("a TTHeader lists at most 255 transforms, got " + ids.length);
+        }
+        this.transformIds = ids.length == 0 ? NO_TRANSFORMS : ids.clone();
+        return this;
+    }
+
+    /**
+     * @return the string info keys, mutable.
+     */
+    public Map<String, String> stringInfo()
+    {
+        return stringInfo;
+    }
+
+    /**
+     * @return the integer info keys by u16 key, mutable.
+     */
+    public Map<Integer, String> intInfo()
+    {
+        return intInfo;
+    }
+
+    /**
+     * @param key a named integer key.
+     * @return its value, or {@code null}.
+     */
+    public String intInfo(final IntInfoKey key)
+    {
+        return intInfo.get(key.id());
+    }
+
+    /**
+     * @param key a named integer key.
+     * @param value its value.
+     * @return this.
+     */
+    public TTHeader putIntInfo(final IntInfoKey key, final String value)
+    {
+        intInfo.put(key.id(), value);
+        return this;
+    }
+
+    /**
+     * @param key a string key.
+     * @param value its value.
+     * @return this.
+     */
+    public TTHeader putStringInfo(final String key, final String value)
+    {
+        stringInfo.put(key, value);
+        return this;
+    }
+
+    /**
+     * @return the ACL token, or {@code null} when the header carries none.
+     */
+    public String aclToken()
+    {
+        return aclToken;
+    }
+
+    /**
+     * @param aclToken the ACL token, {@code null} for none.
+     * @return this.
+     */
+    public TTHeader aclToken(final String aclToken)
+    {
+        this.aclToken = aclToken;
+        return this;
+    }
+
+    /**
+     * Return to the state of a new header so the instance can be reused.
+     *
+     * @return this.
+     */
+    public TTHeader reset()
+    {
+        flags = 0;
+        seqId = 0;
+        protocolId = TTHeaderDescriptor.PROTOCOL_THRIFT_BINARY;
+        transformIds = NO_TRANSFORMS;
+        stringInfo.clear();
+        intInfo.clear();
+        aclToken = null;
+        return this;
+    }
+
+    @Override
+    public String toString()
+    {
+        return "TTHeader{flags=0x" + Integer.toHexString(flags) + ", seqId=" + seqId + ", protocolId=" + protocolId +
+            ", transforms=" + Arrays.toString(transformIds) + ", stringInfo=" + stringInfo + ", intInfo=" + intInfo +
+            (aclToken != null ? ", aclToken=<" + aclToken.length() + " chars>" : "") + '}';
+    }
+}

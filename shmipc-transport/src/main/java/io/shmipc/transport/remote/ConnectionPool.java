@@ -1,0 +1,245 @@
+package io.shmipc.transport.remote;
+
+import io.shmipc.transport.RpcException;
+import io.shmipc.transport.TransportKind;
+
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * Kitex's {@code remote.ConnPool} for multiplexed connections: up to {@code connectionsPerEndpoint} connections per
+ * {@link Endpoint}, each carrying many calls at once, handed out round robin and dialled lazily. Dials are
+ * dispatched on the endpoint's {@link TransportKind} to the matching {@link Dialer}. A closed connection leaves its
+ * slot, and the next call through that slot dials again.
+ */
+public final class ConnectionPool implements AutoCloseable
+{
+    private final Map<TransportKind, Dialer> dialers;
+    private final int connectionsPerEndpoint;
+    private final Duration connectTimeout;
+    private final TransHandler handler;
+    private final ConcurrentHashMap<Endpoint, Slots> pools = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    /**
+     * @param dialers                one dialer per transport kind.
+     * @param connectionsPerEndpoint connections kept per endpoint, at least 1.
+     * @param connectTimeout         passed to every dial.
+     * @param handler                receives every connection's events.
+     */
+    public ConnectionPool(
+        final Map<TransportKind, Dialer> dialers,
+        final int connectionsPerEndpoint,
+        final Duration connectTimeout,
+        final TransHandler handler)
+    {
+        if (connectionsPerEndpoint < 1)
+        {
+            throw new IllegalArgumentException("connectionsPerEndpoint must be at least 1, got " +
+                connectionsPerEndpoint);
+        }
+        this.dialers = new EnumMap<>(TransportKind.class);
+        this.dialers.putAll(dialers);
+        this.connectionsPerEndpoint = connectionsPerEndpoint;
+        this.connectTimeout = connectTimeout;
+        this.handler = handler;
+    }
+
+    /**
+     * @param kind a transport.
+     * @return whether a dialer for it is registered.
+     */
+    public boolean canDial(final TransportKind kind)
+    {
+        return dialers.containsKey(kind);
+    }
+
+    /**
+     * Hand out a connection to {@code endpoint}, dialling one when its slot is empty.
+     *
+     * @return the connection; fails with the dialer's exception, or at once when the pool is closed or no dialer
+     * serves the endpoint's transport.
+     */
+    public CompletableFuture<Connection> acquire(final Endpoint endpoint)
+    {
+        if (closed)
+        {
+            return CompletableFuture.failedFuture(new RpcException("connection pool is closed"));
+        }
+        final Dialer dialer = dialers.get(endpoint.kind());
+        if (dialer == null)
+        {
+            return CompletableFuture.failedFuture(
+                new RpcException("no dialer is registered for " + endpoint.kind() + " (dialling " + endpoint + ")"));
+        }
+        return pools.computeIfAbsent(endpoint, e -> new Slots(e, dialer)).next();
+    }
+
+    /**
+     * @return whether {@code endpoint} has an open connection right now (no dialling).
+     */
+    public boolean hasActiveConnection(final Endpoint endpoint)
+    {
+        final Slots slots = pools.get(endpoint);
+        return slots != null && slots.activeCount() > 0;
+    }
+
+    /**
+     * @return the endpoints that have an open connection now.
+     */
+    public Set<Endpoint> endpoints()
+    {
+        final Set<Endpoint> endpoints = new HashSet<>();
+        pools.forEach((endpoint, slots) ->
+        {
+            if (slots.activeCount() > 0)
+            {
+                endpoints.add(endpoint);
+            }
+        });
+        return Set.copyOf(endpoints);
+    }
+
+    /**
+     * @return open connections across all endpoints.
+     */
+    public int activeConnectionCount()
+    {
+        int count = 0;
+        for (final Slots slots : pools.values())
+        {
+            count += slots.activeCount();
+        }
+        return count;
+    }
+
+    /**
+     * Close every pooled connection; later acquisitions fail. Idempotent. Dialers are not closed: their owner does.
+     */
+    @Override
+    public void close()
+    {
+        closed = true;
+        for (final Slots slots : pools.values())
+        {
+            slots.closeAll();
+        }
+    }
+
+    private final class Slots
+    {
+        private final Endpoint endpoint;
+        private final Dialer dialer;
+        private final AtomicReferenceArray<CompletableFuture<Connection>> slots;
+        private final AtomicInteger cursor = new AtomicInteger();
+
+        Slots(final Endpoint endpoint, final Dialer dialer)
+        {
+            this.endpoint = endpoint;
+            this.dialer = dialer;
+            this.slots = new AtomicReferenceArray<>(connectionsPerEndpoint);
+        }
+
+        CompletableFuture<Connection> next()
+        {
+            final int index = Math.floorMod(cursor.getAndIncrement(), connectionsPerEndpoint);
+            // Bounded: each failed CAS means another caller installed a fresh dial in this slot, which we then use.
+            for (int attempt = 0; attempt < 2; attempt++)
+            {
+                final CompletableFuture<Connection> current = slots.get(index);
+                if (current != null && isUsable(current))
+                {
+                    return current;
+                }
+                final CompletableFuture<Connection> dialling = new CompletableFuture<>();
+                if (slots.compareAndSet(index, current, dialling))
+                {
+                    if (current != null && current.isDone() && !current.isCompletedExceptionally())
+                    {
+                        current.join().close();
+                    }
+                    dial(index, dialling);
+                    return dialling;
+                }
+            }
+            final CompletableFuture<Connection> winner = slots.get(index);
+            return winner != null ? winner : next();
+        }
+
+        private boolean isUsable(final CompletableFuture<Connection> slot)
+        {
+            if (!slot.isDone())
+            {
+                return true;
+            }
+            return !slot.isCompletedExceptionally() && slot.join().isActive();
+        }
+
+        private void dial(final int index, final CompletableFuture<Connection> dialling)
+        {
+            final CompletableFuture<Connection> dialled;
+            try
+            {
+                dialled = dialer.dial(endpoint.address(), connectTimeout, handler);
+            }
+            catch (final RuntimeException ex)
+            {
+                slots.compareAndSet(index, dialling, null);
+                dialling.completeExceptionally(ex);
+                return;
+            }
+            dialled.whenComplete((connection, error) ->
+            {
+                if (error != null)
+                {
+                    slots.compareAndSet(index, dialling, null);
+                    dialling.completeExceptionally(error);
+                    return;
+                }
+                if (closed)
+                {
+                    connection.close();
+                    slots.compareAndSet(index, dialling, null);
+                    dialling.completeExceptionally(new RpcException("connection pool closed while dialling " +
+                        endpoint));
+                    return;
+                }
+                connection.closeFuture().whenComplete((v, e) -> slots.compareAndSet(index, dialling, null));
+                dialling.complete(connection);
+            });
+        }
+
+        int activeCount()
+        {
+            int count = 0;
+            for (int i = 0; i < connectionsPerEndpoint; i++)
+            {
+                final CompletableFuture<Connection> slot = slots.get(i);
+                if (slot != null && slot.isDone() && !slot.isCompletedExceptionally() && slot.join().isActive())
+                {
+                    count++;
+                }
+            }
+            return count;
+        }
+
+        void closeAll()
+        {
+            for (int i = 0; i < connectionsPerEndpoint; i++)
+            {
+                final CompletableFuture<Connection> slot = slots.getAndSet(i, null);
+                if (slot != null)
+                {
+                    slot.thenAccept(Connection::close);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package io.shmipc.transport;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A raw-socket peer sends garbage: the server must close that connection and keep serving everyone else.
+ */
+@Timeout(60)
+class MalformedPeerTest
+{
+    private static final int MAX_FRAME_SIZE = 64 * 1024;
+    private static final int READ_TIMEOUT_MILLIS = 10_000;
+
+    private RpcServer server;
+    private RpcClient goodClient;
+
+    @BeforeEach
+    void start()
+    {
+        server = RpcServer.start(ServerOptions.builder((ctx, request) -> ChecksumEcho.respond(request))
+            .maxFrameSize(MAX_FRAME_SIZE).drainTimeout(Duration.ofSeconds(1)).build());
+        goodClient = RpcClient.create(ClientOptions.builder().target(server.tcpAddress()).build());
+    }
+
+    @AfterEach
+    void stop()
+    {
+        goodClient.close();
+        server.close();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {
+        // an HTTP request: no frame kind matches
+        "474554202f20485454502f312e310d0a0d0a",
+        // TTHeader whose LENGTH exceeds the maximum frame size
+        "00ffffff 1000 0000 00000001 0001 0000 0000",
+        // TTHeader whose header size points past the frame end
+        "00000012 1000 0000 00000001 0009 0000 0000 cafebabe",
+        // TTHeader with an unknown info id 0x7f
+        "00000016 1000 0000 00000001 0002 0000 7f0000000000 80010001",
+        // unframed Thrift binary
+        "80010001 00000004 70696e67 00000007 00"
+    })
+    void shouldCloseOnlyTheOffendingConnectionWhenAPeerSendsAMalformedFrame(final String frameHex) throws Exception
+    {
+        // A good call first, so the good client's connection exists before the bad peer arrives.
+        assertGoodCallWorks(1);
+
+        try (Socket peer = new Socket())
+        {
+            final InetSocketAddress address = (InetSocketAddress)server.boundAddress(TransportKind.TCP);
+            peer.connect(address, READ_TIMEOUT_MILLIS);
+            peer.setSoTimeout(READ_TIMEOUT_MILLIS);
+            final OutputStream out = peer.getOutputStream();
+            out.write(HexFormat.of().parseHex(frameHex.replace(" ", "")));
+            out.flush();
+            assertTrue(closedByServer(peer.getInputStream()), "server must close the malformed connection");
+        }
+
+        RpcOverTcpTest.waitUntil(() -> server.metrics().malformedFrames() == 1);
+        assertGoodCallWorks(2);
+        assertEquals(1, server.connectionCount(), "only the good client's connection remains");
+    }
+
+    private void assertGoodCallWorks(final long seed)
+    {
+        final UnsafeBuffer request = ChecksumEcho.request(new Random(seed), 10_000);
+        assertTrue(ChecksumEcho.verify(request, goodClient.call(Request.of(ChecksumEcho.METHOD, request)).payload()));
+    }
+
+    private static boolean closedByServer(final InputStream in) throws Exception
+    {
+        try
+        {
+            return in.read() == -1;
+        }
+        catch (final SocketException ex)
+        {
+            return true; // reset: also a close
+        }
+    }
+}
