@@ -1,6 +1,7 @@
 package io.shmipc.core;
 
 import io.shmipc.core.buffer.BufferPool;
+import io.shmipc.core.layout.SliceDescriptor;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -171,7 +172,7 @@ public final class StreamWriter {
         heapLength = 0;
         for (int i = 0; i < slices.size(); i++) {
             final int slice = slices.getInt(i);
-            final int size = slice == currentSlice ? currentSize : region.getInt(slice + io.shmipc.core.layout.SliceDescriptor.SIZE_OFFSET);
+            final int size = slice == currentSlice ? currentSize : region.getInt(slice + SliceDescriptor.SIZE_OFFSET);
             heap.putBytes(heapLength, region, BufferPool.dataIndex(slice), size);
             heapLength += size;
             session.freeOwnSlice(slice);

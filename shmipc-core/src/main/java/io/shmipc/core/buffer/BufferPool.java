@@ -1,6 +1,9 @@
 package io.shmipc.core.buffer;
 
 import io.shmipc.core.ProtocolViolationException;
+import io.shmipc.core.layout.BufferListDescriptor;
+import io.shmipc.core.layout.BufferRegionDescriptor;
+import io.shmipc.core.layout.SliceDescriptor;
 import org.agrona.concurrent.AtomicBuffer;
 
 import java.util.Arrays;
@@ -80,13 +83,13 @@ public final class BufferPool {
             throw new IllegalArgumentException("slice class percentages add up to " + percentSum + ", more than 100");
         }
         final long sliceSpace = (long) region.capacity()
-            - (long) io.shmipc.core.layout.BufferListDescriptor.HEADER_LENGTH * sorted.length
-            - io.shmipc.core.layout.BufferRegionDescriptor.HEADER_LENGTH;
+            - (long) BufferListDescriptor.HEADER_LENGTH * sorted.length
+            - BufferRegionDescriptor.HEADER_LENGTH;
         if (sliceSpace <= 0) {
             throw new IllegalArgumentException("buffer region of " + region.capacity() + " bytes is too small");
         }
         final BufferList[] lists = new BufferList[sorted.length];
-        long offset = io.shmipc.core.layout.BufferRegionDescriptor.HEADER_LENGTH;
+        long offset = BufferRegionDescriptor.HEADER_LENGTH;
         for (int i = 0; i < sorted.length; i++) {
             final SliceClass sliceClass = sorted[i];
             final long stride = BufferList.stride(sliceClass.dataCapacity());
@@ -97,9 +100,9 @@ public final class BufferPool {
                     + " %); each class needs at least 2");
             }
             lists[i] = BufferList.format(region, (int) offset, (int) count, sliceClass.dataCapacity());
-            offset += io.shmipc.core.layout.BufferListDescriptor.listLength(count, sliceClass.dataCapacity());
+            offset += BufferListDescriptor.listLength(count, sliceClass.dataCapacity());
         }
-        final int used = (int) (offset - io.shmipc.core.layout.BufferRegionDescriptor.HEADER_LENGTH);
+        final int used = (int) (offset - BufferRegionDescriptor.HEADER_LENGTH);
         region.putShort(LIST_COUNT_OFFSET, (short) sorted.length);
         region.putShort(CAPABILITIES_OFFSET, (short) 0);
         region.putIntVolatile(USED_LENGTH_OFFSET, used);
@@ -109,7 +112,7 @@ public final class BufferPool {
     /** Maps a pool the peer laid out; checks every header against the region before trusting it. */
     public static BufferPool attach(final AtomicBuffer region) throws ProtocolViolationException {
         final int regionLength = region.capacity();
-        if (regionLength < io.shmipc.core.layout.BufferRegionDescriptor.HEADER_LENGTH) {
+        if (regionLength < BufferRegionDescriptor.HEADER_LENGTH) {
             throw new ProtocolViolationException("buffer region of " + regionLength + " bytes has no room for a header");
         }
         final int listCount = region.getShort(LIST_COUNT_OFFSET) & 0xFFFF;
@@ -117,16 +120,16 @@ public final class BufferPool {
         if (listCount == 0 || listCount > MAX_LISTS) {
             throw new ProtocolViolationException("buffer region declares " + listCount + " lists");
         }
-        final long end = io.shmipc.core.layout.BufferRegionDescriptor.HEADER_LENGTH + used;
+        final long end = BufferRegionDescriptor.HEADER_LENGTH + used;
         if (end > regionLength) {
             throw new ProtocolViolationException("buffer region declares " + used + " bytes of lists but holds "
                 + regionLength);
         }
         final BufferList[] lists = new BufferList[listCount];
-        long offset = io.shmipc.core.layout.BufferRegionDescriptor.HEADER_LENGTH;
+        long offset = BufferRegionDescriptor.HEADER_LENGTH;
         int previousCapacity = 0;
         for (int i = 0; i < listCount; i++) {
-            if (offset + io.shmipc.core.layout.BufferListDescriptor.HEADER_LENGTH > end) {
+            if (offset + BufferListDescriptor.HEADER_LENGTH > end) {
                 throw new ProtocolViolationException("list " + i + " header at " + offset + " lies past the lists' end " + end);
             }
             final long count = region.getInt((int) offset + CAPACITY_OFFSET) & 0xFFFFFFFFL;
@@ -138,7 +141,7 @@ public final class BufferPool {
                 throw new ProtocolViolationException("list " + i + " slice size " + dataCapacity
                     + " is not above the previous list's " + previousCapacity);
             }
-            final long length = io.shmipc.core.layout.BufferListDescriptor.listLength(count, (int) dataCapacity);
+            final long length = BufferListDescriptor.listLength(count, (int) dataCapacity);
             if (offset + length > end) {
                 throw new ProtocolViolationException("list " + i + " (" + count + " x " + dataCapacity
                     + " B) runs past the lists' end " + end);
@@ -304,7 +307,7 @@ public final class BufferPool {
                     + start + " in a capacity of " + capacity);
             }
             final int flags = region.getByte(slice + FLAGS_OFFSET);
-            visitor.onSlice(slice, slice + io.shmipc.core.layout.SliceDescriptor.HEADER_LENGTH + (int) start, (int) size);
+            visitor.onSlice(slice, slice + SliceDescriptor.HEADER_LENGTH + (int) start, (int) size);
             total += size;
             if ((flags & FLAG_HAS_NEXT) == 0) {
                 return total;
@@ -333,7 +336,7 @@ public final class BufferPool {
 
     /** Absolute index in the region of a slice's first data byte. */
     public static int dataIndex(final int sliceOffset) {
-        return sliceOffset + io.shmipc.core.layout.SliceDescriptor.HEADER_LENGTH;
+        return sliceOffset + SliceDescriptor.HEADER_LENGTH;
     }
 
     private BufferList listOf(final int sliceOffset) throws ProtocolViolationException {
@@ -367,7 +370,7 @@ public final class BufferPool {
         BufferList(final AtomicBuffer region, final int headerOffset, final int sliceCount, final int dataCapacity) {
             this.region = region;
             this.headerOffset = headerOffset;
-            this.areaOffset = headerOffset + io.shmipc.core.layout.BufferListDescriptor.HEADER_LENGTH;
+            this.areaOffset = headerOffset + BufferListDescriptor.HEADER_LENGTH;
             this.stride = (int) stride(dataCapacity);
             this.areaEnd = areaOffset + sliceCount * stride;
             this.sliceCount = sliceCount;
@@ -378,7 +381,7 @@ public final class BufferPool {
         }
 
         static long stride(final int dataCapacity) {
-            return io.shmipc.core.layout.SliceDescriptor.HEADER_LENGTH + (long) dataCapacity;
+            return SliceDescriptor.HEADER_LENGTH + (long) dataCapacity;
         }
 
         static BufferList format(final AtomicBuffer region, final int headerOffset, final int count,
