@@ -22,7 +22,11 @@ public final class StreamWriter {
     private final BufferPool pool;
     private final AtomicBuffer region;
     private final IntArrayList slices = new IntArrayList();
+    private static final byte[] EMPTY = new byte[0];
+
     private final UnsafeBuffer reserved = new UnsafeBuffer(0, 0);
+    /** Reused view of a caller's array, released after each write so the writer never pins it. */
+    private final UnsafeBuffer arraySource = new UnsafeBuffer(EMPTY);
     private int currentSlice = BufferPool.NO_SLICE;
     private int currentCapacity;
     private int currentSize;
@@ -71,7 +75,12 @@ public final class StreamWriter {
 
     /** Appends bytes to the message, across as many slices as needed. */
     public void write(final byte[] src, final int offset, final int length) throws ShmIpcException {
-        write(new UnsafeBuffer(src), offset, length);
+        arraySource.wrap(src);
+        try {
+            write(arraySource, offset, length);
+        } finally {
+            arraySource.wrap(EMPTY);
+        }
     }
 
     /** Appends bytes to the message, across as many slices as needed. */
