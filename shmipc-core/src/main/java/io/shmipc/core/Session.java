@@ -665,7 +665,6 @@ public final class Session implements AutoCloseable {
             out.append("  send queue: ").append(sendQueue.size()).append('/').append(sendQueue.capacity())
                 .append(", receive queue: ").append(recvQueue.size()).append('/').append(recvQueue.capacity())
                 .append(", receive flag ").append(recvQueue.workingFlag()).append('\n');
-            out.append("  allocator ABA races undone: ").append(pool.abaRepairs()).append('\n');
             for (int i = 0; i < pool.listCount(); i++) {
                 out.append("  slices of ").append(pool.sliceCapacity(i)).append(" B: ").append(pool.freeSlices(i))
                     .append(" free of ").append(pool.sliceCount(i)).append('\n');

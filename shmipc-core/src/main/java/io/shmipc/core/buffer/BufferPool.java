@@ -178,15 +178,6 @@ public final class BufferPool {
         return region.getIntVolatile(lists[index].headerOffset + FREE_COUNT_OFFSET);
     }
 
-    /** Times a pop detected the reference allocator's ABA race and undid it (monitoring). */
-    public long abaRepairs() {
-        long total = 0;
-        for (final BufferList list : lists) {
-            total += list.abaRepairs;
-        }
-        return total;
-    }
-
     public int totalSlices() {
         return totalSlices;
     }
@@ -364,8 +355,6 @@ public final class BufferPool {
         final int freeCountIndex;
         final int headIndex;
         final int tailIndex;
-        /** Stale-link installs detected and undone (see pop); racy counter, monitoring only. */
-        long abaRepairs;
 
         BufferList(final AtomicBuffer region, final int headerOffset, final int sliceCount, final int dataCapacity) {
             this.region = region;
@@ -429,18 +418,6 @@ public final class BufferPool {
                     // old values in next); then the CAS fails. Only a link we installed as head must be valid.
                     if (region.compareAndSetInt(headIndex, head, next)) {
                         checkRelative(next, "next link");
-                        if ((region.getByteVolatile(areaOffset + next + FLAGS_OFFSET) & FLAG_IN_USE) != 0) {
-                            // ABA: while we were between reading the link and the CAS, the list cycled and this
-                            // head came back with a new successor; the link we installed names a slice in use.
-                            // Put the head back and retry with its current link.
-                            if (!region.compareAndSetInt(headIndex, next, head)) {
-                                throw new ProtocolViolationException("free list of " + dataCapacity
-                                    + " B slices lost its head to a stale link and could not be repaired");
-                            }
-                            abaRepairs++;
-                            head = region.getIntVolatile(headIndex);
-                            continue;
-                        }
                         region.putByte(slice + FLAGS_OFFSET, (byte) FLAG_IN_USE);
                         // Monitoring counter only (see BufferListDescriptor); a plain update is enough.
                         region.putLong(headerOffset + POP_COUNT_OFFSET, region.getLong(headerOffset + POP_COUNT_OFFSET) + 1);
