@@ -255,6 +255,11 @@ public final class Session implements AutoCloseable {
             }
             throw e;
         }
+        if (closed.get()) {
+            // The queue may already have been swapped for zero pages: do not report a send that went nowhere.
+            throw new SessionClosedException("session " + name + " closed while sending on stream " + streamId
+                + "; the message may not have been delivered", closeCause);
+        }
         metrics.messagesSent.increment();
         metrics.bytesSent.add(bytes);
         wakePeer();
@@ -269,6 +274,9 @@ public final class Session implements AutoCloseable {
             if (System.nanoTime() - deadline > 0) {
                 throw new ShmTimeoutException("send queue full for " + TimeUnit.NANOSECONDS.toMillis(timeout)
                     + " ms: the peer is not consuming (stream " + streamId + ")");
+            }
+            if (Thread.currentThread().isInterrupted()) {
+                throw new ShmIpcException("interrupted while waiting for room in the send queue (stream " + streamId + ")");
             }
             wakePeer();
             LockSupport.parkNanos(20_000);

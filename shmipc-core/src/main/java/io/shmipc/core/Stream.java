@@ -174,6 +174,9 @@ public final class Stream implements AutoCloseable {
                     }
                     parkNanos = Math.min(parkNanos, remaining);
                 }
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new ShmIpcException("interrupted while waiting for data on stream " + id);
+                }
                 waiter = Thread.currentThread();
                 if (inbound.available() < bytes && state == OPEN && !session.isClosed()) {
                     LockSupport.parkNanos(this, parkNanos);
