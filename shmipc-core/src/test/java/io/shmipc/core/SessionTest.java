@@ -135,6 +135,29 @@ class SessionTest {
         assertTrue(session.isClosed(), e.getMessage());
     }
 
+    @Test
+    void shouldFailAnInterruptedReadInsteadOfSpinning() throws Exception {
+        server = ShmServer.start(dir.resolve("int.sock"), config(MemoryType.MEMFD), stream -> { });
+        try (Session session = Session.connect(dir.resolve("int.sock"), config(MemoryType.MEMFD))) {
+            final Stream stream = session.openStream();
+            stream.write(new byte[] {1}, 0, 1);
+            final java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+            final Thread reader = new Thread(() -> {
+                try {
+                    stream.readFully(new byte[1], 0, 1);
+                } catch (final ShmIpcException e) {
+                    failure.set(e);
+                }
+            });
+            reader.start();
+            sleep(100);
+            reader.interrupt();
+            reader.join(5000);
+            assertTrue(!reader.isAlive(), "an interrupted read returns");
+            assertTrue(failure.get() != null && failure.get().getMessage().contains("interrupted"), String.valueOf(failure.get()));
+        }
+    }
+
     private static void sleep(final long millis) {
         try {
             Thread.sleep(millis);
