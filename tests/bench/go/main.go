@@ -247,6 +247,7 @@ type clientOptions struct {
 	duration   time.Duration
 	iterations int64
 	warmup     time.Duration
+	initial    time.Duration
 	streams    int
 	wait       string
 }
@@ -270,13 +271,14 @@ func runClient(args []string) error {
 	fs := flag.NewFlagSet("client", flag.ContinueOnError)
 	var o clientOptions
 	var sizes string
-	var durationMs, warmupMs int64
+	var durationMs, warmupMs, initialWarmupMs int64
 	fs.StringVar(&o.socket, "socket", "", "server's Unix socket path")
 	fs.StringVar(&o.scenario, "scenario", "pingpong", "pingpong or throughput")
 	fs.StringVar(&sizes, "sizes", "64", "comma-separated payload sizes in bytes")
 	fs.Int64Var(&durationMs, "duration-ms", 1000, "measured time per size")
 	fs.Int64Var(&o.iterations, "iterations", 0, "measured calls per size (0: use -duration-ms)")
 	fs.Int64Var(&warmupMs, "warmup-ms", 200, "warm-up time per size")
+	fs.Int64Var(&initialWarmupMs, "initial-warmup-ms", 0, "warm-up time before the first size")
 	fs.IntVar(&o.streams, "streams", 32, "streams for throughput")
 	fs.StringVar(&o.wait, "wait", "default", "recorded only: shmipc-go has its own wake-up policy")
 	if err := fs.Parse(args); err != nil {
@@ -284,6 +286,7 @@ func runClient(args []string) error {
 	}
 	o.duration = time.Duration(durationMs) * time.Millisecond
 	o.warmup = time.Duration(warmupMs) * time.Millisecond
+	o.initial = time.Duration(initialWarmupMs) * time.Millisecond
 	for _, s := range strings.Split(sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || n < 8 {
@@ -375,9 +378,9 @@ func pingpong(manager *shmipc.SessionManager, o clientOptions) error {
 	}
 	defer c.stream.Close()
 	samples := make([]int64, 0, 1<<16)
-	for _, size := range o.sizes {
+	for i, size := range o.sizes {
 		progress(fmt.Sprintf("shmipc-go pingpong %d B", size))
-		if err := warmUp(c, size, o.warmup); err != nil {
+		if err := warmUp(c, size, warmupFor(o, i)); err != nil {
 			return err
 		}
 		samples = samples[:0]
@@ -415,9 +418,9 @@ func throughput(manager *shmipc.SessionManager, o clientOptions) error {
 		defer c.stream.Close()
 		callers[i] = c
 	}
-	for _, size := range o.sizes {
+	for i, size := range o.sizes {
 		progress(fmt.Sprintf("shmipc-go throughput %d B", size))
-		if _, err := runStreams(callers, size, 1<<62, time.Now().Add(o.warmup)); err != nil {
+		if _, err := runStreams(callers, size, 1<<62, time.Now().Add(warmupFor(o, i))); err != nil {
 			return err
 		}
 		limit, deadline := bounds(o)
@@ -467,6 +470,14 @@ func runStreams(callers []*caller, size int, limit int64, deadline time.Time) (i
 	default:
 		return completed, nil
 	}
+}
+
+// warmupFor gives the first size the longer initial warm-up.
+func warmupFor(o clientOptions, index int) time.Duration {
+	if index == 0 && o.initial > o.warmup {
+		return o.initial
+	}
+	return o.warmup
 }
 
 func bounds(o clientOptions) (int64, time.Time) {

@@ -27,6 +27,9 @@ public final class BenchOptions
     private static final long QUICK_WARMUP_MILLIS = 100;
     private static final long MIN_WARMUP_MILLIS = 200;
     private static final long MAX_WARMUP_MILLIS = 1_000;
+    /** Extra warm-up before a peer's first point: gRPC and Netty need thousands of calls before the JIT settles. */
+    private static final long INITIAL_WARMUP_MILLIS = 2_000;
+    private static final long SHORT_INITIAL_WARMUP_MILLIS = 500;
     private static final long IDLE_SETTLE_MILLIS = 1_000;
     private static final long IDLE_MEASURE_MILLIS = 4_000;
     private static final long QUICK_IDLE_SETTLE_MILLIS = 500;
@@ -295,6 +298,14 @@ public final class BenchOptions
             return QUICK_WARMUP_MILLIS;
         }
         return Math.min(MAX_WARMUP_MILLIS, Math.max(MIN_WARMUP_MILLIS, measureMillis() / 4));
+    }
+
+    /**
+     * @return warm-up time before a client's first point, when the JIT has seen nothing yet.
+     */
+    public long initialWarmupMillis()
+    {
+        return quick || iterations > 0 ? SHORT_INITIAL_WARMUP_MILLIS : INITIAL_WARMUP_MILLIS;
     }
 
     /**

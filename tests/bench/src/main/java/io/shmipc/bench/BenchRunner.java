@@ -122,7 +122,7 @@ final class BenchRunner
         final long perPoint = options.iterations() > 0 && scenario != Scenario.IDLE ?
             ITERATIONS_CAP_PER_POINT_MILLIS :
             measureMillisFor(scenario) + options.warmupMillis() + options.idleSettleMillis() + SLACK_PER_POINT_MILLIS;
-        return SLACK_PER_RUN_MILLIS + points * perPoint;
+        return SLACK_PER_RUN_MILLIS + options.initialWarmupMillis() + points * perPoint;
     }
 
     private List<BenchResult> runSelfMeasuring(final SelfMeasuringTransport transport, final Scenario scenario)
@@ -138,6 +138,7 @@ final class BenchRunner
             measureMillisFor(scenario),
             options.iterations(),
             options.warmupMillis(),
+            options.initialWarmupMillis(),
             pinning.prefixFor(CpuPinning.SERVER_SLOT),
             pinning.prefixFor(CpuPinning.CLIENT_SLOT),
             timeoutMillisFor(scenario),
@@ -186,6 +187,7 @@ final class BenchRunner
                 "--duration-ms", Long.toString(measureMillisFor(scenario)),
                 "--iterations", Long.toString(scenario == Scenario.IDLE ? 0 : options.iterations()),
                 "--warmup-ms", Long.toString(options.warmupMillis()),
+                "--initial-warmup-ms", Long.toString(options.initialWarmupMillis()),
                 "--idle-settle-ms", Long.toString(options.idleSettleMillis()),
                 "--timeout-ms", Long.toString(OPERATION_TIMEOUT_MILLIS),
                 "--cpu-pids", join(cpuPids)));

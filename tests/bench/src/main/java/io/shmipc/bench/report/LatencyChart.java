@@ -6,8 +6,10 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.XYStyler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
+import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +25,12 @@ public final class LatencyChart
 {
     private static final int WIDTH = 1000;
     private static final int HEIGHT = 650;
+    private static final float TITLE_FONT_SIZE = 14f;
+    private static final int MARKER_SIZE = 7;
+    /** Distinct colours, so no two transports look alike (XChart's defaults repeat similar hues). */
+    private static final Color[] SERIES_COLORS = {
+        new Color(0xD62728), new Color(0x1F77B4), new Color(0x2CA02C), new Color(0x9467BD),
+        new Color(0xFF7F0E), new Color(0x8C564B), new Color(0xE377C2), new Color(0x17BECF), new Color(0x7F7F7F)};
 
     private LatencyChart()
     {
@@ -58,14 +66,15 @@ public final class LatencyChart
             .xAxisTitle("payload size (bytes, log scale)")
             .yAxisTitle("round-trip p50 (µs, log scale)")
             .build();
-        final Styler styler = chart.getStyler();
+        final XYStyler styler = chart.getStyler();
         styler.setLegendPosition(Styler.LegendPosition.OutsideE);
-        chart.getStyler().setXAxisLogarithmic(true);
-        chart.getStyler().setYAxisLogarithmic(true);
-        chart.getStyler().setChartTitleFont(chart.getStyler().getChartTitleFont().deriveFont(14f));
-        chart.getStyler().setMarkerSize(7);
-        chart.getStyler().setXAxisLabelRotation(0);
-        chart.getStyler().setxAxisTickLabelsFormattingFunction(value -> Format.size((int)Math.round(value)));
+        styler.setXAxisLogarithmic(true);
+        styler.setYAxisLogarithmic(true);
+        styler.setXAxisDecimalPattern("#,###");
+        styler.setYAxisDecimalPattern("#,##0.##");
+        styler.setChartTitleFont(styler.getChartTitleFont().deriveFont(TITLE_FONT_SIZE));
+        styler.setMarkerSize(MARKER_SIZE);
+        int seriesIndex = 0;
         for (final Map.Entry<String, List<BenchResult>> entry : byTransport.entrySet())
         {
             final List<BenchResult> points = new ArrayList<>(entry.getValue());
@@ -79,6 +88,9 @@ public final class LatencyChart
             }
             final XYSeries series = chart.addSeries(entry.getKey(), sizes, p50);
             series.setMarker(SeriesMarkers.CIRCLE);
+            series.setLineColor(SERIES_COLORS[seriesIndex % SERIES_COLORS.length]);
+            series.setMarkerColor(SERIES_COLORS[seriesIndex % SERIES_COLORS.length]);
+            seriesIndex++;
         }
         final Path absolute = file.toAbsolutePath();
         if (absolute.getParent() != null)

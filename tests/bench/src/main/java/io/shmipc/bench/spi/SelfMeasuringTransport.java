@@ -44,6 +44,7 @@ public interface SelfMeasuringTransport extends BenchTransport
      * @param durationMillis  measured time per size, when {@code iterations} is 0.
      * @param iterations      measured calls per size, or 0 to run for {@code durationMillis}.
      * @param warmupMillis    warm-up time per size.
+     * @param initialWarmupMillis warm-up time before the first size.
      * @param serverCommandPrefix command prefix (e.g. {@code taskset -c 1}) for the server process, maybe empty.
      * @param clientCommandPrefix command prefix for the client process, maybe empty.
      * @param timeoutMillis   the most the whole run may take before it is killed.
@@ -57,6 +58,7 @@ public interface SelfMeasuringTransport extends BenchTransport
         long durationMillis,
         long iterations,
         long warmupMillis,
+        long initialWarmupMillis,
         List<String> serverCommandPrefix,
         List<String> clientCommandPrefix,
         long timeoutMillis,

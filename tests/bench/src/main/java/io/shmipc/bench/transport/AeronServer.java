@@ -14,13 +14,14 @@ import io.shmipc.bench.spi.TransportSettings;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.IdleStrategy;
 
 import java.util.concurrent.TimeoutException;
 
 /**
  * Serves Aeron IPC requests on one thread: poll and reassemble a request, answer it through {@link AeronSender}
- * with the handler writing the response in place.
+ * with the handler writing the response in place, and run the embedded driver's duty cycle in between.
  */
 final class AeronServer implements BenchServer, FragmentHandler, PayloadWriter
 {
@@ -35,6 +36,8 @@ final class AeronServer implements BenchServer, FragmentHandler, PayloadWriter
     private final AeronSender sender;
     private final RequestHandler handler;
     private final IdleStrategy idleStrategy;
+    private final AgentInvoker driverInvoker;
+    private final AgentInvoker clientInvoker;
     private final Thread thread;
     private volatile boolean running = true;
     private boolean closed;
@@ -52,8 +55,10 @@ final class AeronServer implements BenchServer, FragmentHandler, PayloadWriter
         this.responses = aeron.addExclusivePublication(
             AeronTransport.publicationChannel(settings.maxPayload()), AeronTransport.RESPONSE_STREAM_ID);
         this.idleStrategy = settings.waitMode().newIdleStrategy();
+        this.driverInvoker = driver.sharedAgentInvoker();
+        this.clientInvoker = aeron.conductorAgentInvoker();
         this.sender = new AeronSender(responses, settings.maxPayload(), settings.waitMode().newIdleStrategy(),
-            settings.timeoutNanos(), () -> 0, "aeron server");
+            settings.timeoutNanos(), this::invokeAgents, "aeron server");
         this.thread = new Thread(this::run, "aeron-server");
         this.thread.setDaemon(true);
         this.thread.start();
@@ -72,7 +77,7 @@ final class AeronServer implements BenchServer, FragmentHandler, PayloadWriter
         {
             while (running)
             {
-                idle.idle(requests.poll(assembler, FRAGMENT_LIMIT));
+                idle.idle(requests.poll(assembler, FRAGMENT_LIMIT) + invokeAgents());
             }
         }
         catch (final RuntimeException e)
@@ -82,6 +87,12 @@ final class AeronServer implements BenchServer, FragmentHandler, PayloadWriter
                 System.err.println("aeron server stopped: " + e.getMessage());
             }
         }
+    }
+
+    /** Runs the media driver's and the Aeron client's duty cycles on this thread. */
+    private int invokeAgents()
+    {
+        return driverInvoker.invoke() + clientInvoker.invoke();
     }
 
     @Override

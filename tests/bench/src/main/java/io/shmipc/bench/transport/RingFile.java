@@ -22,7 +22,7 @@ import java.nio.file.Path;
  *   +----------------------+------------------------+
  * </pre>
  * Each record is a 4-byte stream index followed by the payload. {@code capacity} is a power of two at least eight
- * times the largest record, Agrona's limit for one message.
+ * times the largest record, Agrona's limit for one message. Both processes fault the whole file in when they map it.
  */
 final class RingFile
 {
@@ -40,6 +40,9 @@ final class RingFile
 
     private RingFile(final Path path, final MappedByteBuffer mapping, final int ringLength)
     {
+        // Fault every page in now: a ring sized for megabyte payloads is tens of megabytes, and first-touch page
+        // faults during measurement would be charged to the transport.
+        mapping.load();
         this.path = path;
         requests = new OneToOneRingBuffer(new UnsafeBuffer(mapping, 0, ringLength));
         responses = new OneToOneRingBuffer(new UnsafeBuffer(mapping, ringLength, ringLength));
@@ -70,8 +73,10 @@ final class RingFile
         try (RandomAccessFile file = new RandomAccessFile(path.toFile(), "rw"))
         {
             file.setLength(2L * ringLength);
-            return new RingFile(path, file.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, 2L * ringLength),
-                ringLength);
+            final MappedByteBuffer mapping = file.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, 2L * ringLength);
+            // Writing allocates every tmpfs page up front (a read of a hole may not).
+            new UnsafeBuffer(mapping).setMemory(0, 2 * ringLength, (byte)0);
+            return new RingFile(path, mapping, ringLength);
         }
     }
 

@@ -89,6 +89,7 @@ public final class ShmipcGoTransport implements SelfMeasuringTransport
                 "-duration-ms", Long.toString(run.durationMillis()),
                 "-iterations", Long.toString(run.iterations()),
                 "-warmup-ms", Long.toString(run.warmupMillis()),
+                "-initial-warmup-ms", Long.toString(run.initialWarmupMillis()),
                 "-streams", Integer.toString(run.settings().streams()),
                 "-wait", run.settings().waitMode().label()));
             try (PeerProcess client = PeerProcess.start(NAME + " client", clientCommand))
