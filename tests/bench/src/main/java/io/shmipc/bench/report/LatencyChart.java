@@ -13,9 +13,11 @@ import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -99,11 +101,11 @@ public final class LatencyChart
         }
         BitmapEncoder.saveBitmap(chart, absolute.toString(), BitmapEncoder.BitmapFormat.PNG);
         final String name = absolute.getFileName().toString();
-        if (!name.toLowerCase(java.util.Locale.ROOT).endsWith(".png"))
+        if (!name.toLowerCase(Locale.ROOT).endsWith(".png"))
         {
             // BitmapEncoder appends ".png" to names without it; keep the name the user asked for.
             Files.move(absolute.resolveSibling(name + ".png"), absolute,
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                StandardCopyOption.REPLACE_EXISTING);
         }
     }
 }

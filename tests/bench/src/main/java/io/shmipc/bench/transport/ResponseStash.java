@@ -4,6 +4,8 @@ import io.shmipc.bench.spi.PayloadReader;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.util.Arrays;
+
 /**
  * Holds responses that a multiplexed client read while it was waiting for something else: a response for another
  * stream, or any response read to free ring space while a send was blocked (without that, a client blocked on a
@@ -23,7 +25,7 @@ final class ResponseStash
     {
         slots = new UnsafeBuffer[streams];
         lengths = new int[streams];
-        java.util.Arrays.fill(lengths, EMPTY);
+        Arrays.fill(lengths, EMPTY);
     }
 
     /**
