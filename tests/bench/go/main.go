@@ -250,6 +250,8 @@ type clientOptions struct {
 	initial    time.Duration
 	streams    int
 	wait       string
+	settle     time.Duration
+	serverPid  int
 }
 
 // result is one measured point, the harness's JSON result object; nil fields print as null.
@@ -281,12 +283,16 @@ func runClient(args []string) error {
 	fs.Int64Var(&initialWarmupMs, "initial-warmup-ms", 0, "warm-up time before the first size")
 	fs.IntVar(&o.streams, "streams", 32, "streams for throughput")
 	fs.StringVar(&o.wait, "wait", "default", "recorded only: shmipc-go has its own wake-up policy")
+	var settleMs int64
+	fs.Int64Var(&settleMs, "idle-settle-ms", 1000, "idle: time before CPU is measured")
+	fs.IntVar(&o.serverPid, "server-pid", 0, "idle: the server's process id, whose CPU is measured too")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	o.duration = time.Duration(durationMs) * time.Millisecond
 	o.warmup = time.Duration(warmupMs) * time.Millisecond
 	o.initial = time.Duration(initialWarmupMs) * time.Millisecond
+	o.settle = time.Duration(settleMs) * time.Millisecond
 	for _, s := range strings.Split(sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || n < 8 {
@@ -316,6 +322,8 @@ func runClient(args []string) error {
 		return pingpong(manager, o)
 	case "throughput":
 		return throughput(manager, o)
+	case "idle":
+		return idle(manager, o)
 	default:
 		return fmt.Errorf("client: scenario %q is not implemented for shmipc-go", o.scenario)
 	}
@@ -478,6 +486,74 @@ func warmupFor(o clientOptions, index int) time.Duration {
 		return o.initial
 	}
 	return o.warmup
+}
+
+// idle opens a stream, makes a few calls, then measures the CPU of both processes while nothing happens.
+func idle(manager *shmipc.SessionManager, o clientOptions) error {
+	const probeCalls, probeSize = 100, 64
+	c, err := newCaller(manager, 0)
+	if err != nil {
+		return err
+	}
+	defer c.stream.Close()
+	for i := 0; i < probeCalls; i++ {
+		if err := c.call(probeSize); err != nil {
+			return err
+		}
+	}
+	progress("shmipc-go idle")
+	time.Sleep(o.settle)
+	pids := []int{os.Getpid(), o.serverPid}
+	before, err := cpuNanos(pids)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	time.Sleep(o.duration)
+	elapsed := time.Since(start)
+	after, err := cpuNanos(pids)
+	if err != nil {
+		return err
+	}
+	used := after - before
+	if used < 0 {
+		used = 0
+	}
+	emit(result{
+		Transport: "shmipc-go", Scenario: "idle", Size: 0, Wait: o.wait,
+		CpuPct: number(100 * float64(used) / float64(elapsed.Nanoseconds())),
+	})
+	return nil
+}
+
+// cpuNanos sums the run time of every live thread of the processes, from /proc/<pid>/task/<tid>/schedstat.
+func cpuNanos(pids []int) (int64, error) {
+	var total int64
+	for _, pid := range pids {
+		if pid <= 0 {
+			return 0, fmt.Errorf("idle: no server pid given")
+		}
+		tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+		if err != nil {
+			return 0, fmt.Errorf("idle: cannot read CPU time of process %d: %w", pid, err)
+		}
+		for _, task := range tasks {
+			data, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/schedstat", pid, task.Name()))
+			if err != nil {
+				continue // the thread ended while we listed
+			}
+			fields := strings.Fields(string(data))
+			if len(fields) == 0 {
+				continue
+			}
+			nanos, err := strconv.ParseInt(fields[0], 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("idle: bad schedstat for process %d: %q", pid, data)
+			}
+			total += nanos
+		}
+	}
+	return total, nil
 }
 
 func bounds(o clientOptions) (int64, time.Time) {

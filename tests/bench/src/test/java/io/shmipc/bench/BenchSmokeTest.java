@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -76,6 +77,39 @@ class BenchSmokeTest
         final byte[] image = Files.readAllBytes(chart);
         assertTrue(image.length > 1000, "chart is only " + image.length + " bytes");
         assertArrayEquals(PNG_SIGNATURE, Arrays.copyOf(image, PNG_SIGNATURE.length));
+    }
+
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void shouldReportThroughputIdleCpuAndChainCpuPerCallForTcp() throws Exception
+    {
+        final Path json = tempDir.resolve("scenarios.json");
+        final Run run = run("--transports", "tcp", "--sizes", "1024", "--scenario", "throughput,idle,chain", "--quick",
+            "--json", json.toString());
+
+        assertEquals(BenchMain.EXIT_OK, run.exitCode, run.err);
+        final Map<?, ?> document = assertInstanceOf(Map.class, Json.parse(Files.readString(json)));
+        final Map<String, Map<?, ?>> byScenario = new HashMap<>();
+        for (final Object item : assertInstanceOf(List.class, document.get("results")))
+        {
+            final Map<?, ?> result = assertInstanceOf(Map.class, item);
+            byScenario.put((String)result.get("scenario"), result);
+        }
+        assertEquals(Set.of("throughput", "idle", "chain"), byScenario.keySet());
+
+        final Map<?, ?> throughput = byScenario.get("throughput");
+        assertEquals(1024.0, throughput.get("size"));
+        assertTrue((Double)throughput.get("calls_per_s") > 0, throughput.toString());
+        assertEquals((Double)throughput.get("calls_per_s") * 1024 / 1e6, (Double)throughput.get("mb_per_s"), 1e-6);
+        assertEquals(null, throughput.get("rtt_p50_us"));
+
+        final Map<?, ?> idle = byScenario.get("idle");
+        assertTrue((Double)idle.get("cpu_pct") >= 0 && (Double)idle.get("cpu_pct") < 200, idle.toString());
+
+        final Map<?, ?> chain = byScenario.get("chain");
+        assertEquals((double)BenchOptions.CHAIN_SIZE, chain.get("size"));
+        assertTrue((Double)chain.get("cpu_us_per_call") > 0, chain.toString());
+        assertTrue((Double)chain.get("rtt_p99_us") > 0, chain.toString());
     }
 
     @Test

@@ -41,10 +41,11 @@ public interface SelfMeasuringTransport extends BenchTransport
      * @param scenario        the scenario.
      * @param sizes           payload sizes in bytes.
      * @param settings        transport settings (wait mode, streams).
-     * @param durationMillis  measured time per size, when {@code iterations} is 0.
+     * @param durationMillis  measured time per size, when {@code iterations} is 0 (idle: the CPU window).
      * @param iterations      measured calls per size, or 0 to run for {@code durationMillis}.
      * @param warmupMillis    warm-up time per size.
      * @param initialWarmupMillis warm-up time before the first size.
+     * @param idleSettleMillis    idle: time between the last call and the start of the CPU measurement.
      * @param serverCommandPrefix command prefix (e.g. {@code taskset -c 1}) for the server process, maybe empty.
      * @param clientCommandPrefix command prefix for the client process, maybe empty.
      * @param timeoutMillis   the most the whole run may take before it is killed.
@@ -59,6 +60,7 @@ public interface SelfMeasuringTransport extends BenchTransport
         long iterations,
         long warmupMillis,
         long initialWarmupMillis,
+        long idleSettleMillis,
         List<String> serverCommandPrefix,
         List<String> clientCommandPrefix,
         long timeoutMillis,

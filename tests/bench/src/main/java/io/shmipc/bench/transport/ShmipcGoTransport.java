@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * a client process that measures itself and prints results in the harness's own format.
  * <p>
  * shmipc-go has its own wake-up policy (a Unix-socket notification when the peer sleeps), so {@code --wait} is only
- * recorded. Idle and chain are not implemented for it.
+ * recorded. Chain is not implemented for it.
  */
 public final class ShmipcGoTransport implements SelfMeasuringTransport
 {
@@ -62,7 +62,7 @@ public final class ShmipcGoTransport implements SelfMeasuringTransport
     @Override
     public boolean supports(final Scenario scenario)
     {
-        return scenario == Scenario.PINGPONG || scenario == Scenario.THROUGHPUT;
+        return scenario != Scenario.CHAIN;
     }
 
     @Override
@@ -91,7 +91,9 @@ public final class ShmipcGoTransport implements SelfMeasuringTransport
                 "-warmup-ms", Long.toString(run.warmupMillis()),
                 "-initial-warmup-ms", Long.toString(run.initialWarmupMillis()),
                 "-streams", Integer.toString(run.settings().streams()),
-                "-wait", run.settings().waitMode().label()));
+                "-wait", run.settings().waitMode().label(),
+                "-idle-settle-ms", Long.toString(run.idleSettleMillis()),
+                "-server-pid", Long.toString(server.pid())));
             try (PeerProcess client = PeerProcess.start(NAME + " client", clientCommand))
             {
                 return PeerOutput.collect(client, List.of(server), run.timeoutMillis(), run.progress());
