@@ -270,6 +270,12 @@ type result struct {
 }
 
 func runClient(args []string) error {
+	// A client of a harness that died must not run on: stop when stdin closes.
+	go func() {
+		_, _ = io.Copy(io.Discard, os.Stdin)
+		fmt.Fprintln(os.Stderr, "client: the harness closed our input; stopping")
+		os.Exit(exitFailure)
+	}()
 	fs := flag.NewFlagSet("client", flag.ContinueOnError)
 	var o clientOptions
 	var sizes string

@@ -107,6 +107,25 @@ public final class PeerMain
 
     private static void runClient(final PeerArgs options) throws Exception
     {
+        // A client of a harness that died must not run on for its whole measurement: stop when stdin closes.
+        final CountDownLatch harnessGone = new CountDownLatch(1);
+        watchForEndOfInput(System.in, harnessGone);
+        final Thread reaper = new Thread(() ->
+        {
+            try
+            {
+                harnessGone.await();
+                System.err.println("client: the harness closed our input; stopping");
+                Runtime.getRuntime().halt(PeerProtocol.EXIT_FAILURE);
+            }
+            catch (final InterruptedException e)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }, "harness-watcher");
+        reaper.setDaemon(true);
+        reaper.start();
+
         final BenchTransport transport = Transports.byName(options.string("transport"));
         final Scenario scenario = Scenario.fromLabel(options.string("scenario"));
         final int[] sizes = options.ints("sizes");
