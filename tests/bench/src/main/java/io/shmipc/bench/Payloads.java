@@ -109,7 +109,8 @@ public final class Payloads
         final long seed = buffer.getLong(offset);
         if (seed != expectedSeed)
         {
-            throw new PayloadMismatchException(where + " size " + length + ": seed word is 0x" + Long.toHexString(seed) +
+            throw new PayloadMismatchException(where + " size " + length + ": seed word is 0x" +
+                Long.toHexString(seed) +
                 ", expected 0x" + Long.toHexString(expectedSeed) + " (stale, foreign or corrupted payload)");
         }
         final int words = length >>> 3;

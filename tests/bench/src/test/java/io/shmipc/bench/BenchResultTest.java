@@ -25,7 +25,8 @@ class BenchResultTest
     @Test
     void shouldReadTheResultLinesTheGoPeerPrints()
     {
-        final String goLine = "{\"transport\":\"shmipc-go\",\"scenario\":\"pingpong\",\"size\":64,\"wait\":\"default\"," +
+        final String goLine = "{\"transport\":\"shmipc-go\",\"scenario\":\"pingpong\",\"size\":64," +
+            "\"wait\":\"default\"," +
             "\"rtt_p50_us\":12.5,\"rtt_p99_us\":40,\"rtt_p999_us\":99.25,\"calls_per_s\":80000,\"mb_per_s\":null," +
             "\"cpu_pct\":null,\"cpu_us_per_call\":null}";
 

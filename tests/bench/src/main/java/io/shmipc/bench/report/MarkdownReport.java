@@ -5,15 +5,15 @@ import io.shmipc.bench.RunOutcome;
 import io.shmipc.bench.Scenario;
 import io.shmipc.bench.transport.ShmTransport;
 
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
- * The run as Markdown: one table per scenario with every transport and the ratio {@code shm ÷ transport}, the
- * pairs not measured and why, then the targets marked met or missed.
+ * The run as Markdown: one table per scenario with every transport and the ratio {@code shm ÷ transport} (a
+ * transport not measured gets a row saying why), then the targets marked met or missed.
  */
 public final class MarkdownReport
 {
@@ -70,7 +70,8 @@ public final class MarkdownReport
             .append(" CPUs, Linux ").append(machine.get("kernel")).append(", Java ").append(machine.get("java_version"))
             .append(".  \nPeers: ").append(machine.get("pinning")).append("; wait mode: ").append(machine.get("wait"))
             .append(".  \n").append(runNote).append("  \n");
-        out.append("Only ratios within one run are meaningful. `shm ÷ X` below 1 means shm is better for latency and " +
+        out.append("Only ratios within one run are meaningful. " +
+            "`shm ÷ X` below 1 means shm is better for latency and " +
             "CPU; above 1 means shm is better for throughput.\n");
     }
 
@@ -83,7 +84,7 @@ public final class MarkdownReport
             Format.micros(result.rttP50Micros()), Format.micros(result.rttP99Micros()),
             Format.micros(result.rttP999Micros()), Format.rate(result.callsPerSecond()),
             shmRatio(Scenario.PINGPONG, size, result, BenchResult::rttP50Micros)));
-        notMeasured(Scenario.PINGPONG);
+        notMeasured(Scenario.PINGPONG, true, 7);
     }
 
     private void throughput()
@@ -94,7 +95,7 @@ public final class MarkdownReport
         forEachSize(Scenario.THROUGHPUT, (size, result) -> row(Format.size(size), result.transport(),
             Format.rate(result.callsPerSecond()), Format.number(result.mbPerSecond(), 1),
             shmRatio(Scenario.THROUGHPUT, size, result, BenchResult::callsPerSecond)));
-        notMeasured(Scenario.THROUGHPUT);
+        notMeasured(Scenario.THROUGHPUT, true, 5);
     }
 
     private void idle()
@@ -111,7 +112,7 @@ public final class MarkdownReport
                     shmRatio(Scenario.IDLE, 0, result, BenchResult::cpuPercent));
             }
         }
-        notMeasured(Scenario.IDLE);
+        notMeasured(Scenario.IDLE, false, 3);
     }
 
     private void chain()
@@ -125,7 +126,7 @@ public final class MarkdownReport
             Format.micros(result.rttP99Micros()), Format.micros(result.rttP999Micros()),
             shmRatio(Scenario.CHAIN, size, result, BenchResult::cpuMicrosPerCall),
             shmRatio(Scenario.CHAIN, size, result, BenchResult::rttP99Micros)));
-        notMeasured(Scenario.CHAIN);
+        notMeasured(Scenario.CHAIN, true, 8);
     }
 
     private void targets()
@@ -183,20 +184,29 @@ public final class MarkdownReport
         return shm == null ? Format.NONE : Format.ratio(metric.apply(shm), metric.apply(peer));
     }
 
-    private void notMeasured(final Scenario scenario)
+    /**
+     * Adds a row for each transport asked for but not measured in this scenario, with the reason in place of its
+     * numbers, so an unavailable transport shows in the table itself.
+     */
+    private void notMeasured(final Scenario scenario, final boolean hasSizeColumn, final int columns)
     {
-        final List<String> lines = new ArrayList<>();
         for (final String transport : transports)
         {
             final String reason = outcome.notMeasuredReason(transport, scenario);
             if (reason != null)
             {
-                lines.add("- " + transport + ": " + reason);
+                final String[] cells = new String[columns];
+                Arrays.fill(cells, "");
+                int column = 0;
+                if (hasSizeColumn)
+                {
+                    cells[column++] = "all";
+                }
+                cells[column++] = transport;
+                cells[column] = reason;
+                cells[columns - 1] = Format.NONE;
+                row(cells);
             }
-        }
-        if (!lines.isEmpty())
-        {
-            out.append("\nNot measured:\n\n").append(String.join("\n", lines)).append('\n');
         }
     }
 

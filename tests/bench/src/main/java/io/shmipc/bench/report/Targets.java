@@ -2,6 +2,7 @@ package io.shmipc.bench.report;
 
 import io.shmipc.bench.BenchResult;
 import io.shmipc.bench.RunOutcome;
+import io.shmipc.bench.Scenario;
 import io.shmipc.bench.transport.ShmTransport;
 
 import java.util.ArrayList;
@@ -101,7 +102,8 @@ public final class Targets
         final Double other = value(outcome.find(peer, scenario, size), metric);
         if (shm == null || other == null)
         {
-            return new Evaluation(description, Status.NOT_MEASURED, missing(shm, other, peer, scenario, size));
+            return new Evaluation(description, Status.NOT_MEASURED,
+                missing(outcome, shm, other, peer, scenario, size));
         }
         final boolean met = shm <= factor * other;
         return new Evaluation(description, met ? Status.MET : Status.MISSED, String.format(Locale.ROOT,
@@ -134,7 +136,9 @@ public final class Targets
         }
         if (compared == 0)
         {
-            return new Evaluation(description, Status.NOT_MEASURED, "no size has both shm and uds pingpong results");
+            final String shmReason = outcome.notMeasuredReason(SHM, Scenario.PINGPONG);
+            return new Evaluation(description, Status.NOT_MEASURED,
+                shmReason != null ? "shm " + shmReason : "no size has both shm and uds pingpong results");
         }
         return slower.isEmpty() ?
             new Evaluation(description, Status.MET, "faster at all " + compared + " sizes") :
@@ -147,9 +151,11 @@ public final class Targets
         final Double shm = value(outcome.find(SHM, "throughput", SMALL), BenchResult::callsPerSecond);
         if (shm == null)
         {
-            return new Evaluation(description, Status.NOT_MEASURED, missing(null, 0.0, null, "throughput", SMALL));
+            return new Evaluation(description, Status.NOT_MEASURED,
+                missing(outcome, null, 0.0, null, "throughput", SMALL));
         }
-        return new Evaluation(description, shm >= 1e6 ? Status.MET : Status.MISSED, "shm " + Format.rate(shm) + " calls/s");
+        return new Evaluation(description, shm >= 1e6 ? Status.MET : Status.MISSED,
+            "shm " + Format.rate(shm) + " calls/s");
     }
 
     private static Evaluation idleAtMost(final RunOutcome outcome)
@@ -158,7 +164,7 @@ public final class Targets
         final Double shm = value(outcome.find(SHM, "idle", 0), BenchResult::cpuPercent);
         if (shm == null)
         {
-            return new Evaluation(description, Status.NOT_MEASURED, missing(null, 0.0, null, "idle", 0));
+            return new Evaluation(description, Status.NOT_MEASURED, missing(outcome, null, 0.0, null, "idle", 0));
         }
         return new Evaluation(description, shm <= 1.0 ? Status.MET : Status.MISSED,
             "shm " + Format.number(shm, 2) + " %");
@@ -170,13 +176,17 @@ public final class Targets
     }
 
     private static String missing(
-        final Double shm, final Double other, final String peer, final String scenario, final int size)
+        final RunOutcome outcome, final Double shm, final Double other, final String peer, final String scenario,
+        final int size)
     {
         final String where = scenario + (size > 0 ? " " + Format.size(size) : "");
-        if (shm == null && other == null)
+        final String shmReason = outcome.notMeasuredReason(SHM, Scenario.fromLabel(scenario));
+        final String shmMissing = shmReason != null ? "shm " + shmReason : "no shm result for " + where;
+        if (shm == null)
         {
-            return "no shm or " + peer + " result for " + where;
+            return other == null && peer != null ? shmMissing + "; no " + peer + " result either" : shmMissing;
         }
-        return shm == null ? "no shm result for " + where : "no " + peer + " result for " + where;
+        final String peerReason = outcome.notMeasuredReason(peer, Scenario.fromLabel(scenario));
+        return peerReason != null ? peer + ": " + peerReason : "no " + peer + " result for " + where;
     }
 }

@@ -16,7 +16,8 @@ public interface RequestHandler extends AutoCloseable
      * @param response       where to write the response.
      * @param responseOffset where the response starts.
      */
-    void onRequest(DirectBuffer request, int requestOffset, int length, MutableDirectBuffer response, int responseOffset);
+    void onRequest(
+        DirectBuffer request, int requestOffset, int length, MutableDirectBuffer response, int responseOffset);
 
     /**
      * Releases per-connection resources. Idempotent.

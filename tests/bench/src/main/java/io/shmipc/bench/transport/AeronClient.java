@@ -36,6 +36,7 @@ final class AeronClient implements BenchClient, FragmentHandler
     private int wantedStream = NOBODY;
     private PayloadReader wantedReader;
     private boolean delivered;
+    private RuntimeException readerFailure;
     private boolean closed;
 
     AeronClient(final Aeron aeron, final TransportSettings settings) throws TimeoutException
@@ -70,7 +71,9 @@ final class AeronClient implements BenchClient, FragmentHandler
     private int drainToStash()
     {
         wantedStream = NOBODY;
-        return responses.poll(assembler, DRAIN_LIMIT);
+        final int fragments = responses.poll(assembler, DRAIN_LIMIT);
+        rethrowReaderFailure();
+        return fragments;
     }
 
     @Override
@@ -97,6 +100,7 @@ final class AeronClient implements BenchClient, FragmentHandler
             {
                 // One fragment per poll so nothing past the wanted message is read and copied to the stash.
                 idleStrategy.idle(responses.poll(assembler, 1));
+                rethrowReaderFailure();
                 if (!delivered)
                 {
                     deadline.check("aeron client waiting for a response on stream " + stream);
@@ -116,14 +120,35 @@ final class AeronClient implements BenchClient, FragmentHandler
         final int stream = buffer.getInt(offset);
         final int payloadOffset = offset + RingFile.STREAM_HEADER_LENGTH;
         final int payloadLength = length - RingFile.STREAM_HEADER_LENGTH;
-        if (stream == wantedStream && !delivered)
+        try
         {
-            delivered = true;
-            wantedReader.read(buffer, payloadOffset, payloadLength);
+            if (stream == wantedStream && !delivered)
+            {
+                delivered = true;
+                wantedReader.read(buffer, payloadOffset, payloadLength);
+            }
+            else
+            {
+                stash.put(stream, buffer, payloadOffset, payloadLength);
+            }
         }
-        else
+        catch (final RuntimeException e)
         {
-            stash.put(stream, buffer, payloadOffset, payloadLength);
+            // Aeron hands handler exceptions to its error handler and polls on; carry the first one out ourselves.
+            if (readerFailure == null)
+            {
+                readerFailure = e;
+            }
+        }
+    }
+
+    private void rethrowReaderFailure()
+    {
+        final RuntimeException failure = readerFailure;
+        if (failure != null)
+        {
+            readerFailure = null;
+            throw failure;
         }
     }
 

@@ -42,6 +42,7 @@ final class AeronServer implements BenchServer, FragmentHandler, PayloadWriter
     private volatile boolean running = true;
     private boolean closed;
 
+    private RuntimeException failure;
     private DirectBuffer request;
     private int requestOffset;
 
@@ -78,6 +79,10 @@ final class AeronServer implements BenchServer, FragmentHandler, PayloadWriter
             while (running)
             {
                 idle.idle(requests.poll(assembler, FRAGMENT_LIMIT) + invokeAgents());
+                if (failure != null)
+                {
+                    throw failure;
+                }
             }
         }
         catch (final RuntimeException e)
@@ -107,7 +112,12 @@ final class AeronServer implements BenchServer, FragmentHandler, PayloadWriter
         }
         catch (final TimeoutException e)
         {
-            throw new IllegalStateException(e.getMessage() + " (client stopped reading?)", e);
+            failure = new IllegalStateException(e.getMessage() + " (client stopped reading?)", e);
+        }
+        catch (final RuntimeException e)
+        {
+            // Aeron hands handler exceptions to its error handler and polls on; stop the server instead.
+            failure = e;
         }
         finally
         {

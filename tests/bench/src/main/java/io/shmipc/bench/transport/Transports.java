@@ -59,6 +59,7 @@ public final class Transports
                 return transport;
             }
         }
-        throw new IllegalArgumentException("unknown transport '" + name + "' (known: " + String.join(", ", names()) + ")");
+        throw new IllegalArgumentException(
+            "unknown transport '" + name + "' (known: " + String.join(", ", names()) + ")");
     }
 }
