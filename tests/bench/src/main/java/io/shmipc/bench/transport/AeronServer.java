@@ -14,14 +14,13 @@ import io.shmipc.bench.spi.TransportSettings;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
-import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.IdleStrategy;
 
 import java.util.concurrent.TimeoutException;
 
 /**
  * Serves Aeron IPC requests on one thread: poll and reassemble a request, answer it through {@link AeronSender}
- * with the handler writing the response in place, and run the embedded driver's duty cycle in between.
+ * with the handler writing the response in place.
  */
 final class AeronServer implements BenchServer, FragmentHandler, PayloadWriter
 {
@@ -36,8 +35,6 @@ final class AeronServer implements BenchServer, FragmentHandler, PayloadWriter
     private final AeronSender sender;
     private final RequestHandler handler;
     private final IdleStrategy idleStrategy;
-    private final AgentInvoker driverInvoker;
-    private final AgentInvoker clientInvoker;
     private final Thread thread;
     private volatile boolean running = true;
     private boolean closed;
@@ -56,10 +53,8 @@ final class AeronServer implements BenchServer, FragmentHandler, PayloadWriter
         this.responses = aeron.addExclusivePublication(
             AeronTransport.publicationChannel(settings.maxPayload()), AeronTransport.RESPONSE_STREAM_ID);
         this.idleStrategy = settings.waitMode().newIdleStrategy();
-        this.driverInvoker = driver.sharedAgentInvoker();
-        this.clientInvoker = aeron.conductorAgentInvoker();
         this.sender = new AeronSender(responses, settings.maxPayload(), settings.waitMode().newIdleStrategy(),
-            settings.timeoutNanos(), this::invokeAgents, "aeron server");
+            settings.timeoutNanos(), () -> 0, "aeron server");
         this.thread = new Thread(this::run, "aeron-server");
         this.thread.setDaemon(true);
         this.thread.start();
@@ -78,7 +73,7 @@ final class AeronServer implements BenchServer, FragmentHandler, PayloadWriter
         {
             while (running)
             {
-                idle.idle(requests.poll(assembler, FRAGMENT_LIMIT) + invokeAgents());
+                idle.idle(requests.poll(assembler, FRAGMENT_LIMIT));
                 if (failure != null)
                 {
                     throw failure;
@@ -92,12 +87,6 @@ final class AeronServer implements BenchServer, FragmentHandler, PayloadWriter
                 System.err.println("aeron server stopped: " + e.getMessage());
             }
         }
-    }
-
-    /** Runs the media driver's and the Aeron client's duty cycles on this thread. */
-    private int invokeAgents()
-    {
-        return driverInvoker.invoke() + clientInvoker.invoke();
     }
 
     @Override
