@@ -30,6 +30,8 @@ public final class BenchOptions
     /** Extra warm-up before a peer's first point: gRPC and Netty need thousands of calls before the JIT settles. */
     private static final long INITIAL_WARMUP_MILLIS = 2_000;
     private static final long SHORT_INITIAL_WARMUP_MILLIS = 500;
+    /** Calls before a client's first point, whatever the time: C2 compiles after about ten thousand invocations. */
+    private static final long INITIAL_WARMUP_CALLS = 10_000;
     private static final long IDLE_SETTLE_MILLIS = 1_000;
     private static final long IDLE_MEASURE_MILLIS = 4_000;
     private static final long QUICK_IDLE_SETTLE_MILLIS = 500;
@@ -306,6 +308,14 @@ public final class BenchOptions
     public long initialWarmupMillis()
     {
         return quick || iterations > 0 ? SHORT_INITIAL_WARMUP_MILLIS : INITIAL_WARMUP_MILLIS;
+    }
+
+    /**
+     * @return calls a client makes at least before its first point (0 in short runs).
+     */
+    public long initialWarmupCalls()
+    {
+        return quick || iterations > 0 ? 0 : INITIAL_WARMUP_CALLS;
     }
 
     /**

@@ -28,6 +28,8 @@ final class BenchRunner
     /** Per point when counting iterations: the peers' own hard cap per measurement, plus warm-up. */
     private static final long ITERATIONS_CAP_PER_POINT_MILLIS = 120_000;
     private static final long OPERATION_TIMEOUT_MILLIS = 30_000;
+    /** The most a client's first warm-up may take, whatever its call count (matches the peers' cap). */
+    private static final long INITIAL_WARMUP_CAP_MILLIS = 15_000;
 
     private final BenchOptions options;
     private final JvmLauncher launcher;
@@ -122,7 +124,7 @@ final class BenchRunner
         final long perPoint = options.iterations() > 0 && scenario != Scenario.IDLE ?
             ITERATIONS_CAP_PER_POINT_MILLIS :
             measureMillisFor(scenario) + options.warmupMillis() + options.idleSettleMillis() + SLACK_PER_POINT_MILLIS;
-        return SLACK_PER_RUN_MILLIS + options.initialWarmupMillis() + points * perPoint;
+        return SLACK_PER_RUN_MILLIS + INITIAL_WARMUP_CAP_MILLIS + points * perPoint;
     }
 
     private List<BenchResult> runSelfMeasuring(final SelfMeasuringTransport transport, final Scenario scenario)
@@ -189,6 +191,7 @@ final class BenchRunner
                 "--iterations", Long.toString(scenario == Scenario.IDLE ? 0 : options.iterations()),
                 "--warmup-ms", Long.toString(options.warmupMillis()),
                 "--initial-warmup-ms", Long.toString(options.initialWarmupMillis()),
+                "--initial-warmup-calls", Long.toString(options.initialWarmupCalls()),
                 "--idle-settle-ms", Long.toString(options.idleSettleMillis()),
                 "--timeout-ms", Long.toString(OPERATION_TIMEOUT_MILLIS),
                 "--cpu-pids", join(cpuPids)));

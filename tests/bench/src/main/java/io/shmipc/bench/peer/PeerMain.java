@@ -143,6 +143,7 @@ public final class PeerMain
             options.number("iterations", 0),
             options.number("warmup-ms", 200),
             options.number("initial-warmup-ms", 0),
+            options.number("initial-warmup-calls", 0),
             options.number("idle-settle-ms", 1_000),
             options.string("endpoint"),
             options.longs("cpu-pids"),

@@ -19,6 +19,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class ScenarioDriver
 {
+    /** The most a client's first warm-up may take, whatever its call count. */
+    private static final long INITIAL_WARMUP_CAP_NANOS = TimeUnit.SECONDS.toNanos(15);
     /** Calls every point gets at least, so percentiles are not drawn from a handful of samples. */
     private static final long MIN_MEASURED_CALLS = 20;
     private static final long MIN_WARMUP_CALLS = 10;
@@ -39,6 +41,7 @@ final class ScenarioDriver
     private final long iterations;
     private final long warmupNanos;
     private final long initialWarmupNanos;
+    private final long initialWarmupCalls;
     private boolean warmedUpOnce;
     private final long idleSettleNanos;
     private final String endpoint;
@@ -55,6 +58,7 @@ final class ScenarioDriver
         final long iterations,
         final long warmupMillis,
         final long initialWarmupMillis,
+        final long initialWarmupCalls,
         final long idleSettleMillis,
         final String endpoint,
         final long[] cpuPids,
@@ -68,6 +72,7 @@ final class ScenarioDriver
         this.iterations = iterations;
         this.warmupNanos = TimeUnit.MILLISECONDS.toNanos(warmupMillis);
         this.initialWarmupNanos = TimeUnit.MILLISECONDS.toNanos(initialWarmupMillis);
+        this.initialWarmupCalls = initialWarmupCalls;
         this.idleSettleNanos = TimeUnit.MILLISECONDS.toNanos(idleSettleMillis);
         this.endpoint = endpoint;
         this.cpuPids = cpuPids;
@@ -129,7 +134,7 @@ final class ScenarioDriver
         {
             progress(size);
             caller.size(size);
-            pipeline(caller, Long.MAX_VALUE, System.nanoTime() + nextWarmupNanos());
+            warmUpPipeline(caller);
             final long startNanos = System.nanoTime();
             final long limit = iterations > 0 ? iterations : Long.MAX_VALUE;
             final long deadline = startNanos + (iterations > 0 ? HARD_CAP_NANOS : durationNanos);
@@ -161,15 +166,28 @@ final class ScenarioDriver
 
     private void warmUp(final Caller caller) throws Exception
     {
+        final long minCalls = warmedUpOnce ? MIN_WARMUP_CALLS : Math.max(MIN_WARMUP_CALLS, initialWarmupCalls);
+        final long hardDeadline = System.nanoTime() + (warmedUpOnce ? HARD_CAP_NANOS : INITIAL_WARMUP_CAP_NANOS);
         final long deadline = System.nanoTime() + nextWarmupNanos();
-        final long hardDeadline = System.nanoTime() + HARD_CAP_NANOS;
-        for (long calls = 0; calls < MIN_WARMUP_CALLS || System.nanoTime() - deadline < 0; calls++)
+        for (long calls = 0; calls < minCalls || System.nanoTime() - deadline < 0; calls++)
         {
             caller.call();
             if (System.nanoTime() - hardDeadline > 0)
             {
                 break;
             }
+        }
+    }
+
+    private void warmUpPipeline(final Caller caller) throws Exception
+    {
+        final boolean first = !warmedUpOnce;
+        final long deadline = System.nanoTime() + nextWarmupNanos();
+        long calls = pipeline(caller, Long.MAX_VALUE, deadline);
+        final long hardDeadline = System.nanoTime() + INITIAL_WARMUP_CAP_NANOS;
+        while (first && calls < initialWarmupCalls && System.nanoTime() - hardDeadline < 0)
+        {
+            calls += pipeline(caller, initialWarmupCalls - calls, hardDeadline);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.shmipc.bench.transport;
 
+import io.grpc.KnownLength;
 import io.grpc.MethodDescriptor;
 import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
 import io.shmipc.bench.Scenario;
@@ -83,6 +84,17 @@ public final class GrpcUdsTransport implements BenchTransport
         {
             try
             {
+                if (stream instanceof KnownLength)
+                {
+                    // One exact allocation and copy; readAllBytes would grow and concatenate chunks of a large message.
+                    final byte[] message = new byte[stream.available()];
+                    final int read = stream.readNBytes(message, 0, message.length);
+                    if (read != message.length || stream.read() != -1)
+                    {
+                        throw new IOException("message length differs from the length gRPC announced");
+                    }
+                    return message;
+                }
                 return stream.readAllBytes();
             }
             catch (final IOException e)
