@@ -392,8 +392,12 @@ public final class BufferPool {
             return list;
         }
 
+        boolean isRelative(final int relative) {
+            return relative >= 0 && relative < sliceCount * stride && relative % stride == 0;
+        }
+
         void checkRelative(final int relative, final String what) throws ProtocolViolationException {
-            if (relative < 0 || relative >= sliceCount * stride || relative % stride != 0) {
+            if (!isRelative(relative)) {
                 throw new ProtocolViolationException("free list of " + dataCapacity + " B slices has " + what
                     + " " + Integer.toUnsignedString(relative) + ", not a slice of its " + sliceCount);
             }
@@ -411,7 +415,16 @@ public final class BufferPool {
                 final int slice = areaOffset + head;
                 if ((region.getByteVolatile(slice + FLAGS_OFFSET) & FLAG_HAS_NEXT) != 0) {
                     final int next = region.getIntVolatile(slice + NEXT_OFFSET);
-                    checkRelative(next, "next link");
+                    if (!isRelative(next)) {
+                        // Since we read the head, another thread may have taken this slice and chained it into a
+                        // message (an absolute link): a lost race. Only a head that still names it is corrupt.
+                        final int current = region.getIntVolatile(headIndex);
+                        if (current == head) {
+                            checkRelative(next, "next link");
+                        }
+                        head = current;
+                        continue;
+                    }
                     if (region.compareAndSetInt(headIndex, head, next)) {
                         region.putByte(slice + FLAGS_OFFSET, (byte) FLAG_IN_USE);
                         // Monitoring counter only (see BufferListDescriptor); a plain update is enough.
