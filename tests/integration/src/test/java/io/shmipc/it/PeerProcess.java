@@ -1,5 +1,7 @@
 package io.shmipc.it;
 
+import com.sun.jna.Library;
+import com.sun.jna.Native;
 import io.shmipc.demo.JavaProcess;
 
 import java.io.BufferedReader;
@@ -26,6 +28,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class PeerProcess implements AutoCloseable {
     private static final long STOP_MILLIS = 5_000;
+    /** Linux x86-64 and arm64 signal numbers. */
+    private static final int SIGSTOP = 19;
+    private static final int SIGCONT = 18;
 
     private final String name;
     private final Process process;
@@ -147,11 +152,47 @@ final class PeerProcess implements AutoCloseable {
         }
     }
 
-    /** Sends a signal by name (STOP, CONT) with the kill(1) command. */
-    void signal(final String signal) throws IOException, InterruptedException {
-        final Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid())).inheritIO().start();
-        if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {
-            throw new AssertionError("kill -" + signal + " " + pid() + " failed");
+    /** Freezes the whole process (SIGSTOP): none of its threads runs until {@link #resume()}. */
+    void freeze() throws IOException, InterruptedException {
+        signal(SIGSTOP);
+        // The signal is delivered asynchronously: wait until every thread shows state T (stopped) in /proc.
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!allThreadsStopped()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(name + " did not stop after SIGSTOP");
+            }
+            Thread.sleep(1);
+        }
+    }
+
+    private boolean allThreadsStopped() throws IOException {
+        try (java.nio.file.DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid()),
+            "task"))) {
+            for (final Path task : tasks) {
+                final String stat;
+                try {
+                    stat = Files.readString(task.resolve("stat"));
+                } catch (final java.nio.file.NoSuchFileException e) {
+                    continue;
+                }
+                // "pid (comm) S ...": the state follows the last ')', since comm may contain spaces or parentheses.
+                final char state = stat.charAt(stat.lastIndexOf(')') + 2);
+                if (state != 'T' && state != 't') {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Lets a frozen process run again (SIGCONT). */
+    void resume() {
+        signal(SIGCONT);
+    }
+
+    private void signal(final int signal) {
+        if (Signals.C.kill((int) pid(), signal) != 0) {
+            throw new AssertionError("kill(" + pid() + ", " + signal + ") failed, errno " + Native.getLastError());
         }
     }
 
@@ -196,5 +237,12 @@ final class PeerProcess implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** libc's kill(2), for STOP and CONT (ProcessHandle only offers TERM and KILL). */
+    private interface Signals extends Library {
+        Signals C = Native.load("c", Signals.class);
+
+        int kill(int pid, int signal);
     }
 }
