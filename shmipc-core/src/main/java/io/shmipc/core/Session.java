@@ -12,6 +12,7 @@ import io.shmipc.core.region.SharedRegion;
 import io.shmipc.nativeio.Futex;
 import io.shmipc.nativeio.NativeException;
 import io.shmipc.nativeio.Posix;
+import org.agrona.collections.IntArrayList;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.lang.ref.Cleaner;
@@ -467,7 +468,11 @@ public final class Session implements AutoCloseable {
 
     /** Turns queue elements into stream data, validating each chain. */
     private final class ChainCollector implements EventQueue.ElementHandler, BufferPool.SliceVisitor {
-        private Stream target;
+        /**
+         * The chain being validated, as (slice, data index, length) triples copied out of shared memory: the stream
+         * gets them only once the whole chain is valid, so a reader never consumes (or frees) part of a bad chain.
+         */
+        private final IntArrayList chain = new IntArrayList();
 
         @Override
         public void onElement(final int streamId, final int bufferOffset, final int status)
@@ -489,9 +494,13 @@ public final class Session implements AutoCloseable {
                 pool.freeChain(bufferOffset);
                 return;
             }
-            target = stream;
+            chain.clear();
             final long bytes = pool.visitChain(bufferOffset, this);
-            target = null;
+            for (int i = 0; i < chain.size(); i += 3) {
+                metrics.slicesHeld.increment();
+                stream.inbound.addSlice(chain.getInt(i), chain.getInt(i + 1), chain.getInt(i + 2));
+            }
+            chain.clear();
             metrics.messagesReceived.increment();
             metrics.bytesReceived.add(bytes);
             stream.signal();
@@ -499,8 +508,9 @@ public final class Session implements AutoCloseable {
 
         @Override
         public void onSlice(final int sliceOffset, final int dataIndex, final int length) {
-            metrics.slicesHeld.increment();
-            target.inbound.addSlice(sliceOffset, dataIndex, length);
+            chain.addInt(sliceOffset);
+            chain.addInt(dataIndex);
+            chain.addInt(length);
         }
     }
 
