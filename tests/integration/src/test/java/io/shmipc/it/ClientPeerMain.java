@@ -24,14 +24,25 @@ import java.util.List;
  *   {@value #PARTIAL_BYTES} bytes of a frame announcing {@value #ANNOUNCED_BYTES}, prints {@code MID}, and waits
  *   (the server is left waiting for the rest when this process is killed);</li>
  *   <li>{@code hold <socket>}: echoes one frame, prints {@code CONNECTED}, then echoes one more frame for every
- *   {@code ECHO} line on stdin (printing {@code ECHOED}) until stdin ends, closes the session and exits 0.</li>
+ *   {@code ECHO} line on stdin (printing {@code ECHOED}) until stdin ends, closes the session and exits 0;</li>
+ *   <li>{@code send-and-close <socket> <frames>}: sends that many frames on one stream without reading, closes the
+ *   stream and the session at once, prints {@code SENT <frames>} and exits;</li>
+ *   <li>{@code send-wait-close <socket>}: writes {@value #BUFFERED_BYTES} raw bytes on one stream, prints
+ *   {@code SENT}, closes the session on a {@code CLOSE} line, prints {@code CLOSED} and waits for stdin to end.</li>
  * </ul>
  */
 public final class ClientPeerMain {
     static final int ANNOUNCED_BYTES = 1 << 20;
     static final int PARTIAL_BYTES = 100 << 10;
+    static final int BUFFERED_BYTES = 100_000;
+    static final long BUFFERED_SEED = 42;
 
     private ClientPeerMain() {
+    }
+
+    /** Frame sizes of the send-and-close mode: mostly small, every 10th a multi-slice chain. */
+    static int sendAndCloseSize(final int frame) {
+        return frame % 10 == 9 ? 200_000 : 100 + frame * 37 % 5000;
     }
 
     public static void main(final String[] args) throws Exception {
@@ -86,6 +97,34 @@ public final class ClientPeerMain {
                 }
             }
             stream.close();
+        } else if ("send-and-close".equals(mode)) {
+            // Everything flushed before close must arrive, like bytes written to a socket before close(2).
+            final int frames = Integer.parseInt(args[2]);
+            final Stream stream = session.openStream();
+            for (int i = 0; i < frames; i++) {
+                final byte[] payload = Echo.payload(sendAndCloseSize(i), i);
+                EchoFrame.send(stream, payload, payload.length);
+            }
+            stream.close();
+            session.close();
+            System.out.println("SENT " + frames);
+            System.out.flush();
+        } else if ("send-wait-close".equals(mode)) {
+            final Stream stream = session.openStream();
+            final byte[] payload = Echo.payload(BUFFERED_BYTES, BUFFERED_SEED);
+            stream.write(payload, 0, payload.length);
+            System.out.println("SENT");
+            System.out.flush();
+            String line;
+            while ((line = stdin.readLine()) != null && !"CLOSE".equals(line.trim())) {
+                // wait for the server to have it all buffered
+            }
+            session.close();
+            System.out.println("CLOSED");
+            System.out.flush();
+            while (stdin.readLine() != null) {
+                // stay alive: this is a clean close, not a death
+            }
         } else {
             throw new IllegalArgumentException("unknown mode " + mode);
         }
