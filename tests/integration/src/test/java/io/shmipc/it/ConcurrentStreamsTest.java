@@ -34,16 +34,26 @@ class ConcurrentStreamsTest {
     private static final int[] SMALL = {0, 1, 17, 64, 200, 1000, 4096, 8164, 8165, 8171, 8172, 8173};
     private static final int[] MEDIUM = {16 << 10, 32740, 32741, 64 << 10};
     private static final int LARGE = 256 << 10;
+    /**
+     * Short spins on both sides. With the default (20000 polls) up to two readers per session and process spin at
+     * once, so 64 threads on 2 vCPUs starve the threads that have work: the pool of 4 sessions then needs ~25 s
+     * instead of ~2.5 s (reported as a tuning issue; this test is about correctness, and short spins also make
+     * every round trip go through the park and wake-up paths).
+     */
+    private static final int SPIN = 200;
+    private static final long SLOW_NANOS = TimeUnit.MILLISECONDS.toNanos(40);
 
     @TempDir
     Path dir;
+    private final AtomicLong slow = new AtomicLong();
+    private final AtomicLong slowest = new AtomicLong();
     private PeerProcess server;
     private Path socket;
 
     @BeforeEach
     void startServer() throws Exception {
         socket = dir.resolve("echo.sock");
-        server = PeerProcess.echoServer(socket, Map.of(), dir);
+        server = PeerProcess.echoServer(socket, Map.of("SHMIPC_SPIN", Integer.toString(SPIN)), dir);
     }
 
     @AfterEach
@@ -54,7 +64,7 @@ class ConcurrentStreamsTest {
 
     @Test
     void shouldEchoEveryMessageOfSixtyFourConcurrentStreamsOnOneSession() throws Exception {
-        try (Session session = Session.connect(socket, SessionConfig.defaults())) {
+        try (Session session = Session.connect(socket, config())) {
             final long elapsed = runStreams(session::openStream, stream -> stream.close());
             assertEquals(0, session.metrics().slicesHeld(), "every received slice released: " + session.metrics());
             assertTrue(session.metrics().messagesReceived() >= (long) STREAMS * MESSAGES_PER_STREAM);
@@ -64,7 +74,7 @@ class ConcurrentStreamsTest {
 
     @Test
     void shouldEchoEveryMessageOfSixtyFourConcurrentStreamsOnAPoolOfFourSessions() throws Exception {
-        try (SessionPool pool = new SessionPool(socket, SessionConfig.defaults(), 4)) {
+        try (SessionPool pool = new SessionPool(socket, config(), 4)) {
             final long elapsed = runStreams(pool::acquire, pool::release);
             final List<Session> sessions = pool.sessions();
             assertEquals(4, sessions.size(), "the pool opened its four sessions");
@@ -78,11 +88,17 @@ class ConcurrentStreamsTest {
         }
     }
 
+    private static SessionConfig config() {
+        return SessionConfig.builder().spinIterations(SPIN).build();
+    }
+
     /** Runs every stream on its own thread; fails with the first error; returns the elapsed nanos. */
     private long runStreams(final StreamSource source, final StreamSink sink) throws Exception {
         final ExecutorService threads = Executors.newFixedThreadPool(STREAMS);
         final ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
         final AtomicLong echoed = new AtomicLong();
+        slow.set(0);
+        slowest.set(0);
         final long start = System.nanoTime();
         try {
             final List<Future<?>> done = new ArrayList<>();
@@ -95,7 +111,13 @@ class ConcurrentStreamsTest {
                         final Random random = new Random(index);
                         final byte[] scratch = new byte[LARGE + 16];
                         for (int m = 0; m < MESSAGES_PER_STREAM && errors.isEmpty(); m++) {
+                            final long sent = System.nanoTime();
                             Echo.roundTrip(stream, Echo.payload(size(random), index * 1_000_003L + m), scratch);
+                            final long took = System.nanoTime() - sent;
+                            slowest.accumulateAndGet(took, Math::max);
+                            if (took > SLOW_NANOS) {
+                                slow.incrementAndGet();
+                            }
                             echoed.incrementAndGet();
                         }
                         sink.put(stream);
@@ -131,7 +153,7 @@ class ConcurrentStreamsTest {
         return SMALL[random.nextInt(SMALL.length)];
     }
 
-    private static void report(final String what, final long nanos, final List<Session> sessions) {
+    private void report(final String what, final long nanos, final List<Session> sessions) {
         long bytes = 0;
         long fallback = 0;
         for (final Session session : sessions) {
@@ -140,8 +162,9 @@ class ConcurrentStreamsTest {
         }
         final double seconds = nanos / 1e9;
         Figures.report("concurrent streams, " + what, String.format("%d streams x %d echoes in %.2f s (%.0f round "
-            + "trips/s, %.1f MB sent, %d fallback writes)", STREAMS, MESSAGES_PER_STREAM, seconds,
-            STREAMS * MESSAGES_PER_STREAM / seconds, bytes / 1e6, fallback));
+            + "trips/s, %.1f MB sent, %d fallback writes, %d round trips over 40 ms, slowest %.1f ms)", STREAMS,
+            MESSAGES_PER_STREAM, seconds, STREAMS * MESSAGES_PER_STREAM / seconds, bytes / 1e6, fallback, slow.get(),
+            slowest.get() / 1e6));
     }
 
     @FunctionalInterface
