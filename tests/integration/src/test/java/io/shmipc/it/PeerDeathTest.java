@@ -80,11 +80,10 @@ class PeerDeathTest {
         final Path socket = dir.resolve("echo.sock");
         final PeerProcess server = PeerProcess.echoServer(socket, Map.of(), dir);
         cleanup.add(server);
-        final SessionConfig config = SessionConfig.builder().memoryType(type).filePrefix(prefix).build();
+        final SessionConfig config = config(type);
         final ThreadPoolExecutor readers = startedPool(STREAMS);
         cleanup.add(readers::shutdownNow);
-        final Session warmUp = Session.connect(socket, config);
-        runPendingReads(readers, warmUp, warmUp::close).forEach(PeerDeathTest::quietly);
+        warmUp(readers, socket, config);
 
         final Baseline baseline = Baseline.take();
         Session session = Session.connect(socket, config);
@@ -108,8 +107,7 @@ class PeerDeathTest {
         assertTrue(session.isClosed(), "session closed");
         assertTrue(PEER_GONE.matcher(String.valueOf(session.closeCause())).find(), "close cause names the reason: "
             + session.closeCause());
-        final Session closed = session;
-        assertThrows(SessionClosedException.class, closed::openStream, "no new stream on a dead session");
+        assertNoNewStream(session);
         final long detection = closedAt.get() - killedAt[0];
         Figures.report("peer death, client sees server kill -9 (" + type + ")", "session closed after "
             + Figures.millis(detection) + "; " + STREAMS + " pending reads failed after " + Figures.millis(fastest)
@@ -144,14 +142,13 @@ class PeerDeathTest {
         };
         final ThreadPoolExecutor handlers = startedPool(2 * STREAMS);
         cleanup.add(handlers::shutdownNow);
-        final ShmServer server = ShmServer.start(socket, SessionConfig.builder().memoryType(type).filePrefix(prefix)
-            .build(), handler, handlers);
+        final ShmServer server = ShmServer.start(socket, config(type), handler, handlers);
         cleanup.add(server);
-        final SessionConfig clientConfig = SessionConfig.builder().memoryType(type).filePrefix(prefix).build();
+        final SessionConfig clientConfig = config(type);
         echoOnce(socket, clientConfig);
         final PeerProcess client = PeerProcess.start(ClientPeerMain.class, List.of("mid-stream", socket.toString(),
             Integer.toString(STREAMS)), Map.of("SHMIPC_MEMORY_TYPE", type.name().toLowerCase(),
-            "SHMIPC_FILE_PREFIX", prefix), dir);
+            "SHMIPC_FILE_PREFIX", prefix, "SHMIPC_BUFFER_CAPACITY", Long.toString(Resources.ODD_REGION_32M)), dir);
         cleanup.add(client);
         client.awaitLine("STARTED", 30_000);
         victimPid.set(client.pid());
@@ -204,6 +201,24 @@ class PeerDeathTest {
         }
         baseline.assertRestored(prefix);
         echoOnce(socket, clientConfig);
+    }
+
+    /** The same reads on a session we close ourselves: classes loaded, jars opened, before the baseline. */
+    private static void warmUp(final ThreadPoolExecutor readers, final Path socket, final SessionConfig config)
+        throws Exception {
+        final Session session = Session.connect(socket, config);
+        runPendingReads(readers, session, session::close).forEach(PeerDeathTest::quietly);
+    }
+
+    /** In a method of its own so that no local of the test keeps the session reachable afterwards. */
+    private static void assertNoNewStream(final Session session) {
+        assertThrows(SessionClosedException.class, session::openStream, "no new stream on a dead session");
+    }
+
+    /** Default settings but a buffer region of a length that identifies its mappings. */
+    private SessionConfig config(final MemoryType type) {
+        return SessionConfig.builder().memoryType(type).filePrefix(prefix).bufferCapacity(Resources.ODD_REGION_32M)
+            .build();
     }
 
     /** Waits (at most 5 s) for a close listener to have run. */
@@ -302,8 +317,8 @@ class PeerDeathTest {
     /** Descriptors and mappings of this process before a session, to compare with afterwards. */
     private record Baseline(int fds, long sockets, long mappings) {
         static Baseline take() throws InterruptedException {
-            System.gc();
-            Thread.sleep(100);
+            assertEquals(0, Resources.settleAtMost(() -> Resources.mappingsOfLength(Resources.ODD_REGION_32M), 0),
+                "the warm-up session's buffer region was released");
             return new Baseline(Resources.fdCount(), Resources.socketFds(Resources.self()), Resources.mappingCount());
         }
 
@@ -319,6 +334,8 @@ class PeerDeathTest {
             final long socketsNow = Resources.awaitAtMost(() -> Resources.socketFds(self), sockets, 2000);
             assertTrue(socketsNow <= sockets, "sockets back to " + sockets + ", now " + socketsNow + ": "
                 + Resources.fdTargets(self));
+            assertEquals(0, Resources.settleAtMost(() -> Resources.mappingsOfLength(Resources.ODD_REGION_32M), 0),
+                "the buffer region's address range was released once the session became unreachable");
             final long fdsNow = Resources.settleAtMost(Resources::fdCount, fds + FD_SLACK);
             final long mappingsNow = Resources.settleAtMost(Resources::mappingCount, mappings + MAPPING_SLACK);
             Figures.report("survivor resources", "fds " + fds + " -> " + fdsNow + ", mappings " + mappings + " -> "

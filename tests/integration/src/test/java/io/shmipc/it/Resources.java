@@ -22,6 +22,10 @@ import java.util.function.LongSupplier;
 final class Resources {
     /** Name of a memfd region created by shmipc-java, as /proc shows it ("/memfd:shmipc-java_..."). */
     static final String OUR_MEMFD = "memfd:shmipc-java";
+    /** Buffer region sizes no JVM structure is likely to have, so that its mappings can be counted by length. */
+    static final long ODD_REGION_32M = (32 << 20) + (40 << 10);
+    static final long ODD_REGION_1M = (1 << 20) + (40 << 10);
+    private static final long PAGE = 4096;
 
     private Resources() {
     }
@@ -64,6 +68,25 @@ final class Resources {
         try {
             return Files.readAllLines(Path.of("/proc", Long.toString(pid), "maps")).stream()
                 .filter(line -> line.contains(text)).count();
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Mappings of this process exactly {@code length} bytes long (rounded up to pages), whatever backs them: a region
+     * of an unusual length is recognisable even after it was swapped for anonymous zero pages at close, until the
+     * Cleaner unmaps it.
+     */
+    static long mappingsOfLength(final long length) {
+        final long pages = (length + PAGE - 1) / PAGE * PAGE;
+        try {
+            return Files.readAllLines(Path.of("/proc/self/maps")).stream().filter(line -> {
+                final int dash = line.indexOf('-');
+                final int space = line.indexOf(' ');
+                return Long.parseUnsignedLong(line.substring(space > dash ? dash + 1 : 0, space), 16)
+                    - Long.parseUnsignedLong(line.substring(0, dash), 16) == pages;
+            }).count();
         } catch (final IOException e) {
             throw new UncheckedIOException(e);
         }
