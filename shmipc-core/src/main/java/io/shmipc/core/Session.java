@@ -75,6 +75,8 @@ public final class Session implements AutoCloseable {
     private final long flagAddress;
     private volatile boolean peerFutexKnown;
     private volatile Throwable closeCause;
+    /** Set by shutdown once no thread can drain any more: from then on the regions close when readers are done. */
+    private volatile boolean regionsDrained;
 
     Session(final SessionConfig config, final boolean client, final ControlChannel control,
             final SharedRegion queueRegion, final SharedRegion bufferRegion, final BufferPool pool,
@@ -231,6 +233,7 @@ public final class Session implements AutoCloseable {
     void releaseSlice(final int slice) {
         metrics.slicesHeld.decrement();
         if (closed.get()) {
+            closeRegionsOnceReleased();
             return;
         }
         try {
@@ -631,8 +634,14 @@ public final class Session implements AutoCloseable {
         while (!consumerBusy.compareAndSet(false, true) && System.nanoTime() < deadline) {
             Thread.onSpinWait();
         }
-        queueRegion.close();
-        bufferRegion.close();
+        // Readers may still hold received data (buffered, or as views): zero pages would hand them zeros in its
+        // place. The shared memory goes once the last held slice is released (see releaseSlice).
+        queueRegion.closeFd();
+        queueRegion.unlink();
+        bufferRegion.closeFd();
+        bufferRegion.unlink();
+        regionsDrained = true;
+        closeRegionsOnceReleased();
         final List<Runnable> listeners;
         synchronized (closeListeners) {
             listeners = new ArrayList<>(closeListeners);
@@ -644,6 +653,17 @@ public final class Session implements AutoCloseable {
             } catch (final RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "close listener of session " + name + " failed", e);
             }
+        }
+    }
+
+    /**
+     * After shutdown has shut out every drainer, swaps the shared memory for zero pages as soon as no reader holds a
+     * received slice. Only releases happen then, so a held count of zero stays zero. Idempotent.
+     */
+    private void closeRegionsOnceReleased() {
+        if (regionsDrained && metrics.slicesHeld() <= 0) {
+            queueRegion.close();
+            bufferRegion.close();
         }
     }
 

@@ -72,12 +72,6 @@ class GracefulCloseTest {
         }
     }
 
-    @Disabled("core bug: Session.shutdown swaps both regions for private zero pages (SharedRegion.close) while streams "
-        + "still hold received slices, and StreamReader returns buffered data before it looks at the session, so a "
-        + "read after the peer closed (or died, or misbehaved) hands out zeros in place of the bytes received: silent "
-        + "corruption (seen: a fully buffered 100000-byte message read back as zeros from byte 0). Keep the shared "
-        + "mapping while slices are held (release it with the Cleaner), or copy buffered slices to the heap, or fail "
-        + "such reads.")
     @ParameterizedTest(name = "{0} memory")
     @EnumSource(MemoryType.class)
     void shouldNeverReadZeroesInPlaceOfDataBufferedWhenThePeerClosed(final MemoryType type) throws Exception {
