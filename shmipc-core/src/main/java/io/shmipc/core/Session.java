@@ -45,6 +45,7 @@ public final class Session implements AutoCloseable {
     private static final Cleaner UNMAPPER = Cleaner.create();
     private static final AtomicInteger SESSION_IDS = new AtomicInteger();
     private static final int DRAIN_BATCH = 256;
+    private static final long DRAIN_ON_CLOSE_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final int CPUS = Runtime.getRuntime().availableProcessors();
 
     private final String name;
@@ -557,6 +558,7 @@ public final class Session implements AutoCloseable {
             while (!closed.get()) {
                 final ControlEvent event = control.receive(-1);
                 if (event == null) {
+                    drainAfterPeerClosed();
                     fail(new SessionClosedException("peer closed the control connection", null));
                     return;
                 }
@@ -583,6 +585,21 @@ public final class Session implements AutoCloseable {
             }
         } catch (final RuntimeException e) {
             fail(new SessionClosedException("control loop failed: " + e, e));
+        }
+    }
+
+    /**
+     * The peer ended the control connection: what it published before that (queue elements, hand-offs) is still
+     * delivered, and streams it closed end cleanly, as a socket delivers the bytes written before close(2). Bounded in
+     * time, in case the peer goes on publishing.
+     */
+    private void drainAfterPeerClosed() {
+        final long deadline = System.nanoTime() + DRAIN_ON_CLOSE_NANOS;
+        while (System.nanoTime() - deadline < 0) {
+            if (poll() == 0 && !consumerBusy.get() && recvQueue.isEmpty() && controlHandoffs.isEmpty()) {
+                return;
+            }
+            Thread.onSpinWait();
         }
     }
 

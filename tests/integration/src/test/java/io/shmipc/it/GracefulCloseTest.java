@@ -6,7 +6,6 @@ import io.shmipc.core.ShmIpcException;
 import io.shmipc.core.ShmServer;
 import io.shmipc.core.StreamHandler;
 import io.shmipc.demo.EchoFrame;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -33,11 +32,6 @@ class GracefulCloseTest {
     @TempDir
     Path dir;
 
-    @Disabled("core bug: when the peer closes its session, Session.shutdown stops at the control connection's end of "
-        + "stream and drops every element still in the receive queue, so frames the peer flushed successfully before "
-        + "close() never reach the stream (a race with the receive thread: about one run in four here lost frames, e.g. "
-        + "123 and 142 of 200, then SessionClosedException 'peer closed the control connection'). Needs a drain of the receive queue (and control hand-offs) on a clean EOF before "
-        + "the streams fail.")
     @ParameterizedTest(name = "{0} memory")
     @EnumSource(MemoryType.class)
     void shouldDeliverEverythingFlushedBeforeTheClientClosedItsSession(final MemoryType type) throws Exception {
