@@ -12,6 +12,7 @@ import io.shmipc.core.region.SharedRegion;
 import io.shmipc.nativeio.Futex;
 import io.shmipc.nativeio.NativeException;
 import io.shmipc.nativeio.Posix;
+import org.agrona.collections.IntArrayList;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.lang.ref.Cleaner;
@@ -44,6 +45,7 @@ public final class Session implements AutoCloseable {
     private static final Cleaner UNMAPPER = Cleaner.create();
     private static final AtomicInteger SESSION_IDS = new AtomicInteger();
     private static final int DRAIN_BATCH = 256;
+    private static final long DRAIN_ON_CLOSE_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final int CPUS = Runtime.getRuntime().availableProcessors();
 
     private final String name;
@@ -74,6 +76,8 @@ public final class Session implements AutoCloseable {
     private final long flagAddress;
     private volatile boolean peerFutexKnown;
     private volatile Throwable closeCause;
+    /** Set by shutdown once no thread can drain any more: from then on the regions close when readers are done. */
+    private volatile boolean regionsDrained;
 
     Session(final SessionConfig config, final boolean client, final ControlChannel control,
             final SharedRegion queueRegion, final SharedRegion bufferRegion, final BufferPool pool,
@@ -230,6 +234,7 @@ public final class Session implements AutoCloseable {
     void releaseSlice(final int slice) {
         metrics.slicesHeld.decrement();
         if (closed.get()) {
+            closeRegionsOnceReleased();
             return;
         }
         try {
@@ -480,7 +485,11 @@ public final class Session implements AutoCloseable {
 
     /** Turns queue elements into stream data, validating each chain. */
     private final class ChainCollector implements EventQueue.ElementHandler, BufferPool.SliceVisitor {
-        private Stream target;
+        /**
+         * The chain being validated, as (slice, data index, length) triples copied out of shared memory: the stream
+         * gets them only once the whole chain is valid, so a reader never consumes (or frees) part of a bad chain.
+         */
+        private final IntArrayList chain = new IntArrayList();
 
         @Override
         public void onElement(final int streamId, final int bufferOffset, final int status)
@@ -502,9 +511,13 @@ public final class Session implements AutoCloseable {
                 pool.freeChain(bufferOffset);
                 return;
             }
-            target = stream;
+            chain.clear();
             final long bytes = pool.visitChain(bufferOffset, this);
-            target = null;
+            for (int i = 0; i < chain.size(); i += 3) {
+                metrics.slicesHeld.increment();
+                stream.inbound.addSlice(chain.getInt(i), chain.getInt(i + 1), chain.getInt(i + 2));
+            }
+            chain.clear();
             metrics.messagesReceived.increment();
             metrics.bytesReceived.add(bytes);
             stream.signal();
@@ -512,8 +525,9 @@ public final class Session implements AutoCloseable {
 
         @Override
         public void onSlice(final int sliceOffset, final int dataIndex, final int length) {
-            metrics.slicesHeld.increment();
-            target.inbound.addSlice(sliceOffset, dataIndex, length);
+            chain.addInt(sliceOffset);
+            chain.addInt(dataIndex);
+            chain.addInt(length);
         }
     }
 
@@ -561,6 +575,7 @@ public final class Session implements AutoCloseable {
             while (!closed.get()) {
                 final ControlEvent event = control.receive(-1);
                 if (event == null) {
+                    drainAfterPeerClosed();
                     fail(new SessionClosedException("peer closed the control connection", null));
                     return;
                 }
@@ -587,6 +602,21 @@ public final class Session implements AutoCloseable {
             }
         } catch (final RuntimeException e) {
             fail(new SessionClosedException("control loop failed: " + e, e));
+        }
+    }
+
+    /**
+     * The peer ended the control connection: what it published before that (queue elements, hand-offs) is still
+     * delivered, and streams it closed end cleanly, as a socket delivers the bytes written before close(2). Bounded in
+     * time, in case the peer goes on publishing.
+     */
+    private void drainAfterPeerClosed() {
+        final long deadline = System.nanoTime() + DRAIN_ON_CLOSE_NANOS;
+        while (System.nanoTime() - deadline < 0) {
+            if (poll() == 0 && !consumerBusy.get() && recvQueue.isEmpty() && controlHandoffs.isEmpty()) {
+                return;
+            }
+            Thread.onSpinWait();
         }
     }
 
@@ -638,8 +668,14 @@ public final class Session implements AutoCloseable {
         while (!consumerBusy.compareAndSet(false, true) && System.nanoTime() < deadline) {
             Thread.onSpinWait();
         }
-        queueRegion.close();
-        bufferRegion.close();
+        // Readers may still hold received data (buffered, or as views): zero pages would hand them zeros in its
+        // place. The shared memory goes once the last held slice is released (see releaseSlice).
+        queueRegion.closeFd();
+        queueRegion.unlink();
+        bufferRegion.closeFd();
+        bufferRegion.unlink();
+        regionsDrained = true;
+        closeRegionsOnceReleased();
         final List<Runnable> listeners;
         synchronized (closeListeners) {
             listeners = new ArrayList<>(closeListeners);
@@ -651,6 +687,17 @@ public final class Session implements AutoCloseable {
             } catch (final RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "close listener of session " + name + " failed", e);
             }
+        }
+    }
+
+    /**
+     * After shutdown has shut out every drainer, swaps the shared memory for zero pages as soon as no reader holds a
+     * received slice. Only releases happen then, so a held count of zero stays zero. Idempotent.
+     */
+    private void closeRegionsOnceReleased() {
+        if (regionsDrained && metrics.slicesHeld() <= 0) {
+            queueRegion.close();
+            bufferRegion.close();
         }
     }
 

@@ -395,8 +395,12 @@ public final class BufferPool {
             return list;
         }
 
+        boolean isRelative(final int relative) {
+            return relative >= 0 && relative < sliceCount * stride && relative % stride == 0;
+        }
+
         void checkRelative(final int relative, final String what) throws ProtocolViolationException {
-            if (relative < 0 || relative >= sliceCount * stride || relative % stride != 0) {
+            if (!isRelative(relative)) {
                 throw new ProtocolViolationException("free list of " + dataCapacity + " B slices has " + what
                     + " " + Integer.toUnsignedString(relative) + ", not a slice of its " + sliceCount);
             }
@@ -414,10 +418,17 @@ public final class BufferPool {
                 final int slice = areaOffset + head;
                 if ((region.getByteVolatile(slice + FLAGS_OFFSET) & FLAG_HAS_NEXT) != 0) {
                     final int next = region.getIntVolatile(slice + NEXT_OFFSET);
-                    // The link may be stale if another process popped this slice meanwhile (the reference leaves
-                    // old values in next); then the CAS fails. Only a link we installed as head must be valid.
+                    if (!isRelative(next)) {
+                        // Since we read the head, another thread may have taken this slice and chained it into a
+                        // message (an absolute link): a lost race. Only a head that still names it is corrupt.
+                        final int current = region.getIntVolatile(headIndex);
+                        if (current == head) {
+                            checkRelative(next, "next link");
+                        }
+                        head = current;
+                        continue;
+                    }
                     if (region.compareAndSetInt(headIndex, head, next)) {
-                        checkRelative(next, "next link");
                         region.putByte(slice + FLAGS_OFFSET, (byte) FLAG_IN_USE);
                         // Monitoring counter only (see BufferListDescriptor); a plain update is enough.
                         region.putLong(headerOffset + POP_COUNT_OFFSET, region.getLong(headerOffset + POP_COUNT_OFFSET) + 1);

@@ -4,6 +4,7 @@ import io.shmipc.core.ProtocolViolationException;
 import io.shmipc.core.ShmIpcException;
 import io.shmipc.core.ShmTimeoutException;
 import io.shmipc.nativeio.NativeException;
+import io.shmipc.nativeio.PeerClosedException;
 import io.shmipc.nativeio.PeerCredentials;
 import io.shmipc.nativeio.UnixSocket;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -95,7 +96,7 @@ public final class ControlChannel implements AutoCloseable {
             return null;
         }
         if (first < HEADER_LENGTH) {
-            socket.readFully(header, first, HEADER_LENGTH - first);
+            readRest(header, first, HEADER_LENGTH - first, null, HEADER_LENGTH);
         }
         final int length = headerView.getInt(LENGTH_OFFSET, ByteOrder.BIG_ENDIAN);
         final short magic = headerView.getShort(MAGIC_OFFSET, ByteOrder.BIG_ENDIAN);
@@ -118,9 +119,26 @@ public final class ControlChannel implements AutoCloseable {
         }
         final byte[] body = new byte[length - HEADER_LENGTH];
         if (body.length > 0) {
-            socket.readFully(body, 0, body.length);
+            readRest(body, 0, body.length, type, length);
         }
         return new ControlEvent(type, eventVersion, body);
+    }
+
+    /**
+     * Reads the rest of an event (its header when {@code type} is null): the peer ending the connection inside an
+     * event is a protocol violation, not a clean close.
+     */
+    private void readRest(final byte[] into, final int offset, final int length, final EventType type,
+                          final int eventLength) throws ProtocolViolationException, NativeException {
+        try {
+            socket.readFully(into, offset, length);
+        } catch (final PeerClosedException e) {
+            if (e.errno() != 0) {
+                throw e;
+            }
+            throw new ProtocolViolationException("control " + (type == null ? "event header" : type + " event of "
+                + eventLength + " bytes") + " truncated: " + e.getMessage());
+        }
     }
 
     /** Receives the two fds of a v3 handshake (one data byte with them). */

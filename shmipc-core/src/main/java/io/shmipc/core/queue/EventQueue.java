@@ -33,17 +33,15 @@ public final class EventQueue {
         void onElement(int streamId, int bufferOffset, int status) throws ProtocolViolationException;
     }
 
-    private static final long PUBLISH_WAIT_LIMIT = 1L << 26;
-    private static final long PUBLISH_SPINS_BEFORE_YIELD = 63;
-
     private final AtomicBuffer buffer;
     private final int ringOffset;
     private final int capacity;
     private final int headIndex;
     private final int tailIndex;
     private final int flagIndex;
-    /** Producer side: next sequence to claim by a local thread; published tail trails it. */
+    /** Producer side: the next sequence to publish (our copy of tail), guarded by producerLock. */
     private final AtomicLong claimed = new AtomicLong();
+    private final Object producerLock = new Object();
     /**
      * Consumer side: our copy of head (only we write head). Written by whichever local thread drains, read by any
      * thread asking {@link #isEmpty()}: release/acquire through {@link #CONSUMER_HEAD}, plain moves on x86.
@@ -138,17 +136,20 @@ public final class EventQueue {
     }
 
     /**
-     * Producer: puts one element. Safe for many local threads at once (a claim by CAS, then publication in claim
-     * order). Returns false when the ring is full; the caller decides how long to wait.
+     * Producer: puts one element. Safe for many local threads at once. Returns false when the ring is full; the
+     * caller decides how long to wait.
      */
     public boolean offer(final int streamId, final int bufferOffset, final int status)
         throws ProtocolViolationException {
         final AtomicBuffer buffer = this.buffer;
-        long sequence;
-        do {
+        // The peer reads everything up to tail, so elements are published strictly in order. Claiming slots first and
+        // then waiting for earlier claimants to publish makes every producer wait on any claimant that is descheduled
+        // (with more threads than CPUs that becomes a convoy of ~100 ms round trips). A lock held for a few stores
+        // lets waiting producers park instead, and a thread that is running take the lock at once.
+        synchronized (producerLock) {
+            final long sequence = claimed.get();
             // head before claimed: claimed only grows, so a legitimate head can never be ahead of it.
             final long head = buffer.getLongVolatile(headIndex);
-            sequence = claimed.get();
             final long used = sequence - head;
             if (used < 0) {
                 throw new ProtocolViolationException("peer moved the queue head to " + head
@@ -157,30 +158,19 @@ public final class EventQueue {
             if (used >= capacity) {
                 return false;
             }
-        } while (!claimed.compareAndSet(sequence, sequence + 1));
-
-        final int element = ringOffset + elementOffset(sequence, capacity);
-        buffer.putInt(element + ELEMENT_STREAM_ID_OFFSET, streamId);
-        buffer.putInt(element + ELEMENT_BUFFER_OFFSET_OFFSET, bufferOffset);
-        buffer.putInt(element + ELEMENT_STATUS_OFFSET, status);
-
-        // Publish strictly in claim order: wait for earlier claimants to publish their elements first.
-        long spins = 0;
-        long tail;
-        while ((tail = buffer.getLongVolatile(tailIndex)) != sequence) {
-            if (tail > sequence || ++spins > PUBLISH_WAIT_LIMIT) {
+            final long tail = buffer.getLongVolatile(tailIndex);
+            if (tail != sequence) {
                 throw new ProtocolViolationException("queue tail moved to " + tail
                     + " under us while publishing sequence " + sequence + "; only we write it");
             }
-            // An earlier claimant may have been descheduled between claim and publish: let it run.
-            if ((spins & PUBLISH_SPINS_BEFORE_YIELD) == 0) {
-                Thread.yield();
-            } else {
-                Thread.onSpinWait();
-            }
+            final int element = ringOffset + elementOffset(sequence, capacity);
+            buffer.putInt(element + ELEMENT_STREAM_ID_OFFSET, streamId);
+            buffer.putInt(element + ELEMENT_BUFFER_OFFSET_OFFSET, bufferOffset);
+            buffer.putInt(element + ELEMENT_STATUS_OFFSET, status);
+            // Release: the element's three fields become visible before the new tail.
+            buffer.putLongOrdered(tailIndex, sequence + 1);
+            claimed.set(sequence + 1);
         }
-        // Release: the element's three fields become visible before the new tail.
-        buffer.putLongOrdered(tailIndex, sequence + 1);
         return true;
     }
 
