@@ -1,6 +1,7 @@
 package io.shmipc.core;
 
 import io.shmipc.core.buffer.BufferPool;
+import io.shmipc.core.buffer.SliceCache;
 import io.shmipc.core.control.ControlChannel;
 import io.shmipc.core.control.ControlEvent;
 import io.shmipc.core.control.EventType;
@@ -55,6 +56,7 @@ public final class Session implements AutoCloseable {
     private final SharedRegion queueRegion;
     private final SharedRegion bufferRegion;
     private final BufferPool pool;
+    private final SliceCache sliceCache;
     private final EventQueue sendQueue;
     private final EventQueue recvQueue;
     private final int peerPid;
@@ -90,6 +92,7 @@ public final class Session implements AutoCloseable {
         this.queueRegion = queueRegion;
         this.bufferRegion = bufferRegion;
         this.pool = pool;
+        this.sliceCache = new SliceCache(pool);
         this.sendQueue = sendQueue;
         this.recvQueue = recvQueue;
         this.peerPid = peerPid;
@@ -203,7 +206,7 @@ public final class Session implements AutoCloseable {
 
     int allocate(final int wanted) throws ShmIpcException {
         try {
-            return pool.allocate(wanted);
+            return sliceCache.allocate(wanted);
         } catch (final ProtocolViolationException e) {
             throw fail(e);
         }
@@ -224,7 +227,7 @@ public final class Session implements AutoCloseable {
     /** Gives back a slice we allocated and never sent. */
     void freeOwnSlice(final int slice) {
         try {
-            pool.free(slice);
+            sliceCache.free(slice);
         } catch (final ProtocolViolationException e) {
             fail(e);
         }
@@ -238,7 +241,7 @@ public final class Session implements AutoCloseable {
             return;
         }
         try {
-            pool.free(slice);
+            sliceCache.free(slice);
         } catch (final ProtocolViolationException e) {
             fail(e);
         }

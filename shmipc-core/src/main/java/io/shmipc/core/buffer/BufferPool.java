@@ -229,13 +229,7 @@ public final class BufferPool {
      */
     public int allocate(final int wanted) throws ProtocolViolationException {
         final BufferList[] lists = this.lists;
-        int first = lists.length - 1;
-        for (int i = 0; i < lists.length; i++) {
-            if (lists[i].dataCapacity >= wanted) {
-                first = i;
-                break;
-            }
-        }
+        final int first = classFor(wanted);
         for (int i = first; i < lists.length; i++) {
             final int slice = lists[i].pop();
             if (slice != NO_SLICE) {
@@ -249,6 +243,28 @@ public final class BufferPool {
             }
         }
         return NO_SLICE;
+    }
+
+    /** Index of the smallest size class whose slices hold {@code wanted} bytes, or of the largest class. */
+    public int classFor(final int wanted) {
+        final BufferList[] lists = this.lists;
+        for (int i = 0; i < lists.length; i++) {
+            if (lists[i].dataCapacity >= wanted) {
+                return i;
+            }
+        }
+        return lists.length - 1;
+    }
+
+    /** Index of the size class an absolute slice offset belongs to; validates the offset. */
+    public int listIndexOf(final int sliceOffset) throws ProtocolViolationException {
+        final BufferList list = listOf(sliceOffset);
+        for (int i = 0; i < lists.length; i++) {
+            if (lists[i] == list) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("unreachable");
     }
 
     /** Returns one slice to its list. */
