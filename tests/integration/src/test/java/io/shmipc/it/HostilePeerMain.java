@@ -32,7 +32,7 @@ import java.nio.file.Path;
  *   memfd handshake;</li>
  *   <li>{@code server <socket> REPORT_SEALS}: as a server, prints the seals of the memfds it receives
  *   ({@code SEALS <buffer> <queue>}) and what happens when it tries to resize them ({@code RESIZE grow=.. shrink=..});</li>
- *   <li>{@code client <socket> file WORLD_READABLE_FILES}: offers region files others may read and prints
+ *   <li>{@code client <socket> file WORLD_WRITABLE_FILES}: offers region files others may write and prints
  *   {@code REFUSED} if the server hangs up on it.</li>
  * </ul>
  * It prints {@code HANDSHAKEN} after the handshake, waits for {@code GO} on stdin, misbehaves, prints {@code DONE}, and
@@ -115,14 +115,14 @@ public final class HostilePeerMain {
         EventQueue.format(queue.buffer(), (int) QueueDescriptor.ringLength(QUEUE_CAPACITY), QUEUE_CAPACITY);
         final BufferPool pool = BufferPool.format(buffer.buffer(), new SliceClass(8172, 50), new SliceClass(32748, 50));
         if (file) {
-            if ("WORLD_READABLE_FILES".equals(scenario)) {
-                Posix.chmod(queue.name(), 0644);
-                Posix.chmod(buffer.name(), 0644);
+            if ("WORLD_WRITABLE_FILES".equals(scenario)) {
+                Posix.chmod(queue.name(), 0666);
+                Posix.chmod(buffer.name(), 0666);
             }
             control.version(EventHeaderDescriptor.VERSION_FILE);
             control.send(ControlEvent.sharedMemory(EventType.SHARE_MEMORY_BY_FILE_PATH,
                 EventHeaderDescriptor.VERSION_FILE, queue.name(), buffer.name()));
-            if ("WORLD_READABLE_FILES".equals(scenario)) {
+            if ("WORLD_WRITABLE_FILES".equals(scenario)) {
                 try {
                     say(control.receive(TIMEOUT_MILLIS) == null ? "REFUSED" : "ACCEPTED");
                 } catch (final ShmTimeoutException e) {

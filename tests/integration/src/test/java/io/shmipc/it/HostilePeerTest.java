@@ -154,13 +154,13 @@ class HostilePeerTest {
     }
 
     @Test
-    void shouldRefuseRegionFilesThatOtherUsersCanRead() throws Exception {
+    void shouldRefuseRegionFilesThatOtherUsersCanWrite() throws Exception {
         final PeerProcess hostile = PeerProcess.start(HostilePeerMain.class, List.of("client", socket.toString(),
-            "file", "WORLD_READABLE_FILES"), Map.of("SHMIPC_FILE_PREFIX", prefix), dir);
+            "file", "WORLD_WRITABLE_FILES"), Map.of("SHMIPC_FILE_PREFIX", prefix), dir);
         cleanup.add(hostile);
         hostile.awaitLine("REFUSED", 30_000);
         assertTrue(server.sessions().stream().noneMatch(s -> s.peerPid() == hostile.pid()),
-            "no session for a client offering world-readable memory");
+            "no session for a client offering memory other users can write (reference peers create 0755 files, which are accepted)");
         good.assertStillServed(good.echoes());
     }
 

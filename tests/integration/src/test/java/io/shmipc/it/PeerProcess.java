@@ -79,7 +79,7 @@ final class PeerProcess implements AutoCloseable {
     /** Starts the demo's echo server ({@code EchoServerMain}) on {@code socket} and waits until it listens. */
     static PeerProcess echoServer(final Path socket, final Map<String, String> env, final Path logDir)
         throws IOException, InterruptedException {
-        final PeerProcess server = start(io.shmipc.demo.EchoServerMain.class, List.of(socket.toString()), env, logDir);
+        final PeerProcess server = start(io.shmipc.demo.EchoServerMain.class, List.of(socket.toString(), "--stop-on-stdin-eof"), env, logDir);
         server.awaitLine("READY", 30_000);
         return server;
     }
