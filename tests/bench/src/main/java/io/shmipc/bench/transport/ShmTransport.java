@@ -9,13 +9,14 @@ import io.shmipc.bench.spi.RequestHandler;
 import io.shmipc.bench.spi.TransportSettings;
 import io.shmipc.core.SessionConfig;
 import io.shmipc.core.ShmIpcException;
+import io.shmipc.core.buffer.SliceClass;
 import io.shmipc.nativeio.Platform;
 
 /**
  * This project's shared-memory session ({@code shmipc-core}): the transport every ratio in the report is taken
  * against. One session per client, one core stream per bench stream; each message is a 4-byte little-endian length
- * and the payload, written in place into shared memory when it fits one slice and read in place when it arrived in
- * one slice.
+ * and the payload, written in place into shared memory and read in place (see {@link #config} for why every message
+ * fits one slice).
  */
 public final class ShmTransport implements BenchTransport
 {
@@ -24,6 +25,8 @@ public final class ShmTransport implements BenchTransport
 
     private static final long MIN_REGION = 32L << 20;
     private static final long MAX_REGION = 1L << 30;
+    private static final int LARGE_CLASS_PERCENT = 40;
+    private static final int SLICE_HEADER = 20;
 
     @Override
     public String name()
@@ -57,14 +60,29 @@ public final class ShmTransport implements BenchTransport
     }
 
     /**
-     * A session configuration for this run: a region that holds every stream's largest message twice over (so the
-     * run measures shared memory, not the inline fallback), and the spin policy the wait mode asks for.
+     * A session configuration for this run, sized the way the other transports size their rings: when the largest
+     * message does not fit the default 128 KiB slices, a fourth size class holds it whole, so every message is
+     * written and read in place; the region holds every stream's largest message twice over (so the run measures
+     * shared memory, not the inline fallback). The spin policy follows the wait mode.
      */
     static SessionConfig config(final TransportSettings settings)
     {
-        final long wanted = 2L * settings.streams() * (settings.maxPayload() + ShmFraming.HEADER_LENGTH) + (16L << 20);
-        final SessionConfig.Builder builder = SessionConfig.builder()
-            .bufferCapacity(Math.max(MIN_REGION, Math.min(MAX_REGION, wanted)));
+        final int largest = settings.maxPayload() + ShmFraming.HEADER_LENGTH;
+        final long inFlight = 2L * settings.streams() + 2;
+        final SessionConfig.Builder builder = SessionConfig.builder();
+        if (largest > SliceClass.DEFAULTS[SliceClass.DEFAULTS.length - 1].dataCapacity())
+        {
+            final long region = inFlight * (largest + SLICE_HEADER) * 100 / LARGE_CLASS_PERCENT + (8L << 20);
+            builder.bufferCapacity(Math.max(MIN_REGION, Math.min(MAX_REGION, region)))
+                .sliceClasses(
+                    new SliceClass(8172, 30), new SliceClass(32748, 15), new SliceClass(131052, 15),
+                    new SliceClass(largest, LARGE_CLASS_PERCENT));
+        }
+        else
+        {
+            final long region = 2L * settings.streams() * largest + (16L << 20);
+            builder.bufferCapacity(Math.max(MIN_REGION, Math.min(MAX_REGION, region)));
+        }
         if (settings.waitMode() == WaitMode.SPIN)
         {
             builder.spinIterations(Integer.MAX_VALUE);
