@@ -50,7 +50,9 @@ class BufferPoolFuzzTest {
     void shouldStayInsideTheRegionOrReportAViolation(final byte[] data) throws Exception {
         final FuzzInput input = new FuzzInput(data);
         final Layout layout = LAYOUTS[input.below(LAYOUTS.length)];
-        region = new UnsafeBuffer(ByteBuffer.allocateDirect(layout.regionLength));
+        region = layout.region;
+        // Format writes only headers: clear the data areas too, so that no byte of an earlier input leaks into this one.
+        region.setMemory(0, region.capacity(), (byte) 0);
         formatted = BufferPool.format(region, layout.classes);
         pool = formatted;
         held.clear();
@@ -215,6 +217,14 @@ class BufferPoolFuzzTest {
         return SliceDescriptor.HEADER_LENGTH + formatted.sliceCapacity(list);
     }
 
-    private record Layout(int regionLength, SliceClass... classes) {
+    /** A region size and its slice classes, with one region reused by every input of that layout. */
+    private static final class Layout {
+        final UnsafeBuffer region;
+        final SliceClass[] classes;
+
+        Layout(final int regionLength, final SliceClass... classes) {
+            this.region = new UnsafeBuffer(ByteBuffer.allocateDirect(regionLength));
+            this.classes = classes;
+        }
     }
 }

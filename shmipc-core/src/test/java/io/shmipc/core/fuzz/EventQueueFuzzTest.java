@@ -37,6 +37,8 @@ class EventQueueFuzzTest {
     /** A few seconds of fuzzing in a plain build; -Pfuzz lifts the limit. */
     private static final long SHORT_RUN_EXECUTIONS = 10_000;
     private static final int[] CAPACITIES = {16, 32, 48};
+    /** One region per capacity, reused by every input: formatting both rings rewrites all of its bytes. */
+    private static final UnsafeBuffer[] REGIONS = new UnsafeBuffer[CAPACITIES.length];
     private static final int MAX_OPERATIONS = 256;
 
     private UnsafeBuffer region;
@@ -52,8 +54,12 @@ class EventQueueFuzzTest {
     @FuzzTest(maxExecutions = SHORT_RUN_EXECUTIONS)
     void shouldObeyTheIndicesOrReportAViolation(final byte[] data) throws Exception {
         final FuzzInput input = new FuzzInput(data);
-        capacity = CAPACITIES[input.below(CAPACITIES.length)];
-        region = new UnsafeBuffer(BufferUtil.allocateDirectAligned((int) regionLength(capacity), 64));
+        final int choice = input.below(CAPACITIES.length);
+        capacity = CAPACITIES[choice];
+        if (REGIONS[choice] == null) {
+            REGIONS[choice] = new UnsafeBuffer(BufferUtil.allocateDirectAligned((int) regionLength(capacity), 64));
+        }
+        region = REGIONS[choice];
         producerRing = (int) ringLength(capacity);
         EventQueue.format(region, 0, capacity);
         EventQueue.format(region, producerRing, capacity);
