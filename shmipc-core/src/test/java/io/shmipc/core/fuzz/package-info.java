@@ -19,7 +19,8 @@
  *   only the time cap, on a very slow or loaded machine, shortens it.</li>
  *   <li>{@code mvn verify -Pfuzz}: {@code shmipc.fuzz.duration} (5 min, e.g. {@code -Dshmipc.fuzz.duration=30m})
  *   per target from a random seed, with no execution limit.</li>
- *   <li>{@code -Dshmipc.fuzz.skip} leaves the fuzz execution out; {@code mvn surefire:test -Dtest=BufferPoolFuzzTest}
+ *   <li>{@code -Dshmipc.fuzz.tests=BufferPoolFuzzTest} fuzzes one target, {@code -Dshmipc.fuzz.skip} none;
+ *   {@code -Dtest=...} only selects tests of the default execution. {@code mvn surefire:test -Dtest=BufferPoolFuzzTest}
  *   (no {@code JAZZER_FUZZ}) only replays the committed inputs.</li>
  * </ul>
  * Jazzer's generated corpus and its findings go to {@code target/jazzer/}, never into the source tree.
