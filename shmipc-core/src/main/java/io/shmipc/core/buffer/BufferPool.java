@@ -134,7 +134,9 @@ public final class BufferPool {
             }
             final long count = region.getInt((int) offset + CAPACITY_OFFSET) & 0xFFFFFFFFL;
             final long dataCapacity = region.getInt((int) offset + DATA_CAPACITY_OFFSET) & 0xFFFFFFFFL;
-            if (count < 1 || dataCapacity < 1 || dataCapacity > Integer.MAX_VALUE) {
+            // No list holds more slices than the region has bytes; that bound also keeps count * stride below
+            // 2^63, where the length check after it would otherwise wrap negative and pass.
+            if (count < 1 || count > regionLength || dataCapacity < 1 || dataCapacity > Integer.MAX_VALUE) {
                 throw new ProtocolViolationException("list " + i + " declares " + count + " slices of " + dataCapacity + " B");
             }
             if (dataCapacity <= previousCapacity) {
