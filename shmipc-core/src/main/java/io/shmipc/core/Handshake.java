@@ -107,17 +107,7 @@ final class Handshake {
             session.start();
             return session;
         } catch (final ShmIpcException | NativeException | RuntimeException e) {
-            socket.close();
-            if (queueRegion != null) {
-                queueRegion.release();
-            }
-            if (bufferRegion != null) {
-                bufferRegion.release();
-            }
-            if (e instanceof ShmIpcException shm) {
-                throw shm;
-            }
-            throw new ShmIpcException("handshake with " + socketPath + " failed: " + e.getMessage(), e);
+            throw abandon(socket, queueRegion, bufferRegion, e, "handshake with " + socketPath + " failed: ");
         }
     }
 
@@ -179,18 +169,22 @@ final class Handshake {
             session.start();
             return session;
         } catch (final ShmIpcException | NativeException | RuntimeException e) {
-            socket.close();
-            if (queueRegion != null) {
-                queueRegion.release();
-            }
-            if (bufferRegion != null) {
-                bufferRegion.release();
-            }
-            if (e instanceof ShmIpcException shm) {
-                throw shm;
-            }
-            throw new ShmIpcException("handshake failed: " + e.getMessage(), e);
+            throw abandon(socket, queueRegion, bufferRegion, e, "handshake failed: ");
         }
+    }
+
+    /** A handshake that failed: gives back the socket and whatever regions exist, and says why. */
+    private static ShmIpcException abandon(final UnixSocket socket, final SharedRegion queueRegion,
+                                           final SharedRegion bufferRegion, final Exception cause,
+                                           final String what) {
+        socket.close();
+        if (queueRegion != null) {
+            queueRegion.release();
+        }
+        if (bufferRegion != null) {
+            bufferRegion.release();
+        }
+        return cause instanceof ShmIpcException shm ? shm : new ShmIpcException(what + cause.getMessage(), cause);
     }
 
     private static void checkPeerUid(final SessionConfig config, final PeerCredentials peer) throws ShmIpcException {
