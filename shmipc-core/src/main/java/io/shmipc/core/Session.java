@@ -46,6 +46,7 @@ public final class Session implements AutoCloseable {
     private static final Cleaner UNMAPPER = Cleaner.create();
     private static final AtomicInteger SESSION_IDS = new AtomicInteger();
     private static final int DRAIN_BATCH = 256;
+    private static final int SPINS_PER_YIELD = 128;
     private static final long DRAIN_ON_CLOSE_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final int CPUS = Runtime.getRuntime().availableProcessors();
 
@@ -541,11 +542,13 @@ public final class Session implements AutoCloseable {
         while (!closed.get()) {
             if (poll() > 0) {
                 idle = 0;
+                // The readers just woken need a CPU, and on a small machine this thread is holding it.
+                Thread.yield();
                 continue;
             }
             if (idle < spinLimit && spinners.get() == 0) {
                 idle++;
-                Thread.onSpinWait();
+                spinPause(idle);
                 continue;
             }
             final int result;
@@ -570,6 +573,18 @@ public final class Session implements AutoCloseable {
             } else {
                 idle = 0;
             }
+        }
+    }
+
+    /**
+     * One iteration of a busy wait: a CPU pause, and every {@value #SPINS_PER_YIELD} iterations a yield, so that a
+     * spinning thread never keeps a runnable thread of its own process off a CPU for long.
+     */
+    static void spinPause(final int iteration) {
+        if ((iteration & (SPINS_PER_YIELD - 1)) == 0) {
+            Thread.yield();
+        } else {
+            Thread.onSpinWait();
         }
     }
 

@@ -154,9 +154,12 @@ public final class Stream implements AutoCloseable {
                         session.enterSpin();
                         spinning = true;
                     }
-                    session.poll();
-                    spins--;
-                    Thread.onSpinWait();
+                    if (session.poll() > 0 && inbound.available() < bytes) {
+                        // We delivered somebody else's data: let the woken reader run (on a small machine it
+                        // would otherwise wait for our whole spin budget).
+                        Thread.yield();
+                    }
+                    Session.spinPause(spins--);
                     continue;
                 }
                 if (spinning) {
