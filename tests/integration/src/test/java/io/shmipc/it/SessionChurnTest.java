@@ -75,7 +75,8 @@ class SessionChurnTest {
                 "no memfd open in the server");
             assertEquals(0, Resources.awaitAtMost(() -> Resources.mappingsContaining(server.pid(), Resources.OUR_MEMFD),
                 0, 5000), "no shared memfd mapping in the server");
-            assertEquals(0, Resources.mappingsContaining(server.pid(), prefix), "no region file mapping in the server");
+            assertEquals(0, Resources.awaitAtMost(() -> Resources.mappingsContaining(server.pid(), prefix), 0, 5000),
+                "no region file mapping in the server");
             final long serverFdsNow = Resources.awaitAtMost(() -> Resources.fdTargets(server.pid()).size(),
                 serverFds + FD_SLACK, 5000);
             assertTrue(serverFdsNow <= serverFds + FD_SLACK, "server descriptors back to " + serverFds + ", now "
