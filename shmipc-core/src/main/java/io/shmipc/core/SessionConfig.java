@@ -263,7 +263,7 @@ public final class SessionConfig {
                 final String property = properties.getProperty(propertyName(name));
                 return property != null ? property : env.get(name);
             };
-            apply("memoryType", lookup.apply("SHMIPC_MEMORY_TYPE"), v -> memoryType = parseMemoryType(v));
+            apply("memoryType", lookup.apply("SHMIPC_MEMORY_TYPE"), v -> memoryType = MemoryType.parse(v));
             apply("bufferCapacity", lookup.apply("SHMIPC_BUFFER_CAPACITY"), v -> bufferCapacity(Long.parseLong(v)));
             apply("sliceClasses", lookup.apply("SHMIPC_SLICE_SIZE_PERCENTS"), v -> sliceClasses(SliceClass.parse(v)));
             apply("queueCapacity", lookup.apply("SHMIPC_QUEUE_CAP"), v -> queueCapacity(Integer.parseInt(v)));
@@ -288,14 +288,6 @@ public final class SessionConfig {
                 throw new IllegalArgumentException("bad value '" + value + "' for " + setting + ": " + e.getMessage(), e);
             }
             setInCode.remove(setting);
-        }
-
-        private static MemoryType parseMemoryType(final String value) {
-            return switch (value.toLowerCase(java.util.Locale.ROOT)) {
-                case "memfd" -> MemoryType.MEMFD;
-                case "file", "devshm", "shm" -> MemoryType.FILE;
-                default -> throw new IllegalArgumentException("memory type is 'memfd' or 'file'");
-            };
         }
 
         private static boolean parseBoolean(final String value) {
