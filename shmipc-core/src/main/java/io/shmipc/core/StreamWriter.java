@@ -37,6 +37,11 @@ public final class StreamWriter {
         this.region = pool.region();
     }
 
+    /** The largest length {@link #reserve(int)} accepts: the data capacity of the session's largest slice. */
+    public int maxReservation() {
+        return pool.maxSliceCapacity();
+    }
+
     /** Bytes written since the last flush. */
     public long pending() {
         return pending;
