@@ -167,6 +167,15 @@ public final class Session implements AutoCloseable {
         return streams.size();
     }
 
+    /**
+     * Data bytes of buffer-region slices handed out now, by either side: messages sent and not yet released by their
+     * reader, or being written. Zero when both sides are done with everything sent, so a graceful shutdown can wait
+     * for it (with a deadline) before the session goes and takes unread data with it. Zero once closed.
+     */
+    public long bufferBytesInUse() {
+        return closed.get() ? 0 : pool.inUseBytes();
+    }
+
     BufferPool pool() {
         return pool;
     }
