@@ -1,5 +1,6 @@
 package io.shmipc.transport;
 
+import io.shmipc.nativeio.Platform;
 import io.shmipc.transport.codec.RpcFrame;
 import io.shmipc.transport.codec.ThriftMessageType;
 import io.shmipc.transport.remote.ConnectionPool;
@@ -7,6 +8,8 @@ import io.shmipc.transport.remote.Dialer;
 import io.shmipc.transport.remote.Endpoint;
 import io.shmipc.transport.remote.RpcMessage;
 import io.shmipc.transport.remote.TransPipeline;
+import io.shmipc.transport.config.ShmSettings;
+import io.shmipc.transport.shm.ShmDialer;
 import io.shmipc.transport.tcp.TcpDialer;
 
 import java.time.Duration;
@@ -59,10 +62,28 @@ public final class RpcClient implements AutoCloseable
             byKind.put(TransportKind.TCP,
                 new TcpDialer(options.ioThreads(), options.nativeTransport(), options.maxFrameSize()));
         }
+        final ShmSettings shm = options.shmSettings();
+        String shmUnavailable = null;
+        if (shm.enabled() && !byKind.containsKey(TransportKind.SHM))
+        {
+            if (Platform.isSupported())
+            {
+                byKind.put(TransportKind.SHM,
+                    new ShmDialer(options.shmSessionConfig(), shm.concurrency(), options.maxFrameSize()));
+            }
+            else
+            {
+                shmUnavailable = TransportSelector.SHM_NOT_AVAILABLE + ": " + Platform.unsupportedReason();
+            }
+        }
         this.dialers = new ArrayList<>(byKind.values());
-        this.pool = new ConnectionPool(byKind, options.connectionsPerAddress(), options.connectTimeout(), pipeline);
+        // One stream per session at least, so that every one of SHMIPC_CONCURRENCY sessions carries calls.
+        final Map<TransportKind, Integer> connections = Map.of(
+            TransportKind.TCP, options.connectionsPerAddress(),
+            TransportKind.SHM, Math.max(options.connectionsPerAddress(), shm.concurrency()));
+        this.pool = new ConnectionPool(byKind, connections, options.connectTimeout(), pipeline);
         this.selector = new TransportSelector(
-            options.shmSettings(), options.tcpAddress(), pool, options.shmRetryInterval(), metrics);
+            shm, options.tcpAddress(), pool, options.shmRetryInterval(), metrics, shmUnavailable);
         this.timer = new ScheduledThreadPoolExecutor(1, r ->
         {
             final Thread t = new Thread(r, "shmipc-client-timer");

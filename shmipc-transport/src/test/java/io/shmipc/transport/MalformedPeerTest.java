@@ -75,7 +75,7 @@ class MalformedPeerTest
             assertTrue(closedByServer(peer.getInputStream()), "server must close the malformed connection");
         }
 
-        RpcOverTcpTest.waitUntil(() -> server.metrics().malformedFrames() == 1);
+        RpcTest.waitUntil(() -> server.metrics().malformedFrames() == 1);
         assertGoodCallWorks(2);
         assertEquals(1, server.connectionCount(), "only the good client's connection remains");
     }
