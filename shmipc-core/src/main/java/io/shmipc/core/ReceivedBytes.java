@@ -7,10 +7,10 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
- * Bytes taken off a stream with {@link StreamReader#take(int)}: no longer part of the stream, but their memory is kept
- * until {@link #release()}. A view in place (of one shared-memory slice, or of inline fallback data) when the bytes
- * lay in one piece, a private heap copy when they spanned slices. Unlike {@link StreamReader#view(int)}, several may
- * be held at once and released in any order, from any thread.
+ * Bytes taken off a stream with {@link StreamReader#take(int)}: no longer part of the stream, but their memory is kept,
+ * intact even if the session ends meanwhile, until {@link #release()}. A view in place (of one shared-memory slice, or
+ * of inline fallback data) when the bytes lay in one piece, a private heap copy when they spanned slices. Unlike
+ * {@link StreamReader#view(int)}, several may be held at once and released in any order, from any thread.
  */
 public final class ReceivedBytes {
     private static final AtomicIntegerFieldUpdater<ReceivedBytes> RELEASED =

@@ -45,6 +45,7 @@ public final class Session implements AutoCloseable {
     private static final AtomicInteger SESSION_IDS = new AtomicInteger();
     private static final int DRAIN_BATCH = 256;
     private static final int CPUS = Runtime.getRuntime().availableProcessors();
+    private static final int REGION_GONE = Integer.MIN_VALUE;
 
     private final String name;
     private final SessionConfig config;
@@ -67,6 +68,8 @@ public final class Session implements AutoCloseable {
     private final ConcurrentLinkedQueue<ControlEvent> controlHandoffs = new ConcurrentLinkedQueue<>();
     private final ChainCollector collector = new ChainCollector();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Readers reading the buffer region in place right now ({@link #retainRegion()}); REGION_GONE after close. */
+    private final AtomicInteger regionViews = new AtomicInteger();
     private final List<Runnable> closeListeners = new ArrayList<>();
     private final Thread receiver;
     private final Thread controlReader;
@@ -233,6 +236,23 @@ public final class Session implements AutoCloseable {
         } catch (final ProtocolViolationException e) {
             fail(e);
         }
+    }
+
+    /** A reader is about to read the buffer region in place; fails once the region was given back. */
+    void retainRegion() throws SessionClosedException {
+        int views;
+        do {
+            views = regionViews.get();
+            if (views == REGION_GONE) {
+                throw new SessionClosedException("session " + name + " is closed and its memory given back",
+                    closeCause);
+            }
+        } while (!regionViews.compareAndSet(views, views + 1));
+    }
+
+    /** Ends a {@link #retainRegion()}. */
+    void releaseRegion() {
+        regionViews.decrementAndGet();
     }
 
     /** Gives back a received slice the reader is done with. */
@@ -640,7 +660,14 @@ public final class Session implements AutoCloseable {
             Thread.onSpinWait();
         }
         queueRegion.close();
-        bufferRegion.close();
+        if (regionViews.compareAndSet(0, REGION_GONE)) {
+            bufferRegion.close();
+        } else {
+            // A received message is still read in place: keep its memory mapped and intact; the Cleaner unmaps it
+            // once nothing reaches this session any more.
+            bufferRegion.closeFd();
+            bufferRegion.unlink();
+        }
         final List<Runnable> listeners;
         synchronized (closeListeners) {
             listeners = new ArrayList<>(closeListeners);

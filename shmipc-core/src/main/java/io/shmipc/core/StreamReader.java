@@ -108,6 +108,7 @@ public final class StreamReader {
                 bytes.wrap(headArray, headIndex, length);
                 slice = BufferPool.NO_SLICE;
             } else {
+                session.retainRegion();
                 bytes.wrap(region.addressOffset() + headIndex, length);
                 slice = headSlice;
                 hold(slice);
@@ -116,7 +117,12 @@ public final class StreamReader {
             return new ReceivedBytes(this, bytes, slice, false);
         }
         bytes.wrap(new byte[length]);
-        stream.inbound.copyTo(region, bytes, 0, length);
+        session.retainRegion();
+        try {
+            stream.inbound.copyTo(region, bytes, 0, length);
+        } finally {
+            session.releaseRegion();
+        }
         release(length);
         return new ReceivedBytes(this, bytes, BufferPool.NO_SLICE, true);
     }
@@ -177,6 +183,7 @@ public final class StreamReader {
         if (free) {
             session.releaseSlice(slice);
         }
+        session.releaseRegion();
     }
 
     /** A slice was read to the end (or dropped): back to the pool unless a {@link ReceivedBytes} still views it. */

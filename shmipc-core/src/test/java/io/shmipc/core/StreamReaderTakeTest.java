@@ -93,6 +93,31 @@ class StreamReaderTakeTest {
         }
     }
 
+    @Test
+    void shouldKeepTakenBytesIntactWhenTheSessionEnds() throws Exception {
+        server = ShmServer.start(dir.resolve("ends.sock"), SessionConfig.defaults(), stream -> {
+            try {
+                stream.write(pattern(500, 5), 0, 500);
+            } catch (final ShmIpcException e) {
+                throw new AssertionError(e);
+            }
+        });
+        final Session session = Session.connect(dir.resolve("ends.sock"), SessionConfig.defaults());
+        final Stream stream = session.openStream();
+        stream.readTimeout(Duration.ofSeconds(10));
+        stream.write(new byte[] {0}, 0, 1);
+        final ReceivedBytes held = stream.reader().take(500);
+        assertFalse(held.isCopy());
+
+        final CountDownLatch ended = new CountDownLatch(1);
+        session.onClose(ended::countDown);
+        server.close();
+        assertTrue(ended.await(10, TimeUnit.SECONDS), "the session ends when the server goes");
+        assertPattern(held, 5, 0);
+        held.release();
+        session.close();
+    }
+
     private static byte[] pattern(final int length, final int seed) {
         final byte[] bytes = new byte[length];
         for (int i = 0; i < length; i++) {
