@@ -12,7 +12,7 @@ DIR=$(mktemp -d)
 SOCKET="$DIR/echo.sock"
 PORT=${PORT:-19090}
 mkfifo "$DIR/stdin"
-"$JAVA" "${FLAGS[@]}" -cp "$CP" io.shmipc.examples.thrift.EchoServer "$SOCKET" "$PORT" <"$DIR/stdin" >"$DIR/server.out" 2>/dev/null &
+"$JAVA" "${FLAGS[@]}" -cp "$CP" io.shmipc.examples.thrift.EchoServer "$SOCKET" "$PORT" --stop-on-stdin-eof <"$DIR/stdin" >"$DIR/server.out" 2>/dev/null &
 SERVER=$!
 exec 3>"$DIR/stdin"
 trap 'exec 3>&-; wait $SERVER 2>/dev/null || true; rm -rf "$DIR"' EXIT
