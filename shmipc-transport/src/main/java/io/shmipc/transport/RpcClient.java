@@ -121,7 +121,13 @@ public final class RpcClient implements AutoCloseable
      */
     public <T> T call(final Request request, final ResponseDecoder<T> decoder)
     {
-        final CompletableFuture<T> future = callAsync(request, decoder);
+        final PendingCall<T> call = start(request, decoder, Thread.currentThread());
+        final CompletableFuture<T> future = call.result();
+        if (call.callerReads() && !future.isDone())
+        {
+            // Over shared memory the caller reads its own reply rather than waiting for an I/O thread to hand it over.
+            call.connection().readUntil(future, call.deadlineNanos());
+        }
         try
         {
             return future.get();
@@ -155,14 +161,21 @@ public final class RpcClient implements AutoCloseable
      */
     public <T> CompletableFuture<T> callAsync(final Request request, final ResponseDecoder<T> decoder)
     {
+        return start(request, decoder, null).result();
+    }
+
+    private <T> PendingCall<T> start(final Request request, final ResponseDecoder<T> decoder,
+        final Thread waitingCaller)
+    {
+        final Duration timeout = request.timeout() != null ? request.timeout() : options.callTimeout();
+        final PendingCall<T> call = new PendingCall<>(nextSeqId(), request.method(), decoder, waitingCaller,
+            System.nanoTime() + timeout.toNanos());
+        final CompletableFuture<T> result = call.result();
         if (closed)
         {
-            return CompletableFuture.failedFuture(new RpcException("client is closed; call '" + request.method() +
-                "' not sent"));
+            call.fail(new RpcException("client is closed; call '" + request.method() + "' not sent"));
+            return call;
         }
-        final PendingCall<T> call = new PendingCall<>(nextSeqId(), request.method(), decoder);
-        final CompletableFuture<T> result = call.result();
-        final Duration timeout = request.timeout() != null ? request.timeout() : options.callTimeout();
         metrics.inFlightCounter().incrementAndGet();
         result.whenComplete((value, error) -> finish(call, error));
         call.deadline(timer.schedule(() -> call.fail(new CallTimeoutException(
@@ -191,7 +204,7 @@ public final class RpcClient implements AutoCloseable
             }
             call.bind(route.connection(), route.callInfo());
             handler.register(call);
-            if (result.isDone())
+            if (!call.start())
             {
                 handler.unregister(call);
                 return;
@@ -215,7 +228,7 @@ public final class RpcClient implements AutoCloseable
                     }
                 });
         });
-        return result;
+        return call;
     }
 
     /**
@@ -277,6 +290,7 @@ public final class RpcClient implements AutoCloseable
 
     private void finish(final PendingCall<?> call, final Throwable error)
     {
+        call.end();
         handler.unregister(call);
         call.cancelDeadline();
         metrics.inFlightCounter().decrementAndGet();

@@ -24,8 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Opens RPC connections over shared memory: per control socket path a core {@link SessionPool} of
  * {@code concurrency} sessions (each a handshake and a peer-uid check, made on first use and remade after a session
- * dies), and per connection one new {@link Stream} on the next session round robin. Each connection has a reader
- * thread of its own.
+ * dies), and per connection one new {@link Stream} on the next session round robin. Each connection has a background
+ * reader thread of its own, which reads only when no waiting caller does.
  */
 public final class ShmDialer implements Dialer
 {
@@ -139,8 +139,10 @@ public final class ShmDialer implements Dialer
             return;
         }
         handler.onActive(connection);
-        final Thread reader = new Thread(connection::readFrames, "shmipc-shm-reader-" + READER_IDS.incrementAndGet());
+        final Thread reader = new Thread(connection::readInBackground,
+            "shmipc-shm-reader-" + READER_IDS.incrementAndGet());
         reader.setDaemon(true);
+        connection.backgroundReader(reader);
         reader.start();
         if (!result.complete(connection))
         {

@@ -86,7 +86,7 @@ class ShmSettingsTest
         assertEquals(8192, settings.queueCapacity());
         assertEquals(ShmSettings.DEFAULT_SLICE_CLASSES, settings.sliceClasses());
         final SessionConfig core = SessionConfig.defaults();
-        assertEquals(core.spinIterations(), settings.spinIterations());
+        assertEquals(ShmSettings.DEFAULT_SPIN, settings.spinIterations());
         assertEquals(core.futexWake(), settings.futexWake());
         assertEquals(core.filePrefix(), settings.filePrefix());
     }
