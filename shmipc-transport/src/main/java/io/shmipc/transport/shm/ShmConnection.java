@@ -58,6 +58,8 @@ final class ShmConnection implements Connection
     private static final System.Logger LOG = System.getLogger(ShmConnection.class.getName());
     /** How often an idle background reader checks whether the connection ended. */
     private static final long IDLE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** How long a reading caller waits for a frame before it looks at its interrupt flag again. */
+    private static final long CALLER_READ_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     /** How long the background reader waits for a frame before it checks whether replies are still due. */
     private static final long BACKGROUND_READ_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
@@ -218,10 +220,11 @@ final class ShmConnection implements Connection
         }
         try
         {
-            while (!done.isDone() && !terminated.get())
+            while (!done.isDone() && !terminated.get() && !Thread.currentThread().isInterrupted())
             {
                 final long left = deadlineNanos - System.nanoTime();
-                if (left <= 0 || !readFrame(left))
+                // Waits in slices, to notice an interrupt (the caller then waits on its future, which reacts to it).
+                if (left <= 0 || !readFrame(Math.min(left, CALLER_READ_SLICE_NANOS)))
                 {
                     break;
                 }
@@ -229,7 +232,7 @@ final class ShmConnection implements Connection
         }
         catch (final ShmTimeoutException ex)
         {
-            // The call's deadline passed; its timer fails it.
+            // A slice passed with no frame: the caller waits on its future from here (its timer fails it in time).
         }
         finally
         {
