@@ -49,9 +49,10 @@ import static java.lang.System.Logger.Level.DEBUG;
  * the maximum frame size first) and takes each frame off the stream: in place when it lies in one slice, copied to
  * the heap when it spans slices. The frame keeps its slice until the handler releases it, so frames are handled
  * concurrently and released in any order while reading goes on. On a server the threads of a pool take turns: the
- * one that read a frame passes reading on and serves that call itself. On a client it is whoever waits: a blocking caller reads until its own reply is there (handling any other
- * frames that come first), and a background reader steps in only while replies are due that nobody else reads
- * (asynchronous calls), so a blocking call costs no thread hand-off.
+ * one that read a frame passes reading on and serves that call itself. On a client it is whoever waits: a blocking
+ * caller reads until its own reply is there (handling any other frames that come first), and a background reader
+ * steps in only while replies are due that nobody else reads (asynchronous calls), so a blocking call costs no
+ * thread hand-off.
  */
 final class ShmConnection implements Connection
 {
@@ -104,14 +105,6 @@ final class ShmConnection implements Connection
         this.handler = handler;
         this.maxFrameSize = maxFrameSize;
         this.followers = followers;
-    }
-
-    /**
-     * @return the core stream underneath (for diagnostics: its session's metrics and dump).
-     */
-    Stream stream()
-    {
-        return stream;
     }
 
     @Override

@@ -80,7 +80,8 @@ public final class EchoClient
                     final long elapsed = System.nanoTime() - start;
                     if (!reply.equals(ByteBuffer.wrap(data)))
                     {
-                        throw new IllegalStateException(name + ": echo of " + data.length + " bytes came back different");
+                        throw new IllegalStateException(name + ": echo of " + data.length +
+                            " bytes came back different");
                     }
                     if (i >= 0)
                     {
