@@ -96,14 +96,15 @@ final class RpcDemo {
                     if (i >= MIN_WARM_UP_CALLS && System.nanoTime() - warmUpEnd > 0) {
                         break;
                     }
-                    echo(client, payload, -1 - i);
+                    echo(client, payload, fill(payload, -1 - i));
                 }
                 final long[] rtt = new long[maxCalls];
                 int calls = 0;
                 final long end = System.nanoTime() + MEASURE_NANOS;
                 while (calls < maxCalls && (calls < MIN_CALLS || System.nanoTime() - end < 0)) {
+                    final int crc = fill(payload, calls);
                     final long start = System.nanoTime();
-                    final CallInfo path = echo(client, payload, calls);
+                    final CallInfo path = echo(client, payload, crc);
                     rtt[calls++] = System.nanoTime() - start;
                     paths.merge(path.transport() + " " + path.address()
                         + path.fallbackReason().map(r -> " (fallback: " + r + ")").orElse(""), 1, Integer::sum);
@@ -119,12 +120,16 @@ final class RpcDemo {
         return new PathResult(medians, counts, paths, options.shmSettings().spinIterations());
     }
 
-    /** One checksummed echo call; the reply is checked in place, where the transport received it. */
-    private static CallInfo echo(final RpcClient client, final UnsafeBuffer payload, final int call) {
+    /** Fills the payload for one call; returns its checksum. */
+    private static int fill(final UnsafeBuffer payload, final int call) {
         final byte[] bytes = payload.byteArray();
         EchoFrame.fill(bytes, call);
-        final int size = bytes.length;
-        final int crc = EchoFrame.crc32(bytes, 0, size);
+        return EchoFrame.crc32(bytes, 0, bytes.length);
+    }
+
+    /** One echo call; the reply's checksum is checked in place, where the transport received it. */
+    private static CallInfo echo(final RpcClient client, final UnsafeBuffer payload, final int crc) {
+        final int size = payload.capacity();
         return client.call(Request.of("echo", payload), response -> {
             if (response.payload().capacity() != size || EchoFrame.crc32(response.payload(), 0, size) != crc) {
                 throw new IllegalStateException("echo of a " + size + "-byte payload came back different");
