@@ -4,8 +4,6 @@ import io.shmipc.core.SessionConfig;
 import io.shmipc.core.ShmIpcException;
 import io.shmipc.core.ShmServer;
 import io.shmipc.core.Stream;
-import io.shmipc.transport.EnvironmentSuite;
-import io.shmipc.transport.config.ShmSettings;
 import org.apache.thrift.transport.TServerTransport;
 import org.apache.thrift.transport.TTransport;
 import org.apache.thrift.transport.TTransportException;
@@ -32,11 +30,12 @@ public final class TShmServerTransport extends TServerTransport
     private volatile boolean closed;
 
     /**
-     * Listens on {@code socketPath} with the {@code SHMIPC_*} settings of this process.
+     * Listens on {@code socketPath} with the {@code SHMIPC_*} settings of this process (an unset {@code SHMIPC_SPIN}
+     * means shmipc-core's long spin, which suits one reading thread per side).
      */
     public TShmServerTransport(final Path socketPath)
     {
-        this(socketPath, EnvironmentSuite.fromSystem().resolve(ShmSettings.builder()).sessionConfig().build());
+        this(socketPath, ThriftSessionConfig.fromEnvironment());
     }
 
     /**
