@@ -47,6 +47,19 @@ class OptionsTest
     }
 
     @Test
+    void shouldSpinBrieflyOnServersAndLongOnClientsUnlessSet()
+    {
+        final io.shmipc.core.SessionConfig core = io.shmipc.core.SessionConfig.defaults();
+        assertEquals(ServerOptions.DEFAULT_SHM_SPIN, ServerOptions.builder(ECHO).build().shmSessionConfig()
+            .spinIterations());
+        assertEquals(core.spinIterations(), ClientOptions.builder().target("127.0.0.1:1").build().shmSessionConfig()
+            .spinIterations());
+        final ServerOptions.Builder server = ServerOptions.builder(ECHO);
+        server.shm().spinIterations(7);
+        assertEquals(7, server.build().shmSessionConfig().spinIterations());
+    }
+
+    @Test
     void shouldIgnoreEnvironmentWithoutTheEnvironmentSuite()
     {
         final ClientOptions options = ClientOptions.builder().target("127.0.0.1:1").build();

@@ -30,14 +30,6 @@ public final class ShmSettings
     public static final int DEFAULT_QUEUE_CAP = QueueDescriptor.DEFAULT_CAPACITY;
     /** Default sessions per client. */
     public static final int DEFAULT_CONCURRENCY = 1;
-    /**
-     * Default receive-queue polls before a waiting thread parks: far fewer than shmipc-core's own default. An RPC
-     * call keeps more threads busy than a bare stream exchange (the caller, the thread serving it, the one reading
-     * the next call), and on machines with few CPUs long spins starve them: measured on a 2-vCPU VM, 200 polls gave
-     * shared-memory calls 2-5x the speed of TCP, 20,000 polls made them slower than TCP. Raise it
-     * ({@code SHMIPC_SPIN}) where cores are spare.
-     */
-    public static final int DEFAULT_SPIN = 200;
     /** Default slice classes: shmipc-go's 8 KiB, 32 KiB and 128 KiB slices (headers included), 50/30/20 %. */
     public static final List<SliceClass> DEFAULT_SLICE_CLASSES = List.of(SliceClass.DEFAULTS);
 
@@ -169,6 +161,26 @@ public final class ShmSettings
     }
 
     /**
+     * These settings with a different default for one setting: it takes {@code value} if no layer set it (its source
+     * stays {@link SettingSource#DEFAULT}). For defaults that depend on the role, such as a server's shorter spin.
+     *
+     * @param setting the setting.
+     * @param value   its default, in the form its variable takes.
+     * @return the settings with that default.
+     * @throws IllegalArgumentException when {@code value} is not valid for the setting.
+     */
+    public ShmSettings withDefault(final ShmSetting setting, final String value)
+    {
+        if (sources.get(setting) != SettingSource.DEFAULT)
+        {
+            return this;
+        }
+        final Map<ShmSetting, Object> changed = new EnumMap<>(values);
+        changed.put(setting, parse(setting, value));
+        return new ShmSettings(Collections.unmodifiableMap(changed), sources);
+    }
+
+    /**
      * Map these settings onto shmipc-core's session configuration. Every session setting is set as a code-level
      * value of the returned builder, so the precedence resolved here holds end to end; the caller may still set what
      * only the core knows (peer uids, timeouts) before {@code build()}.
@@ -228,7 +240,7 @@ public final class ShmSettings
         defaults.put(ShmSetting.SLICE_SIZE_PERCENTS, DEFAULT_SLICE_CLASSES);
         defaults.put(ShmSetting.QUEUE_CAP, core.queueCapacity());
         defaults.put(ShmSetting.CONCURRENCY, DEFAULT_CONCURRENCY);
-        defaults.put(ShmSetting.SPIN, DEFAULT_SPIN);
+        defaults.put(ShmSetting.SPIN, core.spinIterations());
         defaults.put(ShmSetting.FUTEX_WAKE, core.futexWake());
         defaults.put(ShmSetting.FILE_PREFIX, core.filePrefix());
         return Collections.unmodifiableMap(defaults);

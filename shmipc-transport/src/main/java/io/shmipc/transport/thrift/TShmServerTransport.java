@@ -4,6 +4,8 @@ import io.shmipc.core.SessionConfig;
 import io.shmipc.core.ShmIpcException;
 import io.shmipc.core.ShmServer;
 import io.shmipc.core.Stream;
+import io.shmipc.transport.EnvironmentSuite;
+import io.shmipc.transport.config.ShmSettings;
 import org.apache.thrift.transport.TServerTransport;
 import org.apache.thrift.transport.TTransport;
 import org.apache.thrift.transport.TTransportException;
@@ -30,12 +32,11 @@ public final class TShmServerTransport extends TServerTransport
     private volatile boolean closed;
 
     /**
-     * Listens on {@code socketPath} with the {@code SHMIPC_*} settings of this process (an unset {@code SHMIPC_SPIN}
-     * means shmipc-core's long spin, which suits one reading thread per side).
+     * Listens on {@code socketPath} with the {@code SHMIPC_*} settings of this process.
      */
     public TShmServerTransport(final Path socketPath)
     {
-        this(socketPath, ThriftSessionConfig.fromEnvironment());
+        this(socketPath, EnvironmentSuite.fromSystem().resolve(ShmSettings.builder()).sessionConfig().build());
     }
 
     /**

@@ -8,6 +8,8 @@ import io.shmipc.core.ShmTimeoutException;
 import io.shmipc.core.Stream;
 import io.shmipc.core.StreamClosedException;
 import io.shmipc.core.StreamReader;
+import io.shmipc.transport.EnvironmentSuite;
+import io.shmipc.transport.config.ShmSettings;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.apache.thrift.TConfiguration;
 import org.apache.thrift.transport.TEndpointTransport;
@@ -50,12 +52,11 @@ public final class TShmTransport extends TEndpointTransport
 
     /**
      * A client transport with a session of its own to the server at {@code socketPath}, made on {@link #open()}
-     * with the {@code SHMIPC_*} settings of this process (environment, system properties; an unset
-     * {@code SHMIPC_SPIN} means shmipc-core's long spin, which suits one reading thread per side).
+     * with the {@code SHMIPC_*} settings of this process (environment, system properties).
      */
     public TShmTransport(final Path socketPath) throws TTransportException
     {
-        this(socketPath, ThriftSessionConfig.fromEnvironment());
+        this(socketPath, EnvironmentSuite.fromSystem().resolve(ShmSettings.builder()).sessionConfig().build());
     }
 
     /**

@@ -86,7 +86,7 @@ class ShmSettingsTest
         assertEquals(8192, settings.queueCapacity());
         assertEquals(ShmSettings.DEFAULT_SLICE_CLASSES, settings.sliceClasses());
         final SessionConfig core = SessionConfig.defaults();
-        assertEquals(ShmSettings.DEFAULT_SPIN, settings.spinIterations());
+        assertEquals(core.spinIterations(), settings.spinIterations());
         assertEquals(core.futexWake(), settings.futexWake());
         assertEquals(core.filePrefix(), settings.filePrefix());
     }
@@ -124,6 +124,19 @@ class ShmSettingsTest
         assertEquals(256, config.queueCapacity());
         assertFalse(config.futexWake());
         assertEquals("/dev/shm/x", config.filePrefix());
+    }
+
+    @Test
+    void shouldTakeARoleDefaultOnlyWhereNoLayerSetTheValue()
+    {
+        final ShmSettings unset = ShmSettings.builder().resolve(new Properties(), Map.of()).withDefault(ShmSetting.SPIN,
+            "200");
+        assertEquals(200, unset.spinIterations());
+        assertEquals(SettingSource.DEFAULT, unset.source(ShmSetting.SPIN));
+        final ShmSettings set = ShmSettings.builder().resolve(new Properties(), Map.of("SHMIPC_SPIN", "5000"))
+            .withDefault(ShmSetting.SPIN, "200");
+        assertEquals(5000, set.spinIterations());
+        assertEquals(SettingSource.ENVIRONMENT, set.source(ShmSetting.SPIN));
     }
 
     @Test

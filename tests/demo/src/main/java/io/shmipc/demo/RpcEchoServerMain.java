@@ -5,6 +5,8 @@ import io.shmipc.transport.RpcServer;
 import io.shmipc.transport.ServerOptions;
 
 import java.time.Duration;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The RPC echo server of the demo's second half: {@code RpcEchoServerMain <socket path> <tcp port>} serves one
@@ -13,6 +15,9 @@ import java.time.Duration;
  * both listen; stops gracefully when stdin closes.
  */
 public final class RpcEchoServerMain {
+    /** Held, or the level set on it could be forgotten: the demo shows the server's warnings, not its INFO lines. */
+    private static final Logger SHMIPC_LOGGER = Logger.getLogger("io.shmipc");
+
     private RpcEchoServerMain() {
     }
 
@@ -21,6 +26,7 @@ public final class RpcEchoServerMain {
             System.err.println("usage: RpcEchoServerMain <socket path> <tcp port>");
             System.exit(2);
         }
+        SHMIPC_LOGGER.setLevel(Level.WARNING);
         final ServerOptions.Builder options = ServerOptions.builder((ctx, request) -> request)
             .tcpAddress("127.0.0.1:" + Integer.parseInt(args[1]))
             .suite(EnvironmentSuite.fromSystem())
