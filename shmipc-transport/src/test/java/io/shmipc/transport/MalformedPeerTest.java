@@ -103,7 +103,8 @@ class MalformedPeerTest
 
         RpcTest.waitUntil(() -> server.metrics().malformedFrames() == 1);
         assertGoodCallWorks(2);
-        assertEquals(1, server.connectionCount(), "only the good client's connection remains");
+        // The closed channel leaves the server's set once Netty has closed it, a moment after the peer saw it.
+        RpcTest.waitUntil(() -> server.connectionCount() == 1);
     }
 
     @ParameterizedTest(name = "{0}")
