@@ -3,6 +3,7 @@ package io.shmipc.transport;
 import io.shmipc.core.SessionConfig;
 import io.shmipc.transport.codec.FrameFormat;
 import io.shmipc.transport.codec.FramedThriftCodec;
+import io.shmipc.transport.config.ShmSetting;
 import io.shmipc.transport.config.ShmSettings;
 import io.shmipc.transport.remote.Dialer;
 import io.shmipc.transport.remote.InboundHandler;
@@ -48,7 +49,8 @@ public final class ClientOptions
 
     private ClientOptions(final Builder b)
     {
-        this.shmSettings = b.shm.resolve(b.systemProperties, b.environment);
+        this.shmSettings = b.shm.resolve(b.systemProperties, b.environment)
+            .withDefault(ShmSetting.SPIN, Integer.toString(ShmSettings.RPC_DEFAULT_SPIN));
         this.tcpAddress = b.target != null ? b.target : shmSettings.fallbackAddress();
         if (tcpAddress == null)
         {

@@ -30,13 +30,6 @@ public final class ServerOptions
     public static final String DEFAULT_TCP_ADDRESS = "127.0.0.1:0";
     /** Default time a graceful shutdown waits for in-flight calls. */
     public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
-    /**
-     * A server's default {@code SHMIPC_SPIN}, far below shmipc-core's: while one thread serves a call, the next one
-     * waits for the next call on the same stream, and a long spin there holds the CPU the serving thread needs. On a
-     * 2-vCPU VM a 20,000-poll server spin made shared-memory calls slower than TCP (p50 0.6-1.2 ms); 200 polls gave
-     * 27-67 µs. Set {@code SHMIPC_SPIN} where cores are spare.
-     */
-    public static final int DEFAULT_SHM_SPIN = 200;
 
     private final String tcpAddress;
     private final RpcHandler handler;
@@ -64,7 +57,7 @@ public final class ServerOptions
         this.ioThreads = b.ioThreads;
         this.nativeTransport = b.nativeTransport;
         this.shmSettings = b.shm.resolve(b.systemProperties, b.environment)
-            .withDefault(ShmSetting.SPIN, Integer.toString(DEFAULT_SHM_SPIN));
+            .withDefault(ShmSetting.SPIN, Integer.toString(ShmSettings.RPC_DEFAULT_SPIN));
         final SessionConfig.Builder session = shmSettings.sessionConfig();
         b.shmSession.accept(session);
         this.shmSessionConfig = session.build();

@@ -5,7 +5,6 @@ import io.shmipc.transport.ClientOptions;
 import io.shmipc.transport.EnvironmentSuite;
 import io.shmipc.transport.Request;
 import io.shmipc.transport.RpcClient;
-import io.shmipc.transport.ServerOptions;
 import io.shmipc.transport.TransportKind;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -57,8 +56,8 @@ final class RpcDemo {
             final String tcpAddress = "127.0.0.1:" + port;
             final PathResult shm = measure("1", socket, tcpAddress, sizes, maxCalls);
             final PathResult tcp = measure("0", socket, tcpAddress, sizes, maxCalls);
-            System.out.println("  SHMIPC_ENABLE=1: calls took " + shm.paths() + "; the client spins " + shm.spin()
-                + " polls before parking, the server " + ServerOptions.DEFAULT_SHM_SPIN + " unless SHMIPC_SPIN is set");
+            System.out.println("  SHMIPC_ENABLE=1: calls took " + shm.paths() + "; waiting threads spin " + shm.spin()
+                + " polls before parking (SHMIPC_SPIN)");
             System.out.println("  SHMIPC_ENABLE=0: calls took " + tcp.paths());
             System.out.printf("  %10s %8s %12s %12s %10s%n", "size", "calls", "shm p50 µs", "tcp p50 µs", "speed-up");
             long total = 0;
