@@ -190,7 +190,7 @@ final class Handshake {
     private static void checkPeerUid(final SessionConfig config, final PeerCredentials peer) throws ShmIpcException {
         if (!config.isPeerUidAllowed(peer.uid(), Posix.getuid())) {
             throw new ShmIpcException("peer process " + peer.pid() + " runs as uid " + peer.uid()
-                + ", which is not allowed (we are uid " + Posix.getuid() + "; see SessionConfig.allowedPeerUids)");
+                + ", which is not allowed (we are uid " + Posix.getuid() + "; see SessionConfig.allowedPeerUids and allowOwnUid)");
         }
     }
 

@@ -49,6 +49,7 @@ public final class Session implements AutoCloseable {
     private static final int SPINS_PER_YIELD = 128;
     private static final long DRAIN_ON_CLOSE_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final int CPUS = Runtime.getRuntime().availableProcessors();
+    private static final int REGION_GONE = Integer.MIN_VALUE;
 
     private final String name;
     private final SessionConfig config;
@@ -72,6 +73,8 @@ public final class Session implements AutoCloseable {
     private final ConcurrentLinkedQueue<ControlEvent> controlHandoffs = new ConcurrentLinkedQueue<>();
     private final ChainCollector collector = new ChainCollector();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Readers reading the buffer region in place right now ({@link #retainRegion()}); REGION_GONE after close. */
+    private final AtomicInteger regionViews = new AtomicInteger();
     private final List<Runnable> closeListeners = new ArrayList<>();
     private final Thread receiver;
     private final Thread controlReader;
@@ -175,6 +178,15 @@ public final class Session implements AutoCloseable {
         return streams.size();
     }
 
+    /**
+     * Data bytes of buffer-region slices handed out now, by either side: messages sent and not yet released by their
+     * reader, or being written. Zero when both sides are done with everything sent, so a graceful shutdown can wait
+     * for it (with a deadline) before the session goes and takes unread data with it. Zero once closed.
+     */
+    public long bufferBytesInUse() {
+        return closed.get() ? 0 : pool.inUseBytes();
+    }
+
     BufferPool pool() {
         return pool;
     }
@@ -231,6 +243,25 @@ public final class Session implements AutoCloseable {
             sliceCache.free(slice);
         } catch (final ProtocolViolationException e) {
             fail(e);
+        }
+    }
+
+    /** A reader is about to read the buffer region in place; fails once the region was given back. */
+    void retainRegion() throws SessionClosedException {
+        int views;
+        do {
+            views = regionViews.get();
+            if (views == REGION_GONE) {
+                throw new SessionClosedException("session " + name + " is closed and its memory given back",
+                    closeCause);
+            }
+        } while (!regionViews.compareAndSet(views, views + 1));
+    }
+
+    /** Ends a {@link #retainRegion()}. */
+    void releaseRegion() {
+        if (regionViews.decrementAndGet() == 0 && closed.get()) {
+            closeRegionsOnceReleased();
         }
     }
 
@@ -713,7 +744,8 @@ public final class Session implements AutoCloseable {
      * received slice. Only releases happen then, so a held count of zero stays zero. Idempotent.
      */
     private void closeRegionsOnceReleased() {
-        if (regionsDrained && metrics.slicesHeld() <= 0) {
+        // Both guards: no received slice held (buffered data) and no in-place view open (ReceivedBytes, views).
+        if (regionsDrained && metrics.slicesHeld() <= 0 && regionViews.compareAndSet(0, REGION_GONE)) {
             queueRegion.close();
             bufferRegion.close();
         }

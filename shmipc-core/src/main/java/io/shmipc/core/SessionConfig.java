@@ -30,6 +30,7 @@ public final class SessionConfig {
     private final boolean futexWake;
     private final int maxFallbackEventBytes;
     private final int[] allowedPeerUids;
+    private final boolean ownUidAllowed;
     private final long maxPeerRegionBytes;
 
     private SessionConfig(final Builder b) {
@@ -45,6 +46,7 @@ public final class SessionConfig {
         this.futexWake = b.futexWake;
         this.maxFallbackEventBytes = b.maxFallbackEventBytes;
         this.allowedPeerUids = b.allowedPeerUids == null ? null : b.allowedPeerUids.clone();
+        this.ownUidAllowed = b.ownUidAllowed;
         this.maxPeerRegionBytes = b.maxPeerRegionBytes;
     }
 
@@ -115,6 +117,11 @@ public final class SessionConfig {
         return allowedPeerUids == null ? null : allowedPeerUids.clone();
     }
 
+    /** Whether a peer running as our own uid is accepted (the default). */
+    public boolean ownUidAllowed() {
+        return ownUidAllowed;
+    }
+
     /** Largest region a peer may ask us to map. */
     public long maxPeerRegionBytes() {
         return maxPeerRegionBytes;
@@ -122,7 +129,7 @@ public final class SessionConfig {
 
     /** True if a peer with this uid may open a session with us. */
     public boolean isPeerUidAllowed(final int peerUid, final int ownUid) {
-        if (peerUid == ownUid) {
+        if (peerUid == ownUid && ownUidAllowed) {
             return true;
         }
         if (allowedPeerUids != null) {
@@ -155,6 +162,7 @@ public final class SessionConfig {
         private boolean futexWake = true;
         private int maxFallbackEventBytes = 1 << 20;
         private int[] allowedPeerUids;
+        private boolean ownUidAllowed = true;
         private long maxPeerRegionBytes = 1L << 30;
         private final java.util.Set<String> setInCode = new java.util.HashSet<>();
 
@@ -247,6 +255,15 @@ public final class SessionConfig {
             return this;
         }
 
+        /**
+         * Whether peers running as our own uid are let in (default true). With false, only the uids given to
+         * {@link #allowedPeerUids} are, e.g. a server that serves one other service account only.
+         */
+        public Builder allowOwnUid(final boolean allowed) {
+            this.ownUidAllowed = allowed;
+            return this;
+        }
+
         public Builder maxPeerRegionBytes(final long bytes) {
             this.maxPeerRegionBytes = bytes;
             return this;
@@ -263,7 +280,7 @@ public final class SessionConfig {
                 final String property = properties.getProperty(propertyName(name));
                 return property != null ? property : env.get(name);
             };
-            apply("memoryType", lookup.apply("SHMIPC_MEMORY_TYPE"), v -> memoryType = parseMemoryType(v));
+            apply("memoryType", lookup.apply("SHMIPC_MEMORY_TYPE"), v -> memoryType = MemoryType.parse(v));
             apply("bufferCapacity", lookup.apply("SHMIPC_BUFFER_CAPACITY"), v -> bufferCapacity(Long.parseLong(v)));
             apply("sliceClasses", lookup.apply("SHMIPC_SLICE_SIZE_PERCENTS"), v -> sliceClasses(SliceClass.parse(v)));
             apply("queueCapacity", lookup.apply("SHMIPC_QUEUE_CAP"), v -> queueCapacity(Integer.parseInt(v)));
@@ -288,14 +305,6 @@ public final class SessionConfig {
                 throw new IllegalArgumentException("bad value '" + value + "' for " + setting + ": " + e.getMessage(), e);
             }
             setInCode.remove(setting);
-        }
-
-        private static MemoryType parseMemoryType(final String value) {
-            return switch (value.toLowerCase(java.util.Locale.ROOT)) {
-                case "memfd" -> MemoryType.MEMFD;
-                case "file", "devshm", "shm" -> MemoryType.FILE;
-                default -> throw new IllegalArgumentException("memory type is 'memfd' or 'file'");
-            };
         }
 
         private static boolean parseBoolean(final String value) {

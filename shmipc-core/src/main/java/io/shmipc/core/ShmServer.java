@@ -35,6 +35,7 @@ public final class ShmServer implements AutoCloseable {
     private final UnixSocket listener;
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicBoolean listening = new AtomicBoolean(true);
     private final Thread acceptor;
 
     private ShmServer(final Path path, final SessionConfig config, final StreamHandler handler,
@@ -85,14 +86,14 @@ public final class ShmServer implements AutoCloseable {
     }
 
     private void acceptLoop() {
-        while (!closed.get()) {
+        while (listening.get()) {
             final UnixSocket socket;
             try {
                 socket = listener.accept();
             } catch (final SocketClosedException e) {
                 return;
             } catch (final NativeException e) {
-                if (closed.get()) {
+                if (!listening.get()) {
                     return;
                 }
                 LOG.log(System.Logger.Level.WARNING, "accept on " + path + " failed: " + e.getMessage());
@@ -116,13 +117,16 @@ public final class ShmServer implements AutoCloseable {
         }
     }
 
-    /** Stops accepting, closes every session and removes the socket file. Idempotent. */
-    @Override
-    public void close() {
-        if (!closed.compareAndSet(false, true)) {
+    /**
+     * Stops accepting new clients and removes the socket file; sessions already open keep working (a graceful drain
+     * lets their calls finish before {@link #close()}). Idempotent.
+     */
+    public void stopAccepting() {
+        if (!listening.compareAndSet(true, false)) {
             return;
         }
         listener.close();
+        // Removed once only: by the time close() runs, a restarted server may already own the path.
         try {
             Posix.unlink(path.toString());
         } catch (final NativeException e) {
@@ -133,6 +137,15 @@ public final class ShmServer implements AutoCloseable {
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Stops accepting, closes every session and removes the socket file. Idempotent. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        stopAccepting();
         for (final Session session : sessions) {
             session.close();
         }

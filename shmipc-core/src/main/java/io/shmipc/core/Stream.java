@@ -95,7 +95,7 @@ public final class Stream implements AutoCloseable {
         }
         state = CLOSED;
         writer.abort();
-        inbound.clear(session::releaseSlice);
+        inbound.clear(reader::onConsumed);
         session.onStreamClosed(this, previous == OPEN);
         signal();
     }

@@ -1,16 +1,25 @@
 package io.shmipc.core;
 
+import io.shmipc.core.buffer.BufferPool;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
+import org.agrona.collections.Int2IntHashMap;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
+
+import java.util.function.IntConsumer;
 
 /**
  * Reads a stream's received bytes. {@link #view(int)} returns them in place in shared memory when they lie in one
  * slice (zero copy) and a copy otherwise; the view stays valid until {@link #release(int)} consumes the bytes,
- * which gives fully read slices back to the pool.
+ * which gives fully read slices back to the pool. {@link #take(int)} instead hands the bytes out as
+ * {@link ReceivedBytes} that keep their slice until released, so that a caller can read on while earlier messages
+ * are still in use.
  */
 public final class StreamReader {
+    /** Flag in {@link #holds}: the slice was read to the end and goes back to the pool with its last hold. */
+    private static final int CONSUMED = 1 << 30;
+
     private final Stream stream;
     private final Session session;
     private final AtomicBuffer region;
@@ -18,6 +27,9 @@ public final class StreamReader {
     private final ExpandableArrayBuffer scratch = new ExpandableArrayBuffer(0);
     private final UnsafeBuffer arrayView = new UnsafeBuffer(0, 0);
     private final Inbound.Cursor cursor = this::onHead;
+    private final IntConsumer consumed = this::onConsumed;
+    /** Slice -> number of unreleased {@link ReceivedBytes} viewing it (| CONSUMED); guarded by itself. */
+    private final Int2IntHashMap holds = new Int2IntHashMap(0);
     private int headSlice;
     private int headIndex;
     private byte[] headArray;
@@ -54,7 +66,7 @@ public final class StreamReader {
             return view;
         }
         while (stream.inbound.head(cursor) && headLength == 0) {
-            stream.inbound.consume(0, session::releaseSlice);
+            stream.inbound.consume(0, consumed);
         }
         if (headLength >= length) {
             if (headArray != null) {
@@ -72,7 +84,47 @@ public final class StreamReader {
 
     /** Consumes {@code length} bytes; slices read to the end go back to the pool. */
     public void release(final int length) {
-        stream.inbound.consume(length, session::releaseSlice);
+        stream.inbound.consume(length, consumed);
+    }
+
+    /**
+     * Takes the next {@code length} bytes off the stream, waiting for them: in place when they lie in one slice (the
+     * slice stays out of the pool until the result is released), copied to the heap when they span slices.
+     *
+     * @throws StreamClosedException if the stream ends before that many bytes arrive
+     */
+    public ReceivedBytes take(final int length) throws ShmIpcException {
+        requireAvailable(length);
+        final UnsafeBuffer bytes = new UnsafeBuffer(0, 0);
+        if (length == 0) {
+            return new ReceivedBytes(this, bytes, BufferPool.NO_SLICE, false);
+        }
+        while (stream.inbound.head(cursor) && headLength == 0) {
+            stream.inbound.consume(0, consumed);
+        }
+        if (headLength >= length) {
+            final int slice;
+            if (headArray != null) {
+                bytes.wrap(headArray, headIndex, length);
+                slice = BufferPool.NO_SLICE;
+            } else {
+                session.retainRegion();
+                bytes.wrap(region.addressOffset() + headIndex, length);
+                slice = headSlice;
+                hold(slice);
+            }
+            release(length);
+            return new ReceivedBytes(this, bytes, slice, false);
+        }
+        bytes.wrap(new byte[length]);
+        session.retainRegion();
+        try {
+            stream.inbound.copyTo(region, bytes, 0, length);
+        } finally {
+            session.releaseRegion();
+        }
+        release(length);
+        return new ReceivedBytes(this, bytes, BufferPool.NO_SLICE, true);
     }
 
     /** Reads at least one byte (up to {@code length}), blocking; -1 at the end of the stream. */
@@ -108,6 +160,42 @@ public final class StreamReader {
             throw new StreamClosedException("stream " + stream.id() + " ended with " + available()
                 + " bytes buffered, " + length + " needed");
         }
+    }
+
+    private void hold(final int slice) {
+        synchronized (holds) {
+            holds.put(slice, holds.get(slice) + 1);
+        }
+    }
+
+    /** A {@link ReceivedBytes} over {@code slice} was released. */
+    void unhold(final int slice) {
+        final boolean free;
+        synchronized (holds) {
+            final int left = holds.get(slice) - 1;
+            free = left == CONSUMED;
+            if ((left & ~CONSUMED) == 0) {
+                holds.remove(slice);
+            } else {
+                holds.put(slice, left);
+            }
+        }
+        if (free) {
+            session.releaseSlice(slice);
+        }
+        session.releaseRegion();
+    }
+
+    /** A slice was read to the end (or dropped): back to the pool unless a {@link ReceivedBytes} still views it. */
+    void onConsumed(final int slice) {
+        synchronized (holds) {
+            final int count = holds.get(slice);
+            if (count != 0) {
+                holds.put(slice, count | CONSUMED);
+                return;
+            }
+        }
+        session.releaseSlice(slice);
     }
 
     private void onHead(final int slice, final int regionIndex, final byte[] heapArray, final int heapIndex,

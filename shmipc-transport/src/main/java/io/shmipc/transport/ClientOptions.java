@@ -1,7 +1,9 @@
 package io.shmipc.transport;
 
+import io.shmipc.core.SessionConfig;
 import io.shmipc.transport.codec.FrameFormat;
 import io.shmipc.transport.codec.FramedThriftCodec;
+import io.shmipc.transport.config.ShmSetting;
 import io.shmipc.transport.config.ShmSettings;
 import io.shmipc.transport.remote.Dialer;
 import io.shmipc.transport.remote.InboundHandler;
@@ -15,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.function.Consumer;
 
 /**
  * Everything an {@link RpcClient} is built from. Immutable; made by {@link #builder()}.
@@ -38,6 +41,7 @@ public final class ClientOptions
     private final boolean nativeTransport;
     private final Duration shmRetryInterval;
     private final ShmSettings shmSettings;
+    private final SessionConfig shmSessionConfig;
     private final Map<TransportKind, Dialer> dialers;
     private final List<InboundHandler> inboundHandlers;
     private final List<OutboundHandler> outboundHandlers;
@@ -45,7 +49,8 @@ public final class ClientOptions
 
     private ClientOptions(final Builder b)
     {
-        this.shmSettings = b.shm.resolve(b.systemProperties, b.environment);
+        this.shmSettings = b.shm.resolve(b.systemProperties, b.environment)
+            .withDefault(ShmSetting.SPIN, Integer.toString(ShmSettings.RPC_DEFAULT_SPIN));
         this.tcpAddress = b.target != null ? b.target : shmSettings.fallbackAddress();
         if (tcpAddress == null)
         {
@@ -53,6 +58,9 @@ public final class ClientOptions
                 " or the fallback address (SHMIPC_FALLBACK_ADDR / shmipc.fallback.addr with the environment suite)");
         }
         this.connectTimeout = b.connectTimeout;
+        final SessionConfig.Builder session = shmSettings.sessionConfig().handshakeTimeout(b.connectTimeout);
+        b.shmSession.accept(session);
+        this.shmSessionConfig = session.build();
         this.callTimeout = b.callTimeout;
         this.connectionsPerAddress = b.connectionsPerAddress;
         this.maxFrameSize = b.maxFrameSize;
@@ -156,7 +164,17 @@ public final class ClientOptions
     }
 
     /**
-     * @return dialers registered in code, by transport kind (the client adds its TCP dialer when none is given).
+     * @return the configuration of the client's shared-memory sessions: {@link #shmSettings()} mapped onto
+     * shmipc-core's, the handshake bounded by the connect timeout, then adjusted by {@link Builder#shmSession}.
+     */
+    public SessionConfig shmSessionConfig()
+    {
+        return shmSessionConfig;
+    }
+
+    /**
+     * @return dialers registered in code, by transport kind (the client adds its TCP dialer when none is given, and
+     * its shared-memory dialer when shared memory is enabled and none is given).
      */
     public Map<TransportKind, Dialer> dialers()
     {
@@ -202,6 +220,7 @@ public final class ClientOptions
         private boolean nativeTransport = true;
         private Duration shmRetryInterval = DEFAULT_SHM_RETRY_INTERVAL;
         private final ShmSettings.Builder shm = ShmSettings.builder();
+        private Consumer<SessionConfig.Builder> shmSession = session -> { };
         private Properties systemProperties = new Properties();
         private Map<String, String> environment = Map.of();
         private final Map<TransportKind, Dialer> dialers = new EnumMap<>(TransportKind.class);
@@ -309,6 +328,19 @@ public final class ClientOptions
         public ShmSettings.Builder shm()
         {
             return shm;
+        }
+
+        /**
+         * Adjust the shared-memory session configuration beyond {@link #shm()}, with what only shmipc-core knows
+         * (allowed peer uids, handshake and write timeouts, park timeout); applied after the settings are mapped.
+         *
+         * @param adjust changes the builder the settings were mapped onto.
+         * @return this.
+         */
+        public Builder shmSession(final Consumer<SessionConfig.Builder> adjust)
+        {
+            this.shmSession = Objects.requireNonNull(adjust, "adjust");
+            return this;
         }
 
         /**

@@ -9,12 +9,17 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A call waiting for its reply: the caller's future, how to decode the reply, and where the call went.
  */
 final class PendingCall<T>
 {
+    private static final int NEW = 0;
+    private static final int STARTED = 1;
+    private static final int ENDED = 2;
+
     private final int seqId;
     private final String method;
     private final ResponseDecoder<T> decoder;
@@ -22,12 +27,66 @@ final class PendingCall<T>
     private volatile Connection connection;
     private volatile CallInfo callInfo;
     private volatile ScheduledFuture<?> deadline;
+    private final AtomicInteger state = new AtomicInteger(NEW);
+    private final Thread waitingCaller;
+    private final long deadlineNanos;
+    private volatile boolean callerReads;
 
-    PendingCall(final int seqId, final String method, final ResponseDecoder<T> decoder)
+    /**
+     * @param waitingCaller the thread that will wait for the result (a blocking call), or {@code null}.
+     * @param deadlineNanos {@link System#nanoTime()} at which the call times out.
+     */
+    PendingCall(final int seqId, final String method, final ResponseDecoder<T> decoder, final Thread waitingCaller,
+        final long deadlineNanos)
     {
         this.seqId = seqId;
         this.method = method;
         this.decoder = decoder;
+        this.waitingCaller = waitingCaller;
+        this.deadlineNanos = deadlineNanos;
+    }
+
+    long deadlineNanos()
+    {
+        return deadlineNanos;
+    }
+
+    /**
+     * Tell the connection a reply is due, unless the call already ended.
+     *
+     * @return {@code false} when the call ended before it could start (it must not be sent).
+     */
+    boolean start()
+    {
+        final Connection connection = this.connection;
+        // The caller reads its own reply only when it is the thread sending now: it then goes on to wait.
+        final boolean readsItself = Thread.currentThread() == waitingCaller;
+        if (!state.compareAndSet(NEW, STARTED))
+        {
+            return false;
+        }
+        callerReads = readsItself;
+        connection.callStarted(readsItself);
+        return true;
+    }
+
+    /**
+     * @return whether the waiting caller's thread sent the call and should read the reply itself.
+     */
+    boolean callerReads()
+    {
+        return callerReads;
+    }
+
+    /**
+     * The call is over: tell the connection, once, if it was told the call started.
+     */
+    void end()
+    {
+        if (state.getAndSet(ENDED) == STARTED)
+        {
+            connection.callEnded();
+        }
     }
 
     int seqId()

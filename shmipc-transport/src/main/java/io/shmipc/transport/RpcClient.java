@@ -1,5 +1,6 @@
 package io.shmipc.transport;
 
+import io.shmipc.nativeio.Platform;
 import io.shmipc.transport.codec.RpcFrame;
 import io.shmipc.transport.codec.ThriftMessageType;
 import io.shmipc.transport.remote.ConnectionPool;
@@ -7,6 +8,8 @@ import io.shmipc.transport.remote.Dialer;
 import io.shmipc.transport.remote.Endpoint;
 import io.shmipc.transport.remote.RpcMessage;
 import io.shmipc.transport.remote.TransPipeline;
+import io.shmipc.transport.config.ShmSettings;
+import io.shmipc.transport.shm.ShmDialer;
 import io.shmipc.transport.tcp.TcpDialer;
 
 import java.time.Duration;
@@ -59,10 +62,28 @@ public final class RpcClient implements AutoCloseable
             byKind.put(TransportKind.TCP,
                 new TcpDialer(options.ioThreads(), options.nativeTransport(), options.maxFrameSize()));
         }
+        final ShmSettings shm = options.shmSettings();
+        String shmUnavailable = null;
+        if (shm.enabled() && !byKind.containsKey(TransportKind.SHM))
+        {
+            if (Platform.isSupported())
+            {
+                byKind.put(TransportKind.SHM,
+                    new ShmDialer(options.shmSessionConfig(), shm.concurrency(), options.maxFrameSize()));
+            }
+            else
+            {
+                shmUnavailable = TransportSelector.SHM_NOT_AVAILABLE + ": " + Platform.unsupportedReason();
+            }
+        }
         this.dialers = new ArrayList<>(byKind.values());
-        this.pool = new ConnectionPool(byKind, options.connectionsPerAddress(), options.connectTimeout(), pipeline);
+        // One stream per session at least, so that every one of SHMIPC_CONCURRENCY sessions carries calls.
+        final Map<TransportKind, Integer> connections = Map.of(
+            TransportKind.TCP, options.connectionsPerAddress(),
+            TransportKind.SHM, Math.max(options.connectionsPerAddress(), shm.concurrency()));
+        this.pool = new ConnectionPool(byKind, connections, options.connectTimeout(), pipeline);
         this.selector = new TransportSelector(
-            options.shmSettings(), options.tcpAddress(), pool, options.shmRetryInterval(), metrics);
+            shm, options.tcpAddress(), pool, options.shmRetryInterval(), metrics, shmUnavailable);
         this.timer = new ScheduledThreadPoolExecutor(1, r ->
         {
             final Thread t = new Thread(r, "shmipc-client-timer");
@@ -100,7 +121,13 @@ public final class RpcClient implements AutoCloseable
      */
     public <T> T call(final Request request, final ResponseDecoder<T> decoder)
     {
-        final CompletableFuture<T> future = callAsync(request, decoder);
+        final PendingCall<T> call = start(request, decoder, Thread.currentThread());
+        final CompletableFuture<T> future = call.result();
+        if (call.callerReads() && !future.isDone())
+        {
+            // Over shared memory the caller reads its own reply rather than waiting for an I/O thread to hand it over.
+            call.connection().readUntil(future, call.deadlineNanos());
+        }
         try
         {
             return future.get();
@@ -134,14 +161,21 @@ public final class RpcClient implements AutoCloseable
      */
     public <T> CompletableFuture<T> callAsync(final Request request, final ResponseDecoder<T> decoder)
     {
+        return start(request, decoder, null).result();
+    }
+
+    private <T> PendingCall<T> start(final Request request, final ResponseDecoder<T> decoder,
+        final Thread waitingCaller)
+    {
+        final Duration timeout = request.timeout() != null ? request.timeout() : options.callTimeout();
+        final PendingCall<T> call = new PendingCall<>(nextSeqId(), request.method(), decoder, waitingCaller,
+            System.nanoTime() + timeout.toNanos());
+        final CompletableFuture<T> result = call.result();
         if (closed)
         {
-            return CompletableFuture.failedFuture(new RpcException("client is closed; call '" + request.method() +
-                "' not sent"));
+            call.fail(new RpcException("client is closed; call '" + request.method() + "' not sent"));
+            return call;
         }
-        final PendingCall<T> call = new PendingCall<>(nextSeqId(), request.method(), decoder);
-        final CompletableFuture<T> result = call.result();
-        final Duration timeout = request.timeout() != null ? request.timeout() : options.callTimeout();
         metrics.inFlightCounter().incrementAndGet();
         result.whenComplete((value, error) -> finish(call, error));
         call.deadline(timer.schedule(() -> call.fail(new CallTimeoutException(
@@ -170,7 +204,7 @@ public final class RpcClient implements AutoCloseable
             }
             call.bind(route.connection(), route.callInfo());
             handler.register(call);
-            if (result.isDone())
+            if (!call.start())
             {
                 handler.unregister(call);
                 return;
@@ -194,7 +228,7 @@ public final class RpcClient implements AutoCloseable
                     }
                 });
         });
-        return result;
+        return call;
     }
 
     /**
@@ -256,6 +290,7 @@ public final class RpcClient implements AutoCloseable
 
     private void finish(final PendingCall<?> call, final Throwable error)
     {
+        call.end();
         handler.unregister(call);
         call.cancelDeadline();
         metrics.inFlightCounter().decrementAndGet();

@@ -91,6 +91,16 @@ public final class RpcServer implements AutoCloseable
     }
 
     /**
+     * @param kind a transport.
+     * @return its transport server (e.g. a {@link io.shmipc.transport.shm.ShmTransServer}, for its sessions), or
+     * {@code null} when the server does not serve it.
+     */
+    public TransServer transServer(final TransportKind kind)
+    {
+        return servers.get(kind);
+    }
+
+    /**
      * @return the TCP listen address as {@code host:port}, ready for {@link ClientOptions.Builder#target}.
      */
     public String tcpAddress()

@@ -37,7 +37,7 @@ abstract class RpcTransHandler implements TransHandler
             return CompletableFuture.failedFuture(new RpcException("cannot encode " + frame + ": " +
                 ex.getMessage(), ex));
         }
-        return connection.writeFrame(frameLength, (dst, offset) -> RpcFrameCodec.encode(frame, dst, offset));
+        return connection.writeFrame(frameLength, new RpcFrameWriter(frame, frameLength));
     }
 
     @Override

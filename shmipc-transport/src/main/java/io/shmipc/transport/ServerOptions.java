@@ -1,10 +1,13 @@
 package io.shmipc.transport;
 
+import io.shmipc.core.SessionConfig;
 import io.shmipc.transport.codec.FramedThriftCodec;
+import io.shmipc.transport.config.ShmSetting;
 import io.shmipc.transport.config.ShmSettings;
 import io.shmipc.transport.remote.InboundHandler;
 import io.shmipc.transport.remote.OutboundHandler;
 import io.shmipc.transport.remote.TransServerFactory;
+import io.shmipc.transport.shm.ShmTransServerFactory;
 import io.shmipc.transport.tcp.TcpTransServerFactory;
 
 import java.time.Duration;
@@ -16,6 +19,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 
 /**
  * Everything an {@link RpcServer} is built from. Immutable; made by {@link #builder(RpcHandler)}.
@@ -36,6 +40,7 @@ public final class ServerOptions
     private final int ioThreads;
     private final boolean nativeTransport;
     private final ShmSettings shmSettings;
+    private final SessionConfig shmSessionConfig;
     private final Map<TransportKind, TransServerFactory> transServerFactories;
     private final List<InboundHandler> inboundHandlers;
     private final List<OutboundHandler> outboundHandlers;
@@ -51,10 +56,18 @@ public final class ServerOptions
         this.drainTimeout = b.drainTimeout;
         this.ioThreads = b.ioThreads;
         this.nativeTransport = b.nativeTransport;
-        this.shmSettings = b.shm.resolve(b.systemProperties, b.environment);
+        this.shmSettings = b.shm.resolve(b.systemProperties, b.environment)
+            .withDefault(ShmSetting.SPIN, Integer.toString(ShmSettings.RPC_DEFAULT_SPIN));
+        final SessionConfig.Builder session = shmSettings.sessionConfig();
+        b.shmSession.accept(session);
+        this.shmSessionConfig = session.build();
         final Map<TransportKind, TransServerFactory> factories = new EnumMap<>(TransportKind.class);
         factories.putAll(b.transServerFactories);
         factories.putIfAbsent(TransportKind.TCP, new TcpTransServerFactory());
+        if (shmSettings.enabled())
+        {
+            factories.putIfAbsent(TransportKind.SHM, new ShmTransServerFactory());
+        }
         this.transServerFactories = Collections.unmodifiableMap(factories);
         this.inboundHandlers = List.copyOf(b.inboundHandlers);
         this.outboundHandlers = List.copyOf(b.outboundHandlers);
@@ -143,7 +156,17 @@ public final class ServerOptions
     }
 
     /**
-     * @return one transport server factory per transport kind; TCP is always present.
+     * @return the configuration of the shared-memory sessions this server accepts: {@link #shmSettings()} mapped
+     * onto shmipc-core's, then adjusted by {@link Builder#shmSession}.
+     */
+    public SessionConfig shmSessionConfig()
+    {
+        return shmSessionConfig;
+    }
+
+    /**
+     * @return one transport server factory per transport kind; TCP is always present, shared memory when enabled
+     * in the settings or added in code.
      */
     public Map<TransportKind, TransServerFactory> transServerFactories()
     {
@@ -188,6 +211,7 @@ public final class ServerOptions
         private int ioThreads = Runtime.getRuntime().availableProcessors();
         private boolean nativeTransport = true;
         private final ShmSettings.Builder shm = ShmSettings.builder();
+        private Consumer<SessionConfig.Builder> shmSession = session -> { };
         private Properties systemProperties = new Properties();
         private Map<String, String> environment = Map.of();
         private final Map<TransportKind, TransServerFactory> transServerFactories = new EnumMap<>(TransportKind.class);
@@ -280,6 +304,19 @@ public final class ServerOptions
         public ShmSettings.Builder shm()
         {
             return shm;
+        }
+
+        /**
+         * Adjust the shared-memory session configuration beyond {@link #shm()}, with what only shmipc-core knows
+         * (allowed peer uids, handshake and write timeouts, park timeout); applied after the settings are mapped.
+         *
+         * @param adjust changes the builder the settings were mapped onto.
+         * @return this.
+         */
+        public Builder shmSession(final Consumer<SessionConfig.Builder> adjust)
+        {
+            this.shmSession = Objects.requireNonNull(adjust, "adjust");
+            return this;
         }
 
         /**

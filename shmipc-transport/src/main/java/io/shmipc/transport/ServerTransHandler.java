@@ -22,7 +22,8 @@ import static java.lang.System.Logger.Level.DEBUG;
 import static java.lang.System.Logger.Level.WARNING;
 
 /**
- * The server role, the same for every transport: each call is handed to the executor, the {@link RpcHandler}'s
+ * The server role, the same for every transport: each call is handed to the executor (or, when the connection's
+ * transport has already handed reading on to another thread, served where it was read), the {@link RpcHandler}'s
  * answer (or exception) is written back in the request's framing with the same seq id. Replies go out in the order
  * handlers finish, so many calls on one connection proceed at once. Tracks in-flight calls so shutdown can drain.
  */
@@ -125,6 +126,11 @@ final class ServerTransHandler extends RpcTransHandler
         {
             replyException(connection, message, ApplicationExceptionCodec.INTERNAL_ERROR, SHUTTING_DOWN, true);
             finish(message);
+            return;
+        }
+        if (connection.servesOnReadingThread())
+        {
+            serve(connection, message);
             return;
         }
         try

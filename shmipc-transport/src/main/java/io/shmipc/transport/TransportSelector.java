@@ -24,8 +24,8 @@ import static java.lang.System.Logger.Level.INFO;
  */
 final class TransportSelector
 {
-    /** The fallback reason while no shared-memory dialer is registered. */
-    static final String SHM_NOT_AVAILABLE = "shm transport not available in this build";
+    /** The start of the fallback reason when no shared-memory dialer is registered. */
+    static final String SHM_NOT_AVAILABLE = "shm transport not available";
 
     private static final System.Logger LOG = System.getLogger(TransportSelector.class.getName());
 
@@ -47,6 +47,7 @@ final class TransportSelector
     private final TransportMetrics metrics;
     private final Set<String> loggedReasons = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<String, CallInfo> fallbackInfos = new ConcurrentHashMap<>();
+    private final String shmUnavailable;
     private volatile String shmFailure;
     private volatile long shmRetryAtNanos;
 
@@ -55,7 +56,8 @@ final class TransportSelector
         final String tcpAddress,
         final ConnectionPool pool,
         final Duration retryInterval,
-        final TransportMetrics metrics)
+        final TransportMetrics metrics,
+        final String shmUnavailable)
     {
         this.settings = settings;
         this.pool = pool;
@@ -63,6 +65,7 @@ final class TransportSelector
         this.tcpEndpoint = new Endpoint(TransportKind.TCP, tcpAddress);
         this.retryIntervalNanos = retryInterval.toNanos();
         this.metrics = metrics;
+        this.shmUnavailable = shmUnavailable;
     }
 
     CompletableFuture<Route> connect()
@@ -73,7 +76,7 @@ final class TransportSelector
         }
         if (!pool.canDial(TransportKind.SHM))
         {
-            return fallback(SHM_NOT_AVAILABLE);
+            return fallback(shmUnavailable != null ? shmUnavailable : SHM_NOT_AVAILABLE);
         }
         if (pool.hasActiveConnection(shmEndpoint))
         {

@@ -1,106 +1,75 @@
 package io.shmipc.transport;
 
-import io.shmipc.transport.remote.TransHandler;
-import io.shmipc.transport.remote.TransServer;
-import io.shmipc.transport.remote.TransServerFactory;
-import io.shmipc.transport.tcp.TcpAddresses;
-import io.shmipc.transport.tcp.TcpTransServerFactory;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * One server, one handler, two transport servers accepting at the same time: the shape the shared-memory
- * transport slots into. The second transport server here is a stand-in registered under kind SHM that accepts
- * over TCP on its own port.
+ * One server, one handler, shared memory and TCP accepted at the same time: clients on both paths call it at once.
  */
 @Timeout(60)
 class MultiTransportServerTest
 {
-    @Test
-    void shouldServeBothTransportsWithOneHandler()
-    {
-        final ServerOptions options = ServerOptions.builder((ctx, request) -> ChecksumEcho.respond(request))
-            .transServerFactory(new StandInShmFactory()).drainTimeout(Duration.ofSeconds(1)).build();
-        try (RpcServer server = RpcServer.start(options))
-        {
-            final String tcp = server.tcpAddress();
-            final String standIn = TcpAddresses.format((InetSocketAddress)server.boundAddress(TransportKind.SHM));
-            assertNotEquals(tcp, standIn);
+    private static final int CALLS_PER_CLIENT = 200;
 
-            final Random random = new Random(11);
-            for (final String address : new String[] {tcp, standIn})
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldServeShmAndTcpClientsAtOnceWithOneHandler() throws Exception
+    {
+        final Path socket = dir.resolve("both.sock");
+        final Set<TransportKind> seenByHandler = ConcurrentHashMap.newKeySet();
+        final ServerOptions.Builder options = ServerOptions.builder((ctx, request) ->
+        {
+            seenByHandler.add(ctx.callInfo().transport());
+            return ChecksumEcho.respond(request);
+        }).drainTimeout(Duration.ofSeconds(1));
+        options.shm().enabled(true).path(socket.toString());
+        try (RpcServer server = RpcServer.start(options.build()))
+        {
+            assertEquals(UnixDomainSocketAddress.of(socket), server.boundAddress(TransportKind.SHM));
+            final ClientOptions.Builder shm = ClientOptions.builder().target(server.tcpAddress());
+            shm.shm().enabled(true).path(socket.toString());
+            final ClientOptions.Builder tcp = ClientOptions.builder().target(server.tcpAddress());
+            try (RpcClient shmClient = RpcClient.create(shm.build());
+                RpcClient tcpClient = RpcClient.create(tcp.build()))
             {
-                try (RpcClient client = RpcClient.create(ClientOptions.builder().target(address).build()))
-                {
-                    final UnsafeBuffer request = ChecksumEcho.request(random, 3000);
-                    assertTrue(ChecksumEcho.verify(request,
-                        client.call(Request.of(ChecksumEcho.METHOD, request)).payload()));
-                }
+                final List<CompletableFuture<Void>> callers = new ArrayList<>();
+                callers.add(CompletableFuture.runAsync(() -> callMany(shmClient, TransportKind.SHM, 1)));
+                callers.add(CompletableFuture.runAsync(() -> callMany(tcpClient, TransportKind.TCP, 2)));
+                CompletableFuture.allOf(callers.toArray(new CompletableFuture[0])).get(30, TimeUnit.SECONDS);
             }
-            assertEquals(2, server.metrics().calls(TransportKind.TCP));
+            assertEquals(CALLS_PER_CLIENT, server.metrics().calls(TransportKind.SHM));
+            assertEquals(CALLS_PER_CLIENT, server.metrics().calls(TransportKind.TCP));
+            assertEquals(Set.of(TransportKind.SHM, TransportKind.TCP), seenByHandler);
         }
     }
 
-    private static final class StandInShmFactory implements TransServerFactory
+    private static void callMany(final RpcClient client, final TransportKind expected, final long seed)
     {
-        @Override
-        public TransportKind kind()
+        final Random random = new Random(seed);
+        for (int i = 0; i < CALLS_PER_CLIENT; i++)
         {
-            return TransportKind.SHM;
-        }
-
-        @Override
-        public TransServer newTransServer(final ServerOptions options, final TransHandler handler)
-        {
-            final TransServer delegate = new TcpTransServerFactory().newTransServer(options, handler);
-            return new TransServer()
-            {
-                @Override
-                public TransportKind kind()
-                {
-                    return TransportKind.SHM;
-                }
-
-                @Override
-                public SocketAddress start()
-                {
-                    return delegate.start();
-                }
-
-                @Override
-                public SocketAddress boundAddress()
-                {
-                    return delegate.boundAddress();
-                }
-
-                @Override
-                public int connectionCount()
-                {
-                    return delegate.connectionCount();
-                }
-
-                @Override
-                public void stopAccepting()
-                {
-                    delegate.stopAccepting();
-                }
-
-                @Override
-                public void close()
-                {
-                    delegate.close();
-                }
-            };
+            final UnsafeBuffer request = ChecksumEcho.request(random, random.nextInt(20_000));
+            final Response response = client.call(Request.of(ChecksumEcho.METHOD, request));
+            assertTrue(ChecksumEcho.verify(request, response.payload()), "call " + i + " over " + expected);
+            assertEquals(expected, response.callInfo().transport());
         }
     }
 }

@@ -2,6 +2,7 @@ package io.shmipc.transport;
 
 import io.shmipc.transport.config.SettingSource;
 import io.shmipc.transport.config.ShmSetting;
+import io.shmipc.transport.config.ShmSettings;
 import io.shmipc.transport.remote.TransHandler;
 import io.shmipc.transport.remote.TransServer;
 import io.shmipc.transport.remote.TransServerFactory;
@@ -44,6 +45,22 @@ class OptionsTest
         assertEquals(512, options.shmSettings().queueCapacity());
         assertEquals(SettingSource.ENVIRONMENT, options.shmSettings().source(ShmSetting.QUEUE_CAP));
         assertEquals(List.of("environment"), options.suites());
+    }
+
+    @Test
+    void shouldSpinBrieflyInRpcSessionsUnlessSet()
+    {
+        assertEquals(ShmSettings.RPC_DEFAULT_SPIN, ServerOptions.builder(ECHO).build().shmSessionConfig()
+            .spinIterations());
+        assertEquals(ShmSettings.RPC_DEFAULT_SPIN, ClientOptions.builder().target("127.0.0.1:1").build()
+            .shmSessionConfig().spinIterations());
+        final ServerOptions.Builder server = ServerOptions.builder(ECHO);
+        server.shm().spinIterations(7);
+        assertEquals(7, server.build().shmSessionConfig().spinIterations());
+        final ClientOptions client = ClientOptions.builder().target("127.0.0.1:1")
+            .suite(EnvironmentSuite.of(new Properties(), Map.of("SHMIPC_SPIN", "30000"))).build();
+        assertEquals(30000, client.shmSessionConfig().spinIterations());
+        assertEquals(SettingSource.ENVIRONMENT, client.shmSettings().source(ShmSetting.SPIN));
     }
 
     @Test

@@ -31,7 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Connect-time choice between shared memory and TCP, through the extension point the shared-memory transport
- * plugs into (a {@link Dialer} of kind SHM).
+ * plugs into (a {@link Dialer} of kind SHM): the selection logic with stand-in dialers. {@link ShmFallbackTest}
+ * drives the real shared-memory dialer into each fallback.
  */
 @Timeout(60)
 class TransportSelectionTest
@@ -79,18 +80,20 @@ class TransportSelectionTest
     }
 
     @Test
-    void shouldFallBackToTcpAndLogTheReasonOnceWhenNoShmTransportIsBuiltIn()
+    void shouldFallBackToTcpAndLogTheReasonOnceWhenTheControlSocketIsMissing()
     {
-        final EnvironmentSuite env = EnvironmentSuite.of(new Properties(),
-            Map.of("SHMIPC_ENABLE", "true", "SHMIPC_FALLBACK_ADDR", server.tcpAddress()));
-        try (RpcClient client = RpcClient.create(ClientOptions.builder().suite(env).connectionsPerAddress(2).build()))
+        final Path socket = dir.resolve("nobody-listens.sock");
+        final EnvironmentSuite env = EnvironmentSuite.of(new Properties(), Map.of("SHMIPC_ENABLE", "true",
+            "SHMIPC_PATH", socket.toString(), "SHMIPC_FALLBACK_ADDR", server.tcpAddress()));
+        try (RpcClient client = RpcClient.create(ClientOptions.builder().suite(env).connectionsPerAddress(2)
+            .shmRetryInterval(Duration.ofMillis(1)).build()))
         {
             for (int i = 0; i < CALLS; i++)
             {
                 final CallInfo info = client.call(Request.of("echo", new byte[] {(byte)i})).callInfo();
                 assertEquals(TransportKind.TCP, info.transport());
                 assertEquals(server.tcpAddress(), info.address());
-                assertEquals(TransportSelector.SHM_NOT_AVAILABLE, info.fallbackReason().orElseThrow());
+                assertEquals("control socket " + socket + " does not exist", info.fallbackReason().orElseThrow());
             }
             assertEquals(CALLS, client.metrics().fallbacks());
             assertEquals(CALLS, client.metrics().calls(TransportKind.TCP));
@@ -98,8 +101,7 @@ class TransportSelectionTest
         final List<LogRecord> infos = selectorLog.stream().filter(r -> r.getLevel() == Level.INFO).toList();
         assertEquals(1, infos.size(), "exactly one INFO line: " + infos);
         final String line = java.text.MessageFormat.format(infos.get(0).getMessage(), infos.get(0).getParameters());
-        assertTrue(line.contains("shm transport not available in this build") && line.contains(server.tcpAddress()),
-            line);
+        assertTrue(line.contains("does not exist") && line.contains(server.tcpAddress()), line);
     }
 
     @Test
@@ -115,18 +117,6 @@ class TransportSelectionTest
             assertEquals(0, client.metrics().fallbacks());
         }
         assertTrue(selectorLog.isEmpty());
-    }
-
-    @Test
-    void shouldFallBackWhenControlSocketIsMissing()
-    {
-        final Path socket = dir.resolve("missing.sock");
-        try (RpcClient client = RpcClient.create(shmClient(socket, new FailingShmDialer("unused"))))
-        {
-            final CallInfo info = client.call(Request.of("echo", new byte[1])).callInfo();
-            assertEquals(TransportKind.TCP, info.transport());
-            assertEquals("control socket " + socket + " does not exist", info.fallbackReason().orElseThrow());
-        }
     }
 
     @Test

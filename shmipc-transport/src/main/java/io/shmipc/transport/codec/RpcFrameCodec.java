@@ -48,6 +48,23 @@ public final class RpcFrameCodec
      */
     public static int encode(final RpcFrame frame, final MutableDirectBuffer dst, final int offset)
     {
+        int index = offset + encodeHead(frame, dst, offset);
+        if (frame.bodyLength() > 0)
+        {
+            dst.putBytes(index, frame.body(), frame.bodyOffset(), frame.bodyLength());
+            index += frame.bodyLength();
+        }
+        return index - offset;
+    }
+
+    /**
+     * Encode everything of {@code frame} but its body ({@link #encodedLength} minus the body's length), so that a
+     * transport whose memory is not contiguous can place the body elsewhere (a scatter write).
+     *
+     * @return bytes written.
+     */
+    public static int encodeHead(final RpcFrame frame, final MutableDirectBuffer dst, final int offset)
+    {
         final int messageLength = ThriftMessageCodec.headerLength(frame.method()) + frame.bodyLength();
         int index = offset;
         switch (frame.format())
@@ -69,12 +86,39 @@ public final class RpcFrameCodec
                 throw new IllegalStateException("unhandled format " + frame.format());
         }
         index += ThriftMessageCodec.encode(dst, index, frame.messageType(), frame.method(), frame.seqId());
-        if (frame.bodyLength() > 0)
-        {
-            dst.putBytes(index, frame.body(), frame.bodyOffset(), frame.bodyLength());
-            index += frame.bodyLength();
-        }
         return index - offset;
+    }
+
+    /**
+     * The length of the frame that starts with these two words, from its length field, checked before any more of
+     * it is read or buffered: the kind must be one that is served and the length within {@code maxFrameSize}.
+     *
+     * @param firstWord    bytes 0-3 of the frame, big-endian.
+     * @param secondWord   bytes 4-7 of the frame, big-endian.
+     * @param maxFrameSize largest acceptable frame, length field included.
+     * @return the whole frame's length, length field included.
+     * @throws MalformedFrameException naming what is wrong.
+     */
+    public static int frameLength(final int firstWord, final int secondWord, final int maxFrameSize)
+    {
+        final long lengthField = firstWord & 0xFFFF_FFFFL;
+        final FrameKind kind = FrameKind.detect(firstWord, secondWord);
+        switch (kind)
+        {
+            case TTHEADER:
+                TTHeaderCodec.checkFrameLength(lengthField, maxFrameSize);
+                break;
+            case FRAMED_THRIFT:
+                FramedThriftCodec.checkFrameLength(lengthField, maxFrameSize);
+                break;
+            case UNKNOWN:
+                throw new MalformedFrameException(Reason.BAD_MAGIC, String.format(
+                    "first bytes 0x%08x%08x are neither a TTHeader (magic 0x1000 at offset 4) nor Thrift binary " +
+                    "(0x8001)", firstWord, secondWord));
+            default:
+                throw unsupported(kind);
+        }
+        return (int)(lengthField + FramedThriftCodec.LENGTH_FIELD_LENGTH);
     }
 
     /**

@@ -4,6 +4,7 @@ import io.shmipc.transport.CallInfo;
 import io.shmipc.transport.TransportKind;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 
 /**
  * One transport connection (a TCP channel, a shared-memory stream) as the {@link TransHandler} sees it: a place to
@@ -42,6 +43,48 @@ public interface Connection
      * @return completes when the transport has taken the frame, exceptionally when it could not.
      */
     CompletableFuture<Void> writeFrame(int frameLength, FrameWriter writer);
+
+    /**
+     * A call now awaits its reply on this connection. Lets a transport that reads only on demand (shared memory) know
+     * when replies are due. Every {@code callStarted} is followed by one {@link #callEnded()}.
+     *
+     * @param callerReads whether the caller's thread will read the reply itself ({@link #readUntil}); when not, the
+     *                    transport must have a thread read for it.
+     */
+    default void callStarted(final boolean callerReads)
+    {
+    }
+
+    /**
+     * A call started with {@link #callStarted} has ended (answered, failed, timed out or cancelled).
+     */
+    default void callEnded()
+    {
+    }
+
+    /**
+     * Read and handle frames on the calling thread until {@code done} completes or the deadline passes, saving the
+     * hand-off from an I/O thread to the caller. Frames of other calls that arrive meanwhile are handled too.
+     *
+     * @param done          the caller's result.
+     * @param deadlineNanos {@link System#nanoTime()} after which to stop reading.
+     * @return {@code false} at once when this transport does not read on callers' threads or another thread is
+     * reading now (which then handles the reply); {@code true} after reading.
+     */
+    default boolean readUntil(final Future<?> done, final long deadlineNanos)
+    {
+        return false;
+    }
+
+    /**
+     * @return whether each received frame is handed to the handler on a thread that has already passed reading on
+     * to another one (leader/follower), so a server serves the call right there instead of handing it to its
+     * executor: one thread hand-off less per call.
+     */
+    default boolean servesOnReadingThread()
+    {
+        return false;
+    }
 
     /**
      * @return completes when the connection has closed.

@@ -14,15 +14,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * Kitex's {@code remote.ConnPool} for multiplexed connections: up to {@code connectionsPerEndpoint} connections per
- * {@link Endpoint}, each carrying many calls at once, handed out round robin and dialled lazily. Dials are
+ * Kitex's {@code remote.ConnPool} for multiplexed connections: up to a set number of connections per
+ * {@link Endpoint} (per transport kind), each carrying many calls at once, handed out round robin and dialled lazily. Dials are
  * dispatched on the endpoint's {@link TransportKind} to the matching {@link Dialer}. A closed connection leaves its
  * slot, and the next call through that slot dials again.
  */
 public final class ConnectionPool implements AutoCloseable
 {
     private final Map<TransportKind, Dialer> dialers;
-    private final int connectionsPerEndpoint;
+    private final Map<TransportKind, Integer> connectionsPerKind;
     private final Duration connectTimeout;
     private final TransHandler handler;
     private final ConcurrentHashMap<Endpoint, Slots> pools = new ConcurrentHashMap<>();
@@ -40,14 +40,36 @@ public final class ConnectionPool implements AutoCloseable
         final Duration connectTimeout,
         final TransHandler handler)
     {
-        if (connectionsPerEndpoint < 1)
+        this(dialers, Map.of(TransportKind.TCP, connectionsPerEndpoint, TransportKind.SHM, connectionsPerEndpoint),
+            connectTimeout, handler);
+    }
+
+    /**
+     * @param dialers            one dialer per transport kind.
+     * @param connectionsPerKind connections kept per endpoint of each transport kind, each at least 1 (shared
+     *                           memory may want one per session, TCP fewer).
+     * @param connectTimeout     passed to every dial.
+     * @param handler            receives every connection's events.
+     */
+    public ConnectionPool(
+        final Map<TransportKind, Dialer> dialers,
+        final Map<TransportKind, Integer> connectionsPerKind,
+        final Duration connectTimeout,
+        final TransHandler handler)
+    {
+        this.connectionsPerKind = new EnumMap<>(TransportKind.class);
+        for (final TransportKind kind : TransportKind.values())
         {
-            throw new IllegalArgumentException("connectionsPerEndpoint must be at least 1, got " +
-                connectionsPerEndpoint);
+            final Integer count = connectionsPerKind.get(kind);
+            if (count == null || count < 1)
+            {
+                throw new IllegalArgumentException("connections per " + kind + " endpoint must be at least 1, got " +
+                    count);
+            }
+            this.connectionsPerKind.put(kind, count);
         }
         this.dialers = new EnumMap<>(TransportKind.class);
         this.dialers.putAll(dialers);
-        this.connectionsPerEndpoint = connectionsPerEndpoint;
         this.connectTimeout = connectTimeout;
         this.handler = handler;
     }
@@ -137,6 +159,7 @@ public final class ConnectionPool implements AutoCloseable
     {
         private final Endpoint endpoint;
         private final Dialer dialer;
+        private final int connectionsPerEndpoint;
         private final AtomicReferenceArray<CompletableFuture<Connection>> slots;
         private final AtomicInteger cursor = new AtomicInteger();
 
@@ -144,6 +167,7 @@ public final class ConnectionPool implements AutoCloseable
         {
             this.endpoint = endpoint;
             this.dialer = dialer;
+            this.connectionsPerEndpoint = connectionsPerKind.get(endpoint.kind());
             this.slots = new AtomicReferenceArray<>(connectionsPerEndpoint);
         }
 

@@ -4,10 +4,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.shmipc.transport.codec.FrameKind;
-import io.shmipc.transport.codec.FramedThriftCodec;
 import io.shmipc.transport.codec.MalformedFrameException;
 import io.shmipc.transport.codec.RpcFrameCodec;
-import io.shmipc.transport.codec.TTHeaderCodec;
 
 import java.util.List;
 
@@ -42,25 +40,10 @@ final class FrameSplitter extends ByteToMessageDecoder
             return;
         }
         final int start = in.readerIndex();
-        final int firstWord = in.getInt(start);
-        final long lengthField = firstWord & 0xFFFF_FFFFL;
+        final int frameLength;
         try
         {
-            switch (FrameKind.detect(firstWord, in.getInt(start + 4)))
-            {
-                case TTHEADER:
-                    TTHeaderCodec.checkFrameLength(lengthField, maxFrameSize);
-                    break;
-                case FRAMED_THRIFT:
-                    FramedThriftCodec.checkFrameLength(lengthField, maxFrameSize);
-                    break;
-                case UNKNOWN:
-                    throw new MalformedFrameException(MalformedFrameException.Reason.BAD_MAGIC,
-                        String.format("first bytes 0x%08x%08x are neither a TTHeader (magic 0x1000 at offset 4) " +
-                        "nor Thrift binary (0x8001)", firstWord, in.getInt(start + 4)));
-                default:
-                    throw RpcFrameCodec.unsupported(FrameKind.detect(firstWord, in.getInt(start + 4)));
-            }
+            frameLength = RpcFrameCodec.frameLength(in.getInt(start), in.getInt(start + 4), maxFrameSize);
         }
         catch (final MalformedFrameException ex)
         {
@@ -68,10 +51,9 @@ final class FrameSplitter extends ByteToMessageDecoder
             in.skipBytes(in.readableBytes());
             throw ex;
         }
-        final long frameLength = lengthField + FramedThriftCodec.LENGTH_FIELD_LENGTH;
         if (in.readableBytes() >= frameLength)
         {
-            out.add(in.readRetainedSlice((int)frameLength));
+            out.add(in.readRetainedSlice(frameLength));
         }
     }
 }

@@ -15,10 +15,14 @@ import java.util.Map;
 
 /**
  * {@code ./shmipc demo}: starts an echo server JVM, connects to it from this JVM over shared memory, exchanges
- * checksummed messages from 64 B to 4 MB and prints what happened. Exit 0 on success, 1 on any failure.
+ * checksummed messages from 64 B to 4 MB and prints what happened; then makes the same calls through the RPC
+ * transport, over shared memory and over TCP, and prints the speed-up ({@link RpcDemo}). Exit 0 on success, 1 on
+ * any failure.
  */
 public final class DemoMain {
     private static final int[] SIZES = {64, 1024, 4096, 65536, 1 << 20, 4 << 20};
+    /** Most calls per size and path in the second half, which also stops each size after a fixed time. */
+    private static final int RPC_CALLS = 5_000;
 
     private DemoMain() {
     }
@@ -87,14 +91,18 @@ public final class DemoMain {
             if (status != 0) {
                 fail("the echo server reported errors (exit " + status + ")");
             }
+            RpcDemo.run(dir, SIZES, (int) Math.max(20, Math.round(RPC_CALLS * scale)));
             System.out.println("shmipc demo: OK");
         } catch (final ShmIpcException e) {
             fail(e.getMessage());
+        } catch (final RuntimeException e) {
+            fail(e.toString());
         } finally {
             if (server.isAlive()) {
                 server.destroyForcibly();
             }
             Files.deleteIfExists(socket);
+            Files.deleteIfExists(dir.resolve(RpcDemo.SOCKET_NAME));
             Files.deleteIfExists(dir);
         }
     }

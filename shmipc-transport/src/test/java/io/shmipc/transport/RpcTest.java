@@ -10,10 +10,14 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +29,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -32,10 +37,17 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+/**
+ * RPC behaviour that must be the same over shared memory and over TCP (each such test runs once per transport),
+ * plus what only TCP has (Netty flavours, ports).
+ */
 @Timeout(60)
-class RpcOverTcpTest
+class RpcTest
 {
     private static final long WAIT_SECONDS = 10;
+
+    @TempDir
+    Path dir;
 
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
@@ -48,8 +60,9 @@ class RpcOverTcpTest
         }
     }
 
-    @Test
-    void shouldCarry64ConcurrentCallsOnOneConnectionWithIntactPayloads() throws Exception
+    @ParameterizedTest
+    @EnumSource(TransportKind.class)
+    void shouldCarry64ConcurrentCallsOnOneConnectionWithIntactPayloads(final TransportKind kind) throws Exception
     {
         final int calls = 64;
         final CountDownLatch allArrived = new CountDownLatch(calls);
@@ -62,8 +75,8 @@ class RpcOverTcpTest
                 throw new IllegalStateException("not all calls arrived");
             }
             return ChecksumEcho.respond(request);
-        }).executorThreads(calls));
-        final RpcClient client = client(ClientOptions.builder().target(server.tcpAddress()).connectionsPerAddress(1));
+        }).executorThreads(calls), kind);
+        final RpcClient client = client(ClientOptions.builder().connectionsPerAddress(1), server, kind);
 
         final Random random = new Random(42);
         final List<UnsafeBuffer> requests = new ArrayList<>();
@@ -78,18 +91,34 @@ class RpcOverTcpTest
         {
             final Response response = futures.get(i).get(WAIT_SECONDS, TimeUnit.SECONDS);
             assertTrue(ChecksumEcho.verify(requests.get(i), response.payload()), "payload of call " + i);
-            assertEquals(TransportKind.TCP, response.callInfo().transport());
+            assertEquals(kind, response.callInfo().transport());
             assertEquals(ChecksumEcho.METHOD, response.method());
         }
         assertEquals(1, server.connectionCount());
-        assertEquals(calls, server.metrics().calls(TransportKind.TCP));
-        assertEquals(calls, client.metrics().calls(TransportKind.TCP));
+        assertEquals(calls, server.metrics().calls(kind));
+        assertEquals(calls, client.metrics().calls(kind));
         assertEquals(0, client.metrics().failedCalls());
     }
 
     @ParameterizedTest
-    @EnumSource(FrameFormat.class)
-    void shouldAnswerInTheRequestsFramingAndCarryInfoKeys(final FrameFormat format)
+    @EnumSource(TransportKind.class)
+    void shouldCarryFramesLargerThanTheLargestSliceIntact(final TransportKind kind)
+    {
+        final RpcServer server = start(ServerOptions.builder((ctx, request) -> ChecksumEcho.respond(request)), kind);
+        final RpcClient client = client(ClientOptions.builder(), server, kind);
+        final Random random = new Random(99);
+        for (final int size : new int[] {0, 1, 8_000, 131_000, 131_100, 400_000, 3_000_000})
+        {
+            final UnsafeBuffer request = ChecksumEcho.request(random, size);
+            final Response response = client.call(Request.of(ChecksumEcho.METHOD, request));
+            assertTrue(ChecksumEcho.verify(request, response.payload()), "payload of " + size + " bytes");
+            assertEquals(kind, response.callInfo().transport());
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("formatsAndTransports")
+    void shouldAnswerInTheRequestsFramingAndCarryInfoKeys(final FrameFormat format, final TransportKind kind)
     {
         final RpcServer server = start(ServerOptions.builder((ctx, request) ->
         {
@@ -98,13 +127,14 @@ class RpcOverTcpTest
             final String caller = ctx.stringInfo().getOrDefault("caller", "-") + "/" +
                 ctx.intInfo(IntInfoKey.FROM_SERVICE);
             return new UnsafeBuffer(caller.getBytes(StandardCharsets.UTF_8));
-        }));
-        final RpcClient client = client(ClientOptions.builder().target(server.tcpAddress()).frameFormat(format));
+        }), kind);
+        final RpcClient client = client(ClientOptions.builder().frameFormat(format), server, kind);
 
         final Response response = client.call(Request.builder("whoami")
             .stringInfo("caller", "test").intInfo(IntInfoKey.FROM_SERVICE, "svc.a").build());
 
         final String body = response.payload().getStringWithoutLengthUtf8(0, response.payload().capacity());
+        assertEquals(kind, response.callInfo().transport());
         if (format == FrameFormat.FRAMED)
         {
             assertEquals("-/null", body, "framed Thrift carries no info keys");
@@ -121,8 +151,8 @@ class RpcOverTcpTest
     void shouldWorkOverNioAsWellAsEpoll()
     {
         final RpcServer server = start(ServerOptions.builder((ctx, request) -> ChecksumEcho.respond(request))
-            .nativeTransport(false));
-        final RpcClient client = client(ClientOptions.builder().target(server.tcpAddress()).nativeTransport(false));
+            .nativeTransport(false), TransportKind.TCP);
+        final RpcClient client = client(ClientOptions.builder().nativeTransport(false), server, TransportKind.TCP);
         final UnsafeBuffer request = ChecksumEcho.request(new Random(1), 1000);
         assertTrue(ChecksumEcho.verify(request, client.call(Request.of(ChecksumEcho.METHOD, request)).payload()));
         assertEquals(NettyTransport.NIO, NettyTransport.select(false));
@@ -133,8 +163,9 @@ class RpcOverTcpTest
         }
     }
 
-    @Test
-    void shouldTimeOutSlowCallAndDropItsLateReply() throws Exception
+    @ParameterizedTest
+    @EnumSource(TransportKind.class)
+    void shouldTimeOutSlowCallAndDropItsLateReply(final TransportKind kind) throws Exception
     {
         final CountDownLatch release = new CountDownLatch(1);
         final RpcServer server = start(ServerOptions.builder((ctx, request) ->
@@ -144,8 +175,8 @@ class RpcOverTcpTest
                 release.await(WAIT_SECONDS, TimeUnit.SECONDS);
             }
             return request;
-        }));
-        final RpcClient client = client(ClientOptions.builder().target(server.tcpAddress()));
+        }), kind);
+        final RpcClient client = client(ClientOptions.builder(), server, kind);
 
         final long start = System.nanoTime();
         final CallTimeoutException ex = assertThrows(CallTimeoutException.class, () -> client.call(
@@ -156,13 +187,16 @@ class RpcOverTcpTest
 
         release.countDown();
         waitUntil(() -> client.metrics().lateReplies() == 1 && client.metrics().timedOutCalls() == 1);
-        assertEquals("ok", new String(bytes(client.call(Request.of("fast", "ok".getBytes()))), StandardCharsets.UTF_8));
+        final Response ok = client.call(Request.of("fast", "ok".getBytes(StandardCharsets.UTF_8)));
+        assertEquals("ok", new String(bytes(ok), StandardCharsets.UTF_8));
+        assertEquals(kind, ok.callInfo().transport(), "the connection survives the timeout");
         // The counter drops when the future's completion stages run, which may be just after the caller woke.
         waitUntil(() -> client.metrics().inFlight() == 0);
     }
 
-    @Test
-    void shouldCancelCallAndKeepConnectionUsable() throws Exception
+    @ParameterizedTest
+    @EnumSource(TransportKind.class)
+    void shouldCancelCallAndKeepConnectionUsable(final TransportKind kind) throws Exception
     {
         final CountDownLatch started = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
@@ -174,8 +208,8 @@ class RpcOverTcpTest
                 release.await(WAIT_SECONDS, TimeUnit.SECONDS);
             }
             return request;
-        }));
-        final RpcClient client = client(ClientOptions.builder().target(server.tcpAddress()));
+        }), kind);
+        final RpcClient client = client(ClientOptions.builder(), server, kind);
 
         final CompletableFuture<Response> slow = client.callAsync(Request.of("slow", new byte[10]));
         assertTrue(started.await(WAIT_SECONDS, TimeUnit.SECONDS));
@@ -185,20 +219,23 @@ class RpcOverTcpTest
 
         release.countDown();
         waitUntil(() -> client.metrics().lateReplies() == 1);
-        assertEquals(3, client.call(Request.of("fast", new byte[3])).payload().capacity());
+        final Response fast = client.call(Request.of("fast", new byte[3]));
+        assertEquals(3, fast.payload().capacity());
+        assertEquals(kind, fast.callInfo().transport());
     }
 
-    @Test
-    void shouldDrainInFlightCallsOnGracefulShutdown() throws Exception
+    @ParameterizedTest
+    @EnumSource(TransportKind.class)
+    void shouldDrainInFlightCallsOnGracefulShutdown(final TransportKind kind) throws Exception
     {
         final int calls = 8;
         final CountDownLatch release = new CountDownLatch(1);
-        final RpcServer server = RpcServer.start(ServerOptions.builder((ctx, request) ->
+        final RpcServer server = RpcServer.start(withTransport(ServerOptions.builder((ctx, request) ->
         {
             release.await(WAIT_SECONDS, TimeUnit.SECONDS);
             return ChecksumEcho.respond(request);
-        }).executorThreads(calls).build());
-        final RpcClient client = client(ClientOptions.builder().target(server.tcpAddress()));
+        }).executorThreads(calls), kind).build());
+        final RpcClient client = client(ClientOptions.builder(), server, kind);
 
         final Random random = new Random(7);
         final List<UnsafeBuffer> requests = new ArrayList<>();
@@ -220,22 +257,25 @@ class RpcOverTcpTest
         assertTrue(shutdown.get(WAIT_SECONDS, TimeUnit.SECONDS), "all in-flight calls drained");
         for (int i = 0; i < calls; i++)
         {
-            assertTrue(ChecksumEcho.verify(requests.get(i), futures.get(i).get(WAIT_SECONDS, TimeUnit.SECONDS).payload()));
+            final Response response = futures.get(i).get(WAIT_SECONDS, TimeUnit.SECONDS);
+            assertTrue(ChecksumEcho.verify(requests.get(i), response.payload()));
+            assertEquals(kind, response.callInfo().transport());
         }
         assertEquals(0, server.connectionCount());
-        final RpcClient late = client(ClientOptions.builder().target(server.tcpAddress()));
+        final RpcClient late = client(ClientOptions.builder(), server, kind);
         assertInstanceOf(ConnectFailedException.class,
             assertThrows(RpcException.class, () -> late.call(Request.of("late", new byte[0]))));
     }
 
-    @Test
-    void shouldReportHandlerExceptionAsRemoteApplicationException()
+    @ParameterizedTest
+    @EnumSource(TransportKind.class)
+    void shouldReportHandlerExceptionAsRemoteApplicationException(final TransportKind kind)
     {
         final RpcServer server = start(ServerOptions.builder((ctx, request) ->
         {
             throw new IllegalArgumentException("no such user 17");
-        }));
-        final RpcClient client = client(ClientOptions.builder().target(server.tcpAddress()));
+        }), kind);
+        final RpcClient client = client(ClientOptions.builder(), server, kind);
 
         final RemoteApplicationException ex =
             assertThrows(RemoteApplicationException.class, () -> client.call(Request.of("getUser", new byte[4])));
@@ -252,15 +292,18 @@ class RpcOverTcpTest
         {
             address = "127.0.0.1:" + socket.getLocalPort();
         }
-        final RpcClient client = client(ClientOptions.builder().target(address));
+        final RpcClient client = RpcClient.create(ClientOptions.builder().target(address)
+            .callTimeout(Duration.ofSeconds(WAIT_SECONDS)).build());
+        closeables.add(client);
         final ConnectFailedException ex =
             assertThrows(ConnectFailedException.class, () -> client.call(Request.of("x", new byte[0])));
         assertTrue(ex.getMessage().contains(address), ex.getMessage());
         waitUntil(() -> client.metrics().failedCalls() == 1);
     }
 
-    @Test
-    void shouldLetPipelineHandlersSeePathAndAddInfoKeys()
+    @ParameterizedTest
+    @EnumSource(TransportKind.class)
+    void shouldLetPipelineHandlersSeePathAndAddInfoKeys(final TransportKind kind)
     {
         final List<CallInfo> seenByServer = new CopyOnWriteArrayList<>();
         final RpcServer server = start(ServerOptions.builder((ctx, request) ->
@@ -273,28 +316,30 @@ class RpcOverTcpTest
                 {
                     seenByServer.add(message.callInfo());
                 }
-            }));
+            }), kind);
         final List<CallInfo> seenByClient = new CopyOnWriteArrayList<>();
         final OutboundHandler tracer = (connection, message) ->
         {
             seenByClient.add(message.callInfo());
             message.frame().header().putStringInfo("trace", "t-" + message.frame().seqId());
         };
-        final RpcClient client = client(ClientOptions.builder().target(server.tcpAddress()).outboundHandler(tracer));
+        final RpcClient client = client(ClientOptions.builder().outboundHandler(tracer), server, kind);
 
         final Response response = client.call(Request.of("traced", new byte[0]));
 
         assertEquals("t-" + response.seqId(), new String(bytes(response), StandardCharsets.UTF_8));
-        assertEquals(TransportKind.TCP, seenByClient.get(0).transport());
-        assertEquals(server.tcpAddress(), seenByClient.get(0).address());
-        assertEquals(TransportKind.TCP, seenByServer.get(0).transport());
+        assertEquals(kind, seenByClient.get(0).transport());
+        assertEquals(kind == TransportKind.TCP ? server.tcpAddress() : socket().toString(),
+            seenByClient.get(0).address());
+        assertEquals(kind, seenByServer.get(0).transport());
     }
 
-    @Test
-    void shouldDecodeReplyInPlaceWithResponseDecoder()
+    @ParameterizedTest
+    @EnumSource(TransportKind.class)
+    void shouldDecodeReplyInPlaceWithResponseDecoder(final TransportKind kind)
     {
-        final RpcServer server = start(ServerOptions.builder((ctx, request) -> ChecksumEcho.respond(request)));
-        final RpcClient client = client(ClientOptions.builder().target(server.tcpAddress()));
+        final RpcServer server = start(ServerOptions.builder((ctx, request) -> ChecksumEcho.respond(request)), kind);
+        final RpcClient client = client(ClientOptions.builder(), server, kind);
         final UnsafeBuffer request = ChecksumEcho.request(new Random(3), 4096);
 
         final boolean verified = client.call(Request.of(ChecksumEcho.METHOD, request),
@@ -303,18 +348,19 @@ class RpcOverTcpTest
         assertTrue(verified);
     }
 
-    @Test
-    void shouldFailPendingCallsWithConnectionClosedWhenServerGoesAway() throws Exception
+    @ParameterizedTest
+    @EnumSource(TransportKind.class)
+    void shouldFailPendingCallsWithConnectionClosedWhenServerGoesAway(final TransportKind kind) throws Exception
     {
         final CountDownLatch started = new CountDownLatch(1);
         final CountDownLatch never = new CountDownLatch(1);
-        final RpcServer server = RpcServer.start(ServerOptions.builder((ctx, request) ->
+        final RpcServer server = RpcServer.start(withTransport(ServerOptions.builder((ctx, request) ->
         {
             started.countDown();
             never.await(WAIT_SECONDS, TimeUnit.SECONDS);
             return request;
-        }).build());
-        final RpcClient client = client(ClientOptions.builder().target(server.tcpAddress()));
+        }), kind).build());
+        final RpcClient client = client(ClientOptions.builder(), server, kind);
         try
         {
             final CompletableFuture<Response> pending = client.callAsync(Request.of("stuck", new byte[1]));
@@ -354,7 +400,9 @@ class RpcOverTcpTest
                     throw new java.io.UncheckedIOException(ex);
                 }
             });
-            final RpcClient client = client(ClientOptions.builder().target("127.0.0.1:" + listener.getLocalPort()));
+            final RpcClient client = RpcClient.create(ClientOptions.builder()
+                .target("127.0.0.1:" + listener.getLocalPort()).callTimeout(Duration.ofSeconds(WAIT_SECONDS)).build());
+            closeables.add(client);
 
             assertThrows(ConnectionClosedException.class, () -> client.call(Request.of("x", new byte[1])));
             assertEquals(1, client.metrics().malformedFrames());
@@ -392,16 +440,52 @@ class RpcOverTcpTest
         }
     }
 
-    private RpcServer start(final ServerOptions.Builder builder)
+    static Stream<Arguments> formatsAndTransports()
     {
-        final RpcServer server = RpcServer.start(builder.drainTimeout(Duration.ofSeconds(1)).build());
+        final List<Arguments> arguments = new ArrayList<>();
+        for (final FrameFormat format : FrameFormat.values())
+        {
+            for (final TransportKind kind : TransportKind.values())
+            {
+                arguments.add(Arguments.of(format, kind));
+            }
+        }
+        return arguments.stream();
+    }
+
+    private Path socket()
+    {
+        return dir.resolve("rpc.sock");
+    }
+
+    /**
+     * A server listens on TCP always, and on shared memory too for an SHM test.
+     */
+    private ServerOptions.Builder withTransport(final ServerOptions.Builder builder, final TransportKind kind)
+    {
+        if (kind == TransportKind.SHM)
+        {
+            builder.shm().enabled(true).path(socket().toString());
+        }
+        return builder;
+    }
+
+    private RpcServer start(final ServerOptions.Builder builder, final TransportKind kind)
+    {
+        final RpcServer server = RpcServer.start(withTransport(builder, kind).drainTimeout(Duration.ofSeconds(1))
+            .build());
         closeables.add(server);
         return server;
     }
 
-    private RpcClient client(final ClientOptions.Builder builder)
+    private RpcClient client(final ClientOptions.Builder builder, final RpcServer server, final TransportKind kind)
     {
-        final RpcClient client = RpcClient.create(builder.callTimeout(Duration.ofSeconds(WAIT_SECONDS)).build());
+        builder.target(server.tcpAddress()).callTimeout(Duration.ofSeconds(WAIT_SECONDS));
+        if (kind == TransportKind.SHM)
+        {
+            builder.shm().enabled(true).path(socket().toString());
+        }
+        final RpcClient client = RpcClient.create(builder.build());
         closeables.add(client);
         return client;
     }

@@ -1,0 +1,512 @@
+package io.shmipc.transport.shm;
+
+import io.shmipc.core.ReceivedBytes;
+import io.shmipc.core.SessionClosedException;
+import io.shmipc.core.ShmIpcException;
+import io.shmipc.core.ShmTimeoutException;
+import io.shmipc.core.Stream;
+import io.shmipc.core.StreamClosedException;
+import io.shmipc.core.StreamReader;
+import io.shmipc.core.StreamWriter;
+import io.shmipc.transport.CallInfo;
+import io.shmipc.transport.ConnectionClosedException;
+import io.shmipc.transport.RpcException;
+import io.shmipc.transport.TransportKind;
+import io.shmipc.transport.codec.FrameKind;
+import io.shmipc.transport.codec.MalformedFrameException;
+import io.shmipc.transport.codec.RpcFrameCodec;
+import io.shmipc.transport.remote.Connection;
+import io.shmipc.transport.remote.FrameWriter;
+import io.shmipc.transport.remote.ScatterFrameWriter;
+import io.shmipc.transport.remote.TransHandler;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteOrder;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+import static java.lang.System.Logger.Level.DEBUG;
+
+/**
+ * One RPC connection over shared memory: one ShmIPC {@link Stream} carrying TTHeader or framed-Thrift frames, as a TCP
+ * connection carries them, with any number of calls in flight (correlated by seq id by the handler).
+ * <p>
+ * Writing: a frame that fits the session's largest slice is encoded straight into a reserved slice; a larger one is
+ * written as a head encoded in place plus the body copied from the caller's buffer across as many slices as needed
+ * (the {@link ScatterFrameWriter} path). Either way the body is copied once, into shared memory, and each frame is
+ * one message on the stream. Writers on many threads take turns on a lock held for the encode and the flush.
+ * <p>
+ * Reading: one thread at a time cuts the byte stream into frames (length from the first eight bytes, checked against
+ * the maximum frame size first) and takes each frame off the stream: in place when it lies in one slice, copied to
+ * the heap when it spans slices. The frame keeps its slice until the handler releases it, so frames are handled
+ * concurrently and released in any order while reading goes on. On a server the threads of a pool take turns: the
+ * one that read a frame passes reading on and serves that call itself. On a client it is whoever waits: a blocking
+ * caller reads until its own reply is there (handling any other frames that come first), and a background reader
+ * steps in only while replies are due that nobody else reads (asynchronous calls), so a blocking call costs no
+ * thread hand-off.
+ */
+final class ShmConnection implements Connection
+{
+    private static final System.Logger LOG = System.getLogger(ShmConnection.class.getName());
+    /** How often an idle background reader checks whether the connection ended. */
+    private static final long IDLE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** How long a reading caller waits for a frame before it looks at its interrupt flag again. */
+    private static final long CALLER_READ_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    /** How long the background reader waits for a frame before it checks whether replies are still due. */
+    private static final long BACKGROUND_READ_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    private final Stream stream;
+    private final String remoteAddress;
+    private final CallInfo callInfo;
+    private final TransHandler handler;
+    private final int maxFrameSize;
+    private final Executor followers;
+    private final ReentrantLock writeLock = new ReentrantLock();
+    /** Held by the one thread reading the stream: a waiting caller, the background reader, or the server's. */
+    private final ReentrantLock readLock = new ReentrantLock();
+    /** Calls whose replies are due on this connection. */
+    private final AtomicInteger pendingCalls = new AtomicInteger();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicBoolean terminated = new AtomicBoolean();
+    private volatile Thread backgroundReader;
+    private volatile boolean backgroundWanted;
+    private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
+
+    /**
+     * @param stream        the stream; this connection owns it.
+     * @param remoteAddress the socket path dialled (client) or the peer's pid and stream (server).
+     * @param handler       receives the connection's events and frames.
+     * @param maxFrameSize  largest frame accepted, length field included.
+     */
+    ShmConnection(final Stream stream, final String remoteAddress, final TransHandler handler, final int maxFrameSize)
+    {
+        this(stream, remoteAddress, handler, maxFrameSize, null);
+    }
+
+    /**
+     * @param followers on a server, the threads that take turns reading ({@link #leadServing()}); {@code null} on a
+     *                  client.
+     */
+    ShmConnection(final Stream stream, final String remoteAddress, final TransHandler handler, final int maxFrameSize,
+        final Executor followers)
+    {
+        this.stream = stream;
+        this.remoteAddress = remoteAddress;
+        this.callInfo = new CallInfo(TransportKind.SHM, remoteAddress, null);
+        this.handler = handler;
+        this.maxFrameSize = maxFrameSize;
+        this.followers = followers;
+    }
+
+    @Override
+    public TransportKind kind()
+    {
+        return TransportKind.SHM;
+    }
+
+    @Override
+    public String remoteAddress()
+    {
+        return remoteAddress;
+    }
+
+    @Override
+    public CallInfo callInfo()
+    {
+        return callInfo;
+    }
+
+    @Override
+    public boolean isActive()
+    {
+        return !closed.get() && stream.isOpen();
+    }
+
+    @Override
+    public CompletableFuture<Void> writeFrame(final int frameLength, final FrameWriter writer)
+    {
+        writeLock.lock();
+        try
+        {
+            if (!isActive())
+            {
+                return CompletableFuture.failedFuture(closedException(null));
+            }
+            final StreamWriter out = stream.writer();
+            try
+            {
+                encode(out, frameLength, writer);
+                out.flush();
+                return CompletableFuture.completedFuture(null);
+            }
+            catch (final ShmIpcException | RuntimeException ex)
+            {
+                out.abort();
+                return CompletableFuture.failedFuture(writeFailure(ex));
+            }
+        }
+        finally
+        {
+            writeLock.unlock();
+        }
+    }
+
+    private static void encode(final StreamWriter out, final int frameLength, final FrameWriter writer)
+        throws ShmIpcException
+    {
+        final int maxReservation = out.maxReservation();
+        if (frameLength <= maxReservation)
+        {
+            writer.write(out.reserve(frameLength), 0);
+        }
+        else if (writer instanceof ScatterFrameWriter scatter && scatter.headLength() <= maxReservation)
+        {
+            final MutableDirectBuffer head = out.reserve(scatter.headLength());
+            scatter.writeHead(head, 0);
+            out.write(scatter.body(), scatter.bodyOffset(), scatter.bodyLength());
+        }
+        else
+        {
+            // A writer that needs more contiguous memory than a slice holds: encode on the heap, then copy across
+            // slices. Not reached by the RPC handlers, whose writers are scatter writers.
+            final UnsafeBuffer heap = new UnsafeBuffer(new byte[frameLength]);
+            writer.write(heap, 0);
+            out.write(heap, 0, frameLength);
+        }
+    }
+
+    @Override
+    public void callStarted(final boolean callerReads)
+    {
+        pendingCalls.incrementAndGet();
+        if (!callerReads)
+        {
+            wantBackgroundReader();
+        }
+    }
+
+    @Override
+    public void callEnded()
+    {
+        pendingCalls.decrementAndGet();
+    }
+
+    /**
+     * The caller's thread reads (and handles every frame that comes, its reply among them) until its call is done:
+     * no hand-off from a reader thread, which on a busy machine costs more than the whole exchange.
+     */
+    @Override
+    public boolean readUntil(final Future<?> done, final long deadlineNanos)
+    {
+        if (!readLock.tryLock())
+        {
+            return false;
+        }
+        try
+        {
+            while (!done.isDone() && !terminated.get() && !Thread.currentThread().isInterrupted())
+            {
+                final long left = deadlineNanos - System.nanoTime();
+                // Waits in slices, to notice an interrupt (the caller then waits on its future, which reacts to it).
+                if (left <= 0 || !readFrame(Math.min(left, CALLER_READ_SLICE_NANOS)))
+                {
+                    break;
+                }
+            }
+        }
+        catch (final ShmTimeoutException ex)
+        {
+            // A slice passed with no frame: the caller waits on its future from here (its timer fails it in time).
+        }
+        finally
+        {
+            readLock.unlock();
+        }
+        // Other calls may still wait for replies that nobody reads now.
+        if (pendingCalls.get() > 0 && !terminated.get())
+        {
+            wantBackgroundReader();
+        }
+        return true;
+    }
+
+    @Override
+    public boolean servesOnReadingThread()
+    {
+        return followers != null;
+    }
+
+    /**
+     * A server's reading, leader/follower style: read one frame, pass reading on to another thread of the followers'
+     * pool, then serve the frame right here ({@link #servesOnReadingThread()}). The call is served by the thread that
+     * spotted it, with no hand-off on its way, while calls on the same connection still run concurrently.
+     */
+    void leadServing()
+    {
+        final ReceivedBytes frame;
+        try
+        {
+            frame = takeFrame(0);
+        }
+        catch (final ShmTimeoutException ex)
+        {
+            terminate(ex);
+            return;
+        }
+        if (frame == null)
+        {
+            return;
+        }
+        try
+        {
+            followers.execute(this::leadServing);
+        }
+        catch (final RejectedExecutionException ex)
+        {
+            frame.release();
+            terminate(ex);
+            return;
+        }
+        deliver(frame);
+    }
+
+    /**
+     * A client connection's background reader: it reads while calls are due that no caller reads for (asynchronous
+     * calls, or callers who found another thread reading), and otherwise sleeps, waking now and then to notice a
+     * connection that ended while idle.
+     */
+    void readInBackground()
+    {
+        while (!terminated.get())
+        {
+            if (!backgroundWanted && (pendingCalls.get() == 0 || readLock.isLocked()))
+            {
+                LockSupport.parkNanos(this, IDLE_CHECK_NANOS);
+                if (!stream.isOpen() && readLock.tryLock())
+                {
+                    try
+                    {
+                        terminate(null);
+                    }
+                    finally
+                    {
+                        readLock.unlock();
+                    }
+                }
+                continue;
+            }
+            backgroundWanted = false;
+            readLock.lock();
+            try
+            {
+                while (pendingCalls.get() > 0 && readFrame(BACKGROUND_READ_SLICE_NANOS))
+                {
+                    // each frame went to the handler; stop when no reply is due any more
+                }
+            }
+            catch (final ShmTimeoutException ex)
+            {
+                // nothing arrived for a while: check again whether replies are still due
+            }
+            finally
+            {
+                readLock.unlock();
+            }
+        }
+    }
+
+    /**
+     * @param thread the thread running {@link #readInBackground()}.
+     */
+    void backgroundReader(final Thread thread)
+    {
+        this.backgroundReader = thread;
+    }
+
+    private void wantBackgroundReader()
+    {
+        backgroundWanted = true;
+        final Thread thread = backgroundReader;
+        if (thread != null)
+        {
+            LockSupport.unpark(thread);
+        }
+    }
+
+    /**
+     * Read one frame and hand it to the handler; the caller holds the read lock.
+     *
+     * @param timeoutNanos how long to wait for the frame to begin; zero or less waits as long as it takes.
+     * @return {@code false} once the connection is over (it has then been reported inactive).
+     * @throws ShmTimeoutException when no frame began within the timeout.
+     */
+    private boolean readFrame(final long timeoutNanos) throws ShmTimeoutException
+    {
+        final ReceivedBytes frame = takeFrame(timeoutNanos);
+        return frame != null && deliver(frame);
+    }
+
+    /**
+     * Take the next whole frame off the stream; only one thread at a time does.
+     *
+     * @return the frame, or {@code null} once the connection is over (it has then been reported inactive).
+     * @throws ShmTimeoutException when no frame began within the timeout.
+     */
+    private ReceivedBytes takeFrame(final long timeoutNanos) throws ShmTimeoutException
+    {
+        final StreamReader in = stream.reader();
+        try
+        {
+            if (!in.await(FrameKind.DETECTION_LENGTH, timeoutNanos))
+            {
+                terminate(null);
+                return null;
+            }
+            final DirectBuffer head = in.view(FrameKind.DETECTION_LENGTH);
+            final int frameLength = RpcFrameCodec.frameLength(
+                head.getInt(0, ByteOrder.BIG_ENDIAN), head.getInt(4, ByteOrder.BIG_ENDIAN), maxFrameSize);
+            final ReceivedBytes bytes = in.take(frameLength);
+            if (closed.get())
+            {
+                bytes.release();
+                terminate(null);
+                return null;
+            }
+            return bytes;
+        }
+        catch (final ShmTimeoutException ex)
+        {
+            throw ex;
+        }
+        catch (final MalformedFrameException ex)
+        {
+            handler.onError(this, ex);
+            terminate(ex);
+        }
+        catch (final StreamClosedException | SessionClosedException ex)
+        {
+            LOG.log(DEBUG, "shm connection {0} ended: {1}", remoteAddress, ex.getMessage());
+            terminate(null);
+        }
+        catch (final ShmIpcException | RuntimeException ex)
+        {
+            handler.onError(this, ex);
+            terminate(ex);
+        }
+        return null;
+    }
+
+    /**
+     * @return {@code false} when handling the frame ended the connection.
+     */
+    private boolean deliver(final ReceivedBytes frame)
+    {
+        try
+        {
+            handler.onRead(this, new ShmReceivedFrame(frame));
+        }
+        catch (final RuntimeException ex)
+        {
+            handler.onError(this, ex);
+            terminate(ex);
+        }
+        return !terminated.get();
+    }
+
+    /**
+     * The connection is over: close it, report it inactive and complete the close future, once.
+     */
+    private void terminate(final Throwable cause)
+    {
+        if (!terminated.compareAndSet(false, true))
+        {
+            return;
+        }
+        if (cause != null)
+        {
+            LOG.log(DEBUG, "shm connection {0} ends: {1}", remoteAddress, cause.toString());
+        }
+        close();
+        handler.onInactive(this);
+        closeFuture.complete(null);
+        final Thread thread = backgroundReader;
+        if (thread != null)
+        {
+            LockSupport.unpark(thread);
+        }
+    }
+
+    @Override
+    public CompletableFuture<Void> closeFuture()
+    {
+        return closeFuture;
+    }
+
+    /**
+     * Close the stream; a thread reading it ends the connection (reports it inactive), or, when none is, the
+     * background reader does.
+     */
+    @Override
+    public void close()
+    {
+        if (!closed.compareAndSet(false, true))
+        {
+            return;
+        }
+        // The stream's writer allows one thread at a time: wait for a frame being written to finish.
+        writeLock.lock();
+        try
+        {
+            stream.close();
+        }
+        finally
+        {
+            writeLock.unlock();
+        }
+        final Thread thread = backgroundReader;
+        if (thread != null)
+        {
+            LockSupport.unpark(thread);
+        }
+    }
+
+    private RuntimeException writeFailure(final Exception ex)
+    {
+        if (ex instanceof ShmTimeoutException)
+        {
+            // The peer did not drain its queue in time; the connection itself may still recover.
+            return new RpcException("writing a frame to shm://" + remoteAddress + " failed: " + ex.getMessage(), ex);
+        }
+        if (ex instanceof ShmIpcException)
+        {
+            return closedException(ex);
+        }
+        return (RuntimeException)ex;
+    }
+
+    private ConnectionClosedException closedException(final Throwable cause)
+    {
+        final ConnectionClosedException ex = new ConnectionClosedException("shm connection to " + remoteAddress +
+            " is closed" + (cause != null ? ": " + cause.getMessage() : ""));
+        if (cause != null)
+        {
+            ex.initCause(cause);
+        }
+        return ex;
+    }
+
+    @Override
+    public String toString()
+    {
+        return "shm://" + remoteAddress + (isActive() ? "" : " (closed)");
+    }
+}

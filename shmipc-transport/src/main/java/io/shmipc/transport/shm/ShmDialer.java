@@ -1,0 +1,173 @@
+package io.shmipc.transport.shm;
+
+import io.shmipc.core.Session;
+import io.shmipc.core.SessionConfig;
+import io.shmipc.core.SessionPool;
+import io.shmipc.core.ShmIpcException;
+import io.shmipc.core.Stream;
+import io.shmipc.transport.ConnectFailedException;
+import io.shmipc.transport.TransportKind;
+import io.shmipc.transport.remote.Connection;
+import io.shmipc.transport.remote.Dialer;
+import io.shmipc.transport.remote.TransHandler;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Opens RPC connections over shared memory: per control socket path a core {@link SessionPool} of
+ * {@code concurrency} sessions (each a handshake and a peer-uid check, made on first use and remade after a session
+ * dies), and per connection one new {@link Stream} on the next session round robin. Each connection has a background
+ * reader thread of its own, which reads only when no waiting caller does.
+ */
+public final class ShmDialer implements Dialer
+{
+    private static final AtomicInteger READER_IDS = new AtomicInteger();
+
+    private final SessionConfig config;
+    private final int concurrency;
+    private final int maxFrameSize;
+    private final ConcurrentHashMap<String, SessionPool> pools = new ConcurrentHashMap<>();
+    private final ExecutorService dialing;
+    private volatile boolean closed;
+
+    /**
+     * @param config       the sessions' configuration (see {@code ShmSettings.sessionConfig()}).
+     * @param concurrency  sessions per control socket.
+     * @param maxFrameSize largest frame accepted from servers.
+     */
+    public ShmDialer(final SessionConfig config, final int concurrency, final int maxFrameSize)
+    {
+        if (concurrency < 1)
+        {
+            throw new IllegalArgumentException("concurrency must be at least 1, got " + concurrency);
+        }
+        this.config = config;
+        this.concurrency = concurrency;
+        this.maxFrameSize = maxFrameSize;
+        final AtomicInteger threads = new AtomicInteger();
+        this.dialing = Executors.newCachedThreadPool(r ->
+        {
+            final Thread t = new Thread(r, "shmipc-shm-dial-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * @return the configuration every session is made with.
+     */
+    public SessionConfig config()
+    {
+        return config;
+    }
+
+    /**
+     * @return sessions per control socket.
+     */
+    public int concurrency()
+    {
+        return concurrency;
+    }
+
+    /**
+     * @param address a control socket path dialled before.
+     * @return the sessions held to it now (open, or dead and not yet replaced).
+     */
+    public List<Session> sessions(final String address)
+    {
+        final SessionPool pool = pools.get(address);
+        return pool != null ? pool.sessions() : List.of();
+    }
+
+    @Override
+    public TransportKind kind()
+    {
+        return TransportKind.SHM;
+    }
+
+    /**
+     * Dials on a dialling thread: the handshake blocks. Bounded by {@code timeout} and by the session
+     * configuration's handshake timeout; a connection that completes after {@code timeout} is closed at once.
+     */
+    @Override
+    public CompletableFuture<Connection> dial(final String address, final Duration timeout, final TransHandler handler)
+    {
+        final CompletableFuture<Connection> result = new CompletableFuture<>();
+        if (closed)
+        {
+            result.completeExceptionally(new ConnectFailedException("shm dialer is closed; not dialling " + address,
+                null));
+            return result;
+        }
+        dialing.execute(() -> connect(address, handler, result));
+        CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS).execute(() ->
+            result.completeExceptionally(new ConnectFailedException("shm connect to " + address + " timed out after " +
+            timeout.toMillis() + " ms", null)));
+        return result;
+    }
+
+    private void connect(final String address, final TransHandler handler, final CompletableFuture<Connection> result)
+    {
+        final SessionPool pool = pools.computeIfAbsent(address, a -> new SessionPool(Path.of(a), config, concurrency));
+        final ShmConnection connection;
+        try
+        {
+            final Stream stream = pool.session().openStream();
+            connection = new ShmConnection(stream, address, handler, maxFrameSize);
+        }
+        catch (final ShmIpcException | RuntimeException ex)
+        {
+            result.completeExceptionally(new ConnectFailedException(ex.getMessage(), ex));
+            return;
+        }
+        if (closed)
+        {
+            // close() may have run before this pool was added: it would hold sessions nobody closes.
+            pool.close();
+        }
+        if (result.isDone() || closed)
+        {
+            connection.close();
+            return;
+        }
+        handler.onActive(connection);
+        final Thread reader = new Thread(connection::readInBackground,
+            "shmipc-shm-reader-" + READER_IDS.incrementAndGet());
+        reader.setDaemon(true);
+        connection.backgroundReader(reader);
+        reader.start();
+        if (!result.complete(connection))
+        {
+            connection.close();
+        }
+    }
+
+    /**
+     * Close every session (their connections end and report inactive) and the dialling threads. Idempotent.
+     */
+    @Override
+    public void close()
+    {
+        closed = true;
+        for (final SessionPool pool : pools.values())
+        {
+            pool.close();
+        }
+        pools.clear();
+        dialing.shutdownNow();
+    }
+
+    @Override
+    public String toString()
+    {
+        return "ShmDialer(" + config + ", " + concurrency + " session(s) per socket)";
+    }
+}

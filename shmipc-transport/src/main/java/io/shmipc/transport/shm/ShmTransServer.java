@@ -1,0 +1,203 @@
+package io.shmipc.transport.shm;
+
+import io.shmipc.core.Session;
+import io.shmipc.core.SessionConfig;
+import io.shmipc.core.ShmIpcException;
+import io.shmipc.core.ShmServer;
+import io.shmipc.core.Stream;
+import io.shmipc.transport.RpcException;
+import io.shmipc.transport.TransportKind;
+import io.shmipc.transport.remote.TransHandler;
+import io.shmipc.transport.remote.TransServer;
+
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Accepts ShmIPC sessions on a control socket and serves every stream a client opens as one RPC connection, whose
+ * frames go to the server's {@link TransHandler} (the same one the TCP transport feeds). The threads of this server's
+ * own pool take turns reading each stream, and each serves the call it read (leader/follower): calls over shared
+ * memory run on these threads, not on the server's executor, which saves a hand-off per call.
+ */
+public final class ShmTransServer implements TransServer
+{
+    /** Longest wait on close for clients to finish reading what was sent to them. */
+    public static final long CLOSE_GRACE_MILLIS = 1_000;
+
+    private final Path path;
+    private final SessionConfig config;
+    private final TransHandler handler;
+    private final int maxFrameSize;
+    private final Set<ShmConnection> connections = ConcurrentHashMap.newKeySet();
+    /** Accepted streams' first readers, and the threads that take turns reading and serving calls. */
+    private final ExecutorService threads = Executors.newCachedThreadPool(new ThreadFactory()
+    {
+        private final AtomicInteger count = new AtomicInteger();
+
+        @Override
+        public Thread newThread(final Runnable runnable)
+        {
+            final Thread thread = new Thread(runnable, "shmipc-shm-server-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        }
+    });
+    private volatile ShmServer server;
+    private volatile SocketAddress boundAddress;
+    private boolean closed;
+
+    /**
+     * @param path         the control socket to listen on.
+     * @param config       configuration of the sessions accepted (peer uids, limits, wake-ups).
+     * @param handler      receives every connection's events and frames.
+     * @param maxFrameSize largest frame accepted, length field included.
+     */
+    public ShmTransServer(final Path path, final SessionConfig config, final TransHandler handler,
+        final int maxFrameSize)
+    {
+        this.path = path;
+        this.config = config;
+        this.handler = handler;
+        this.maxFrameSize = maxFrameSize;
+    }
+
+    @Override
+    public TransportKind kind()
+    {
+        return TransportKind.SHM;
+    }
+
+    @Override
+    public synchronized SocketAddress start()
+    {
+        if (server != null || closed)
+        {
+            throw new IllegalStateException("shm transport server already started or closed");
+        }
+        try
+        {
+            server = ShmServer.start(path, config, this::serve, threads);
+        }
+        catch (final ShmIpcException ex)
+        {
+            throw new RpcException("listening on shm control socket " + path + " failed: " + ex.getMessage(), ex);
+        }
+        boundAddress = UnixDomainSocketAddress.of(path);
+        return boundAddress;
+    }
+
+    private void serve(final Stream stream)
+    {
+        final ShmConnection connection = new ShmConnection(stream,
+            "pid " + stream.session().peerPid() + " stream " + stream.id(), handler, maxFrameSize, threads);
+        connections.add(connection);
+        connection.closeFuture().whenComplete((v, e) -> connections.remove(connection));
+        handler.onActive(connection);
+        connection.leadServing();
+    }
+
+    @Override
+    public SocketAddress boundAddress()
+    {
+        return boundAddress;
+    }
+
+    @Override
+    public int connectionCount()
+    {
+        return connections.size();
+    }
+
+    /**
+     * @return the sessions open now (one per connected client process or pool slot), for metrics and dumps.
+     */
+    public List<Session> sessions()
+    {
+        final ShmServer server = this.server;
+        return server != null ? server.sessions() : List.of();
+    }
+
+    @Override
+    public void stopAccepting()
+    {
+        final ShmServer server = this.server;
+        if (server != null)
+        {
+            server.stopAccepting();
+        }
+    }
+
+    /**
+     * Close every connection, then the sessions. Closing a stream is seen by the client after all data sent on it,
+     * but closing a session makes the client drop what it has not read yet; so between the two this waits (up to
+     * {@link #CLOSE_GRACE_MILLIS}) until the clients have released every slice, i.e. read every reply.
+     */
+    @Override
+    public synchronized void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        final ShmServer server = this.server;
+        if (server != null)
+        {
+            server.stopAccepting();
+        }
+        for (final ShmConnection connection : connections)
+        {
+            connection.close();
+        }
+        if (server != null)
+        {
+            awaitPeersDone(server);
+            server.close();
+        }
+        threads.shutdown();
+    }
+
+    private static void awaitPeersDone(final ShmServer server)
+    {
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_GRACE_MILLIS);
+        while (System.nanoTime() - deadline < 0 && !allDone(server.sessions()))
+        {
+            try
+            {
+                Thread.sleep(1);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private static boolean allDone(final List<Session> sessions)
+    {
+        for (final Session session : sessions)
+        {
+            if (session.bufferBytesInUse() != 0)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public String toString()
+    {
+        return "ShmTransServer(" + path + ")";
+    }
+}
