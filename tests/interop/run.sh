@@ -322,6 +322,22 @@ scenario_go_client_go_server_fallback_file() {
 }
 scenario_go_server_killed_memfd() { killed_server_scenario "$1" go go -mem memfd; }
 scenario_go_server_killed_file() { killed_server_scenario "$1" go go -mem file; }
+scenario_java_server_killed_memfd() {
+  java_peer_missing "$1" "$JAVA_SERVER_CLASS" && return
+  killed_server_scenario "$1" java go -mem memfd
+}
+scenario_java_server_killed_file() {
+  java_peer_missing "$1" "$JAVA_SERVER_CLASS" && return
+  killed_server_scenario "$1" java go -mem file
+}
+scenario_go_server_killed_java_client_memfd() {
+  java_peer_missing "$1" "$JAVA_CLIENT_CLASS" && return
+  killed_server_scenario "$1" go java -mem memfd
+}
+scenario_go_server_killed_java_client_file() {
+  java_peer_missing "$1" "$JAVA_CLIENT_CLASS" && return
+  killed_server_scenario "$1" go java -mem file
+}
 scenario_region_inspect_go_client_memfd() { region_inspect_scenario "$1" go -mem memfd; }
 scenario_region_inspect_go_client_file() { region_inspect_scenario "$1" go -mem file; }
 
@@ -391,6 +407,10 @@ SCENARIOS=(
   go-client-java-server-file
   go-client-java-server-shm-only-memfd
   go-client-java-server-shm-only-file
+  java-server-killed-memfd
+  java-server-killed-file
+  go-server-killed-java-client-memfd
+  go-server-killed-java-client-file
 )
 
 # ---- build --------------------------------------------------------------------------------------
