@@ -3,8 +3,6 @@ package io.shmipc.core.queue;
 import io.shmipc.core.ProtocolViolationException;
 import org.agrona.concurrent.AtomicBuffer;
 
-import java.util.concurrent.atomic.AtomicLong;
-
 import static io.shmipc.core.layout.QueueDescriptor.CAPACITY_ALIGNMENT;
 import static io.shmipc.core.layout.QueueDescriptor.CAPACITY_OFFSET;
 import static io.shmipc.core.layout.QueueDescriptor.ELEMENT_BUFFER_OFFSET_OFFSET;
@@ -39,9 +37,9 @@ public final class EventQueue {
     private final int headIndex;
     private final int tailIndex;
     private final int flagIndex;
-    /** Producer side: the next sequence to publish (our copy of tail), guarded by producerLock. */
-    private final AtomicLong claimed = new AtomicLong();
     private final Object producerLock = new Object();
+    /** Producer side: the next sequence to publish (our copy of tail; only we write tail), guarded by producerLock. */
+    private long producerTail;
     /**
      * Consumer side: our copy of head (only we write head). Written by whichever local thread drains, read by any
      * thread asking {@link #isEmpty()}: release/acquire through {@link #CONSUMER_HEAD}, plain moves on x86.
@@ -66,7 +64,7 @@ public final class EventQueue {
         this.headIndex = ringOffset + HEAD_OFFSET;
         this.tailIndex = ringOffset + TAIL_OFFSET;
         this.flagIndex = ringOffset + WORKING_FLAG_OFFSET;
-        this.claimed.set(buffer.getLongVolatile(tailIndex));
+        this.producerTail = buffer.getLongVolatile(tailIndex);
         CONSUMER_HEAD.setRelease(this, buffer.getLongVolatile(headIndex));
     }
 
@@ -103,7 +101,7 @@ public final class EventQueue {
         }
         checkFits(buffer, ringOffset, capacity);
         final EventQueue queue = new EventQueue(buffer, ringOffset, capacity);
-        queue.checkIndices((long) CONSUMER_HEAD.getAcquire(queue), queue.claimed.get());
+        queue.checkIndices((long) CONSUMER_HEAD.getAcquire(queue), queue.producerTail);
         return queue;
     }
 
@@ -147,8 +145,7 @@ public final class EventQueue {
         // (with more threads than CPUs that becomes a convoy of ~100 ms round trips). A lock held for a few stores
         // lets waiting producers park instead, and a thread that is running take the lock at once.
         synchronized (producerLock) {
-            final long sequence = claimed.get();
-            // head before claimed: claimed only grows, so a legitimate head can never be ahead of it.
+            final long sequence = producerTail;
             final long head = buffer.getLongVolatile(headIndex);
             final long used = sequence - head;
             if (used < 0) {
@@ -169,7 +166,7 @@ public final class EventQueue {
             buffer.putInt(element + ELEMENT_STATUS_OFFSET, status);
             // Release: the element's three fields become visible before the new tail.
             buffer.putLongOrdered(tailIndex, sequence + 1);
-            claimed.set(sequence + 1);
+            producerTail = sequence + 1;
         }
         return true;
     }
