@@ -65,10 +65,7 @@ public final class StreamReader {
             view.wrap(0, 0);
             return view;
         }
-        while (stream.inbound.head(cursor) && headLength == 0) {
-            stream.inbound.consume(0, consumed);
-        }
-        if (headLength >= length) {
+        if (headHolds(length)) {
             if (headArray != null) {
                 view.wrap(headArray, headIndex, length);
             } else {
@@ -99,10 +96,7 @@ public final class StreamReader {
         if (length == 0) {
             return new ReceivedBytes(this, bytes, BufferPool.NO_SLICE, false);
         }
-        while (stream.inbound.head(cursor) && headLength == 0) {
-            stream.inbound.consume(0, consumed);
-        }
-        if (headLength >= length) {
+        if (headHolds(length)) {
             final int slice;
             if (headArray != null) {
                 bytes.wrap(headArray, headIndex, length);
@@ -153,6 +147,17 @@ public final class StreamReader {
             }
             done += n;
         }
+    }
+
+    /**
+     * Points the head fields at the first non-empty segment (giving empty ones back) and says whether it alone
+     * holds the next {@code length} bytes.
+     */
+    private boolean headHolds(final int length) {
+        while (stream.inbound.head(cursor) && headLength == 0) {
+            stream.inbound.consume(0, consumed);
+        }
+        return headLength >= length;
     }
 
     private void requireAvailable(final int length) throws ShmIpcException {
