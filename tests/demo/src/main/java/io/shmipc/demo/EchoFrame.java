@@ -70,11 +70,8 @@ public final class EchoFrame {
      */
     public static int receive(final Stream stream, final byte[] into) throws ShmIpcException {
         final StreamReader reader = stream.reader();
-        if (!reader.await(HEADER_LENGTH, 0)) {
-            if (reader.available() == 0) {
-                return -1;
-            }
-            throw new EchoMismatchException("stream ended inside a frame header");
+        if (!awaitHeader(reader)) {
+            return -1;
         }
         final DirectBuffer header = reader.view(HEADER_LENGTH);
         final int length = header.getInt(LENGTH_OFFSET, ByteOrder.BIG_ENDIAN);
@@ -99,11 +96,8 @@ public final class EchoFrame {
      */
     public static boolean echoOnce(final Stream stream) throws ShmIpcException {
         final StreamReader reader = stream.reader();
-        if (!reader.await(HEADER_LENGTH, 0)) {
-            if (reader.available() == 0) {
-                return false;
-            }
-            throw new EchoMismatchException("stream ended inside a frame header");
+        if (!awaitHeader(reader)) {
+            return false;
         }
         final DirectBuffer header = reader.view(HEADER_LENGTH);
         final int length = header.getInt(LENGTH_OFFSET, ByteOrder.BIG_ENDIAN);
@@ -126,6 +120,17 @@ public final class EchoFrame {
         reader.release(length);
         stream.writer().flush();
         return true;
+    }
+
+    /** Waits for a frame header; false at a clean end of the stream, an error if it ends inside one. */
+    private static boolean awaitHeader(final StreamReader reader) throws ShmIpcException {
+        if (reader.await(HEADER_LENGTH, 0)) {
+            return true;
+        }
+        if (reader.available() == 0) {
+            return false;
+        }
+        throw new EchoMismatchException("stream ended inside a frame header");
     }
 
     /** A frame that does not match what was sent: corruption. */
