@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -48,6 +49,7 @@ public final class Session implements AutoCloseable {
     private static final int DRAIN_BATCH = 256;
     private static final int SPINS_PER_YIELD = 128;
     private static final long DRAIN_ON_CLOSE_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final int SHUTDOWN_WAIT_SECONDS = 3;
     private static final int CPUS = Runtime.getRuntime().availableProcessors();
     private static final int REGION_GONE = Integer.MIN_VALUE;
 
@@ -73,6 +75,8 @@ public final class Session implements AutoCloseable {
     private final ConcurrentLinkedQueue<ControlEvent> controlHandoffs = new ConcurrentLinkedQueue<>();
     private final ChainCollector collector = new ChainCollector();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final CountDownLatch shutdownDone = new CountDownLatch(1);
+    private volatile Thread closingThread;
     /** Readers reading the buffer region in place right now ({@link #retainRegion()}); REGION_GONE after close. */
     private final AtomicInteger regionViews = new AtomicInteger();
     private final List<Runnable> closeListeners = new ArrayList<>();
@@ -698,9 +702,35 @@ public final class Session implements AutoCloseable {
 
     private void shutdown(final Throwable cause) {
         if (!closed.compareAndSet(false, true)) {
+            awaitShutdownByOtherThread();
             return;
         }
+        closingThread = Thread.currentThread();
+        try {
+            releaseResources(cause);
+        } finally {
+            shutdownDone.countDown();
+        }
+    }
+
+    /** A second closer returns once the first has given everything back, so "closed" means cleaned up. */
+    private void awaitShutdownByOtherThread() {
+        final Thread self = Thread.currentThread();
+        if (self == closingThread || self == receiver) {
+            return;
+        }
+        try {
+            shutdownDone.await(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void releaseResources(final Throwable cause) {
         closeCause = cause;
+        // Names go first: a process that exits right after seeing the session end must leave no file behind.
+        queueRegion.unlink();
+        bufferRegion.unlink();
         final boolean local = cause instanceof SessionClosedException && "closed locally".equals(cause.getMessage());
         LOG.log(local ? System.Logger.Level.DEBUG : System.Logger.Level.INFO,
             () -> "session " + name + " closed: " + cause.getMessage());
@@ -720,9 +750,7 @@ public final class Session implements AutoCloseable {
         // Readers may still hold received data (buffered, or as views): zero pages would hand them zeros in its
         // place. The shared memory goes once the last held slice is released (see releaseSlice).
         queueRegion.closeFd();
-        queueRegion.unlink();
         bufferRegion.closeFd();
-        bufferRegion.unlink();
         regionsDrained = true;
         closeRegionsOnceReleased();
         final List<Runnable> listeners;
