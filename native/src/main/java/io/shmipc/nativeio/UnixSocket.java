@@ -44,7 +44,9 @@ public final class UnixSocket implements Closeable {
     private static final int MSG_CTRUNC = 0x8;
     private static final int MSG_NOSIGNAL = 0x4000;
     private static final int MSG_CMSG_CLOEXEC = 0x40000000;
+    private static final int MSG_DONTWAIT = 0x40;
     private static final short POLLIN = 0x1;
+    private static final short POLLOUT = 0x4;
     private static final short POLLERR = 0x8;
     private static final short POLLHUP = 0x10;
     private static final int S_IFMT = 0170000;
@@ -102,6 +104,8 @@ public final class UnixSocket implements Closeable {
     private static final int[] NO_FDS = new int[0];
     private static final int END_OF_STREAM = -1;
     private static final int NO_TIMEOUT = -1;
+    /** The deadline of a write that may wait without limit. */
+    public static final long NO_DEADLINE = Long.MIN_VALUE;
 
     private final int fd;
     private final Path path;
@@ -276,11 +280,24 @@ public final class UnixSocket implements Closeable {
      * @throws NativeException       for any other failure
      */
     public void writeFully(byte[] src, int off, int len) throws NativeException {
+        writeFully(src, off, len, NO_DEADLINE);
+    }
+
+    /**
+     * Writes all bytes like {@link #writeFully(byte[], int, int)}, but gives up when the peer keeps the send buffer
+     * full past {@code deadlineNanos} (a {@link System#nanoTime()} value; {@link #NO_DEADLINE} waits without limit).
+     *
+     * @throws WriteTimeoutException if the deadline passed first; it says how many bytes went out
+     * @throws PeerClosedException   on {@code EPIPE} or {@code ECONNRESET}
+     * @throws SocketClosedException if this socket is closed, before or during the call
+     * @throws NativeException       for any other failure
+     */
+    public void writeFully(byte[] src, int off, int len, long deadlineNanos) throws NativeException {
         Objects.checkFromIndexSize(off, len, src.length);
         acquire("write");
         try {
             synchronized (writeLock) {
-                writeLocked(src, off, len);
+                writeLocked(src, off, len, deadlineNanos);
             }
         } finally {
             release();
@@ -331,7 +348,7 @@ public final class UnixSocket implements Closeable {
                     throw failure("sendmsg", errno);
                 }
                 if (sent < len) {
-                    writeLocked(data, off + (int) sent, len - (int) sent);
+                    writeLocked(data, off + (int) sent, len - (int) sent, NO_DEADLINE);
                 }
             }
         } finally {
@@ -564,25 +581,53 @@ public final class UnixSocket implements Closeable {
         throw failure("read", errno);
     }
 
-    private void writeLocked(byte[] src, int off, int len) throws NativeException {
+    private void writeLocked(byte[] src, int off, int len, long deadlineNanos) throws NativeException {
         IoBuffer buffer = writeBuffer();
+        // Without a deadline the call may block in the kernel; with one it never does, and waits in poll instead.
+        int flags = deadlineNanos == NO_DEADLINE ? MSG_NOSIGNAL : MSG_NOSIGNAL | MSG_DONTWAIT;
         int done = 0;
         while (done < len) {
             int chunk = Math.min(len - done, DATA_CAPACITY);
             buffer.memory.write(BUFFER_DATA, src, off + done, chunk);
             int sent = 0;
             while (sent < chunk) {
-                long written = LibC.send(fd, buffer.address + BUFFER_DATA + sent, chunk - sent, MSG_NOSIGNAL);
+                long written = LibC.send(fd, buffer.address + BUFFER_DATA + sent, chunk - sent, flags);
                 if (written >= 0) {
                     sent += (int) written;
                     continue;
                 }
                 int errno = LibC.errno();
-                if (errno != Errno.EINTR) {
+                if (errno == Errno.EAGAIN && deadlineNanos != NO_DEADLINE) {
+                    awaitWritableUntil(deadlineNanos, done + sent, len);
+                } else if (errno != Errno.EINTR) {
                     throw failure("write", errno);
                 }
             }
             done += chunk;
+        }
+    }
+
+    /** Waits in poll(2) for room in the send buffer; a passed deadline is a {@link WriteTimeoutException}. */
+    private void awaitWritableUntil(long deadlineNanos, long written, int len) throws NativeException {
+        long leftNanos = deadlineNanos - System.nanoTime();
+        if (leftNanos <= 0) {
+            throw new WriteTimeoutException("write(" + this + ") timed out: the peer read nothing for the rest of "
+                + "the deadline, " + written + " of " + len + " bytes sent", written);
+        }
+        ThreadScratch scratch = ThreadScratch.current();
+        Memory memory = scratch.memory;
+        memory.setInt(POLLFD_FD, fd);
+        memory.setShort(POLLFD_EVENTS, POLLOUT);
+        memory.setShort(POLLFD_REVENTS, (short) 0);
+        int waitMillis = (int) Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(leftNanos + 999_999));
+        if (LibC.poll(scratch.address, 1, waitMillis) < 0) {
+            int errno = LibC.errno();
+            if (errno != Errno.EINTR) {
+                throw new NativeException("poll", "poll(" + this + ", POLLOUT)", errno);
+            }
+        }
+        if (isClosing()) {
+            throw closed("write");
         }
     }
 

@@ -66,6 +66,50 @@ class UnixSocketTest {
     }
 
     @Test
+    void shouldGiveUpAWriteWithADeadlineWhenThePeerStopsReadingAndSayHowMuchWentOut() throws Exception {
+        Path path = directory.resolve("stalled.sock");
+        byte[] data = new byte[32 << 20];
+        new Random(7).nextBytes(data);
+        try (UnixSocket listener = UnixSocket.listen(path, 1, 0600);
+             UnixSocket writer = UnixSocket.connect(path);
+             UnixSocket reader = listener.accept()) {
+            long started = System.nanoTime();
+            WriteTimeoutException timeout = assertThrows(WriteTimeoutException.class,
+                () -> writer.writeFully(data, 0, data.length, started + TimeUnit.MILLISECONDS.toNanos(200)));
+            long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+
+            assertTrue(tookMillis >= 190, "waited for the deadline, took " + tookMillis + " ms");
+            assertTrue(tookMillis < TIMEOUT_MILLIS, "gave up, took " + tookMillis + " ms");
+            assertTrue(timeout.bytesWritten() > 0 && timeout.bytesWritten() < data.length,
+                "part of the data went out: " + timeout.bytesWritten());
+            byte[] head = new byte[(int) timeout.bytesWritten()];
+            reader.readFully(head, 0, head.length);
+            assertArrayEquals(Arrays.copyOf(data, head.length), head, "the bytes reported sent are the first ones");
+            assertFalse(reader.awaitReadable(50), "nothing beyond what was reported sent");
+        }
+    }
+
+    @Test
+    void shouldCompleteAWriteWithADeadlineWhileThePeerKeepsReading() throws Exception {
+        Path path = directory.resolve("deadline.sock");
+        byte[] data = new byte[8 << 20];
+        new Random(8).nextBytes(data);
+        try (UnixSocket listener = UnixSocket.listen(path, 1, 0600);
+             UnixSocket writer = UnixSocket.connect(path);
+             UnixSocket reader = listener.accept()) {
+            CompletableFuture<byte[]> received = TestThreads.start(() -> {
+                byte[] all = new byte[data.length];
+                reader.readFully(all, 0, all.length);
+                return all;
+            });
+
+            writer.writeFully(data, 0, data.length, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MILLIS));
+
+            assertArrayEquals(data, received.get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS));
+        }
+    }
+
+    @Test
     void shouldCreateSocketFileWithTheRequestedMode() throws Exception {
         Path path = directory.resolve("private.sock");
         try (UnixSocket ignored = UnixSocket.listen(path, 1, 0600)) {

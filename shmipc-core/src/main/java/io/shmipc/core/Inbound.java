@@ -10,6 +10,8 @@ import java.util.ArrayDeque;
 final class Inbound {
     static final int HEAP = -1;
 
+    private final java.util.function.LongConsumer heapReleased;
+
     private int[] slices = new int[16];
     private int[] indexes = new int[16];
     private int[] lengths = new int[16];
@@ -19,6 +21,11 @@ final class Inbound {
     /** Bytes already consumed from the head segment. */
     private int headConsumed;
     private volatile long available;
+
+    /** @param heapReleased told the length of each heap array once it leaves this buffer */
+    Inbound(final java.util.function.LongConsumer heapReleased) {
+        this.heapReleased = heapReleased;
+    }
 
     long available() {
         return available;
@@ -104,6 +111,7 @@ final class Inbound {
                 slice = slices[head];
                 if (slice == HEAP) {
                     heap.pollFirst();
+                    heapReleased.accept(lengths[head]);
                 }
                 head = (head + 1) % slices.length;
                 count--;
@@ -133,6 +141,8 @@ final class Inbound {
                 final int at = (head + k) % slices.length;
                 if (slices[at] != HEAP) {
                     toFree[n++] = slices[at];
+                } else {
+                    heapReleased.accept(lengths[at]);
                 }
             }
             dropped = available;

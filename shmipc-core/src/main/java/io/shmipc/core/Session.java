@@ -13,6 +13,7 @@ import io.shmipc.core.region.SharedRegion;
 import io.shmipc.nativeio.Futex;
 import io.shmipc.nativeio.NativeException;
 import io.shmipc.nativeio.Posix;
+import io.shmipc.nativeio.WriteTimeoutException;
 import org.agrona.collections.IntArrayList;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -50,6 +51,7 @@ public final class Session implements AutoCloseable {
     private static final int SPINS_PER_YIELD = 128;
     private static final long DRAIN_ON_CLOSE_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final int SHUTDOWN_WAIT_SECONDS = 3;
+    private static final long INLINE_ROOM_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final int CPUS = Runtime.getRuntime().availableProcessors();
     private static final int REGION_GONE = Integer.MIN_VALUE;
 
@@ -327,13 +329,18 @@ public final class Session implements AutoCloseable {
         }
     }
 
-    /** Sends a message inline on the control connection, in events of at most the configured size. */
+    /**
+     * Sends a message inline on the control connection, in events of at most the configured size, within the write
+     * timeout. A peer that reads nothing until then gets a timeout if none of the message went out; once part of it
+     * is on the wire the session ends, since the peer would otherwise take a cut message for a whole one.
+     */
     void sendFallback(final int streamId, final byte[] data, final int offset, final int length)
         throws ShmIpcException {
         checkOpen();
         final int chunkLimit = config.maxFallbackEventBytes();
         final byte[] header = new byte[EventHeaderDescriptor.HEADER_LENGTH + ControlEvent.FALLBACK_HEADER_LENGTH];
         final UnsafeBuffer headerView = new UnsafeBuffer(header);
+        final long deadline = System.nanoTime() + config.writeTimeout().toNanos();
         int from = offset;
         int left = length;
         try {
@@ -341,12 +348,20 @@ public final class Session implements AutoCloseable {
                 final int chunk = Math.min(left, chunkLimit);
                 ControlEvent.fallbackDataHeader(headerView, control.version(), streamId, QueueDescriptor.STATUS_OPEN,
                     chunk);
-                control.send(header, data, from, chunk);
+                control.send(header, data, from, chunk, deadline);
                 metrics.fallbackWrites.increment();
                 metrics.fallbackBytesSent.add(chunk);
                 from += chunk;
                 left -= chunk;
             }
+        } catch (final WriteTimeoutException e) {
+            final String what = "inline write of " + length + " bytes on stream " + streamId + " timed out after "
+                + config.writeTimeout().toMillis() + " ms: the peer is not reading its control connection";
+            if (left == length && e.bytesWritten() == 0) {
+                throw new ShmTimeoutException(what);
+            }
+            throw fail(new SessionClosedException(what + ", and " + (length - left + e.bytesWritten())
+                + " bytes had gone out", e));
         } catch (final NativeException e) {
             throw fail(new SessionClosedException("control connection failed while sending fallback data: "
                 + e.getMessage(), e));
@@ -500,6 +515,7 @@ public final class Session implements AutoCloseable {
         final byte[] payload = java.util.Arrays.copyOfRange(body, ControlEvent.FALLBACK_HEADER_LENGTH, body.length);
         final Stream stream = streamFor(streamId, QueueDescriptor.STATUS_OPEN);
         if (stream == null) {
+            inlineConsumed(payload.length);
             return;
         }
         stream.fallbackMode = true;
@@ -637,7 +653,13 @@ public final class Session implements AutoCloseable {
                         metrics.pollingEventsReceived.increment();
                         wakeReceiver();
                     }
-                    case FALLBACK_DATA, STREAM_CLOSE -> {
+                    case FALLBACK_DATA -> {
+                        metrics.inlineBytesBuffered.addAndGet(inlinePayloadLength(event));
+                        controlHandoffs.add(event);
+                        wakeReceiver();
+                        awaitInlineRoom();
+                    }
+                    case STREAM_CLOSE -> {
                         controlHandoffs.add(event);
                         wakeReceiver();
                     }
@@ -655,6 +677,39 @@ public final class Session implements AutoCloseable {
             }
         } catch (final RuntimeException e) {
             fail(new SessionClosedException("control loop failed: " + e, e));
+        }
+    }
+
+    private static int inlinePayloadLength(final ControlEvent event) {
+        return Math.max(0, event.body().length - ControlEvent.FALLBACK_HEADER_LENGTH);
+    }
+
+    /** Inline data left a stream's buffer (read, or dropped with the stream). */
+    void inlineConsumed(final long bytes) {
+        metrics.inlineBytesBuffered.addAndGet(-bytes);
+    }
+
+    /**
+     * Stops reading the control connection while readers leave more inline data unread than the configured bound:
+     * a sender pushing data nobody reads meets a full socket (and its write timeout) instead of filling our heap.
+     */
+    private void awaitInlineRoom() {
+        final long limit = config.maxInlineBufferedBytes();
+        if (metrics.inlineBytesBuffered.get() <= limit) {
+            return;
+        }
+        metrics.inlineStalls.increment();
+        final long warnAt = System.nanoTime() + config.writeTimeout().toNanos();
+        boolean warned = false;
+        while (!closed.get() && metrics.inlineBytesBuffered.get() > limit) {
+            LockSupport.parkNanos(INLINE_ROOM_POLL_NANOS);
+            if (!warned && System.nanoTime() - warnAt > 0) {
+                warned = true;
+                LOG.log(System.Logger.Level.WARNING, () -> "session " + name + ": readers left "
+                    + metrics.inlineBytesBuffered.get() + " bytes of inline data unread for "
+                    + config.writeTimeout().toMillis() + " ms (bound " + limit
+                    + "); the control connection waits until they read");
+            }
         }
     }
 

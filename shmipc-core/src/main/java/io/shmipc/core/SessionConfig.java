@@ -29,6 +29,7 @@ public final class SessionConfig {
     private final Duration writeTimeout;
     private final boolean futexWake;
     private final int maxFallbackEventBytes;
+    private final long maxInlineBufferedBytes;
     private final int[] allowedPeerUids;
     private final boolean ownUidAllowed;
     private final long maxPeerRegionBytes;
@@ -45,6 +46,7 @@ public final class SessionConfig {
         this.writeTimeout = b.writeTimeout;
         this.futexWake = b.futexWake;
         this.maxFallbackEventBytes = b.maxFallbackEventBytes;
+        this.maxInlineBufferedBytes = b.maxInlineBufferedBytes;
         this.allowedPeerUids = b.allowedPeerUids == null ? null : b.allowedPeerUids.clone();
         this.ownUidAllowed = b.ownUidAllowed;
         this.maxPeerRegionBytes = b.maxPeerRegionBytes;
@@ -113,6 +115,14 @@ public final class SessionConfig {
     }
 
     /** Peer uids accepted besides our own; null means only our own uid. */
+    /**
+     * Most bytes received inline (FallbackData) that readers may leave unread before the session stops reading its
+     * control connection (default 64 MiB).
+     */
+    public long maxInlineBufferedBytes() {
+        return maxInlineBufferedBytes;
+    }
+
     public int[] allowedPeerUids() {
         return allowedPeerUids == null ? null : allowedPeerUids.clone();
     }
@@ -161,6 +171,7 @@ public final class SessionConfig {
         private Duration writeTimeout = Duration.ofSeconds(5);
         private boolean futexWake = true;
         private int maxFallbackEventBytes = 1 << 20;
+        private long maxInlineBufferedBytes = 64L << 20;
         private int[] allowedPeerUids;
         private boolean ownUidAllowed = true;
         private long maxPeerRegionBytes = 1L << 30;
@@ -249,6 +260,17 @@ public final class SessionConfig {
             return this;
         }
 
+        /** See {@link SessionConfig#maxInlineBufferedBytes()}; at least one fallback event. */
+        public Builder maxInlineBufferedBytes(final long bytes) {
+            if (bytes < maxFallbackEventBytes) {
+                throw new IllegalArgumentException("inline buffer bound " + bytes
+                    + " is below one fallback event (" + maxFallbackEventBytes + " bytes)");
+            }
+            this.maxInlineBufferedBytes = bytes;
+            setInCode.add("maxInlineBufferedBytes");
+            return this;
+        }
+
         /** Lets peers running as these uids in, besides our own uid. */
         public Builder allowedPeerUids(final int... uids) {
             this.allowedPeerUids = uids.clone();
@@ -271,7 +293,8 @@ public final class SessionConfig {
 
         /**
          * Applies {@code SHMIPC_MEMORY_TYPE}, {@code SHMIPC_BUFFER_CAPACITY}, {@code SHMIPC_SLICE_SIZE_PERCENTS},
-         * {@code SHMIPC_QUEUE_CAP}, {@code SHMIPC_SPIN}, {@code SHMIPC_FUTEX_WAKE}, {@code SHMIPC_FILE_PREFIX} and
+         * {@code SHMIPC_QUEUE_CAP}, {@code SHMIPC_SPIN}, {@code SHMIPC_FUTEX_WAKE}, {@code SHMIPC_FILE_PREFIX},
+         * {@code SHMIPC_MAX_INLINE_BUFFERED} and
          * their system-property twins ({@code shmipc.memory.type}, ...) to every setting not already set in code.
          * System properties win over the environment.
          */
@@ -287,6 +310,8 @@ public final class SessionConfig {
             apply("spinIterations", lookup.apply("SHMIPC_SPIN"), v -> spinIterations(Integer.parseInt(v)));
             apply("futexWake", lookup.apply("SHMIPC_FUTEX_WAKE"), v -> futexWake = parseBoolean(v));
             apply("filePrefix", lookup.apply("SHMIPC_FILE_PREFIX"), v -> filePrefix = v);
+            apply("maxInlineBufferedBytes", lookup.apply("SHMIPC_MAX_INLINE_BUFFERED"),
+                v -> maxInlineBufferedBytes(Long.parseLong(v)));
             return this;
         }
 

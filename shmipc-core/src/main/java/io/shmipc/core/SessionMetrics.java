@@ -23,6 +23,8 @@ public final class SessionMetrics {
     final LongAdder streamsOpened = new LongAdder();
     final LongAdder streamsClosed = new LongAdder();
     final LongAdder slicesHeld = new LongAdder();
+    final java.util.concurrent.atomic.AtomicLong inlineBytesBuffered = new java.util.concurrent.atomic.AtomicLong();
+    final LongAdder inlineStalls = new LongAdder();
 
     public long bytesSent() {
         return bytesSent.sum();
@@ -100,6 +102,16 @@ public final class SessionMetrics {
         return slicesHeld.sum();
     }
 
+    /** Bytes received inline (FallbackData) that readers have not consumed yet; bounded by the session config. */
+    public long inlineBytesBuffered() {
+        return inlineBytesBuffered.get();
+    }
+
+    /** Times the control connection stopped being read because inline data reached its bound. */
+    public long inlineStalls() {
+        return inlineStalls.sum();
+    }
+
     /** How wake-ups were sent, for humans: "futex", "polling", "futex+polling" or "none". */
     public String wakePath() {
         final boolean futex = futexWakesSent() > 0;
@@ -114,6 +126,7 @@ public final class SessionMetrics {
             + " avoided " + wakeUpsAvoided() + ", polling received " + pollingEventsReceived() + ", parks " + parks()
             + ", fallback writes " + fallbackWrites() + " (" + fallbackBytesSent() + " B) reads " + fallbackReads()
             + ", allocation failures " + allocationFailures() + ", queue-full waits " + queueFullWaits()
-            + ", streams opened " + streamsOpened() + " closed " + streamsClosed() + ", slices held " + slicesHeld();
+            + ", streams opened " + streamsOpened() + " closed " + streamsClosed() + ", slices held " + slicesHeld()
+            + ", inline buffered " + inlineBytesBuffered() + " B, inline stalls " + inlineStalls();
     }
 }

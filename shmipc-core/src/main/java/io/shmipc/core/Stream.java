@@ -19,7 +19,7 @@ public final class Stream implements AutoCloseable {
 
     private final Session session;
     private final int id;
-    final Inbound inbound = new Inbound();
+    final Inbound inbound;
     private final StreamWriter writer;
     private final StreamReader reader;
     private volatile int state = OPEN;
@@ -31,6 +31,7 @@ public final class Stream implements AutoCloseable {
     Stream(final Session session, final int id) {
         this.session = session;
         this.id = id;
+        this.inbound = new Inbound(session::inlineConsumed);
         this.writer = new StreamWriter(this, session);
         this.reader = new StreamReader(this, session);
     }

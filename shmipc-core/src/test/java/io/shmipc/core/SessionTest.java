@@ -96,6 +96,57 @@ class SessionTest {
     }
 
     @Test
+    void shouldBoundInlineDataNobodyReadsAndTimeOutTheWriter() throws Exception {
+        final long bound = 2L << 20;
+        final int message = 1 << 20;
+        final SessionConfig tiny = SessionConfig.builder().bufferCapacity(64 * 1024)
+            .sliceClasses(new SliceClass(4076, 100)).maxInlineBufferedBytes(bound)
+            .writeTimeout(Duration.ofMillis(300)).build();
+        final java.util.concurrent.CountDownLatch startReading = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.CompletableFuture<byte[]> received = new java.util.concurrent.CompletableFuture<>();
+        final java.util.concurrent.atomic.AtomicInteger expectedBytes = new java.util.concurrent.atomic.AtomicInteger();
+        server = ShmServer.start(dir.resolve("bound.sock"), tiny, stream -> {
+            try {
+                startReading.await(20, TimeUnit.SECONDS);
+                final byte[] in = new byte[expectedBytes.get()];
+                stream.readTimeout(Duration.ofSeconds(10));
+                stream.readFully(in, 0, in.length);
+                received.complete(in);
+            } catch (final Exception e) {
+                received.completeExceptionally(e);
+            }
+        });
+        try (Session session = Session.connect(dir.resolve("bound.sock"), tiny)) {
+            final Stream stream = session.openStream();
+            final java.io.ByteArrayOutputStream sent = new java.io.ByteArrayOutputStream();
+            ShmIpcException refused = null;
+            for (int i = 0; i < 64 && refused == null; i++) {
+                final byte[] out = new byte[message];
+                new Random(i).nextBytes(out);
+                try {
+                    stream.write(out, 0, out.length);
+                    sent.write(out);
+                } catch (final ShmIpcException e) {
+                    refused = e;
+                }
+            }
+
+            assertTrue(refused != null, "a writer whose peer reads nothing gives up instead of buffering "
+                + sent.size() + " bytes in the peer");
+            assertTrue(refused.getMessage().contains("timed out"), refused.getMessage());
+            final SessionMetrics serverSide = server.sessions().get(0).metrics();
+            assertTrue(serverSide.inlineStalls() > 0, serverSide.toString());
+            assertTrue(serverSide.inlineBytesBuffered() <= bound + tiny.maxFallbackEventBytes(),
+                "inline data held within the bound plus one event: " + serverSide);
+
+            expectedBytes.set(sent.size());
+            startReading.countDown();
+            assertArrayEquals(sent.toByteArray(), received.get(10, TimeUnit.SECONDS),
+                "every message whose write returned arrives intact");
+        }
+    }
+
+    @Test
     void shouldSeePeerCloseAsEndOfStream() throws Exception {
         server = ShmServer.start(dir.resolve("close.sock"), config(MemoryType.MEMFD), stream -> {
             try {

@@ -7,6 +7,7 @@ import io.shmipc.nativeio.NativeException;
 import io.shmipc.nativeio.PeerClosedException;
 import io.shmipc.nativeio.PeerCredentials;
 import io.shmipc.nativeio.UnixSocket;
+import io.shmipc.nativeio.WriteTimeoutException;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteOrder;
@@ -66,9 +67,23 @@ public final class ControlChannel implements AutoCloseable {
     /** Sends a header and a payload as one event, with no other event in between. */
     public void send(final byte[] header, final byte[] payload, final int offset, final int length)
         throws NativeException {
+        send(header, payload, offset, length, UnixSocket.NO_DEADLINE);
+    }
+
+    /**
+     * Sends a header and a payload as one event, giving up at {@code deadlineNanos} ({@link System#nanoTime()}) if
+     * the peer stops reading. The {@link WriteTimeoutException} counts the bytes of the whole event that went out:
+     * anything but zero leaves the connection cut inside an event.
+     */
+    public void send(final byte[] header, final byte[] payload, final int offset, final int length,
+                     final long deadlineNanos) throws NativeException {
         synchronized (sendLock) {
-            socket.writeFully(header, 0, header.length);
-            socket.writeFully(payload, offset, length);
+            socket.writeFully(header, 0, header.length, deadlineNanos);
+            try {
+                socket.writeFully(payload, offset, length, deadlineNanos);
+            } catch (final WriteTimeoutException e) {
+                throw new WriteTimeoutException(e.getMessage(), header.length + e.bytesWritten());
+            }
         }
     }
 
