@@ -91,7 +91,11 @@ public final class SessionConfig {
         return spinIterations;
     }
 
-    /** Longest single park; also how often a parked receiver checks that the peer process is alive. */
+    /**
+     * Longest single park (default 200 ms). Wake-ups never depend on it (futex or Polling events do that, and a dead
+     * peer ends the control connection at once); it bounds how long a lost wake-up or a dead peer that left its
+     * socket open (a forked child holding it) goes unnoticed, and each expiry costs an idle session a little CPU.
+     */
     public Duration parkTimeout() {
         return parkTimeout;
     }
@@ -166,7 +170,7 @@ public final class SessionConfig {
         private int queueCapacity = QueueDescriptor.DEFAULT_CAPACITY;
         private String filePrefix = DEFAULT_FILE_PREFIX;
         private int spinIterations = 20_000;
-        private Duration parkTimeout = Duration.ofMillis(50);
+        private Duration parkTimeout = Duration.ofMillis(200);
         private Duration handshakeTimeout = Duration.ofSeconds(5);
         private Duration writeTimeout = Duration.ofSeconds(5);
         private boolean futexWake = true;
