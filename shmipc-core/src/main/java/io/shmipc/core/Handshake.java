@@ -103,7 +103,7 @@ final class Handshake {
                 bufferRegion.closeFd();
             }
             final Session session = new Session(config, true, control, queueRegion, bufferRegion, pool, sendQueue,
-                recvQueue, peer.pid(), null, null);
+                recvQueue, peer.pid(), null, null, null);
             session.start();
             return session;
         } catch (final ShmIpcException | NativeException | RuntimeException e) {
@@ -112,7 +112,7 @@ final class Handshake {
     }
 
     static Session accept(final UnixSocket socket, final SessionConfig config, final StreamHandler handler,
-                          final Executor executor) throws ShmIpcException {
+                          final StreamListener listener, final Executor executor) throws ShmIpcException {
         SharedRegion queueRegion = null;
         SharedRegion bufferRegion = null;
         try {
@@ -165,7 +165,7 @@ final class Handshake {
                 pool.addCapabilities(BufferRegionDescriptor.CAPABILITY_SERVER_FUTEX_WAKE);
             }
             final Session session = new Session(config, false, control, queueRegion, bufferRegion, pool, sendQueue,
-                recvQueue, peer.pid(), handler, executor);
+                recvQueue, peer.pid(), handler, listener, executor);
             session.start();
             return session;
         } catch (final ShmIpcException | NativeException | RuntimeException e) {

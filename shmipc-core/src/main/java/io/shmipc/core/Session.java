@@ -68,6 +68,10 @@ public final class Session implements AutoCloseable {
     private final int peerPid;
     private final int peerFutexCapability;
     private final StreamHandler handler;
+    private final StreamListener listener;
+    /** The thread inside {@link #poll()}; read only by threads asking whether it is them. */
+    private Thread drainer;
+    private final AtomicBoolean endAnnounced = new AtomicBoolean();
     private final Executor handlerExecutor;
     private final SessionMetrics metrics = new SessionMetrics();
     private final ConcurrentHashMap<Integer, Stream> streams = new ConcurrentHashMap<>();
@@ -94,7 +98,7 @@ public final class Session implements AutoCloseable {
     Session(final SessionConfig config, final boolean client, final ControlChannel control,
             final SharedRegion queueRegion, final SharedRegion bufferRegion, final BufferPool pool,
             final EventQueue sendQueue, final EventQueue recvQueue, final int peerPid,
-            final StreamHandler handler, final Executor handlerExecutor) {
+            final StreamHandler handler, final StreamListener listener, final Executor handlerExecutor) {
         this.name = (client ? "client-" : "server-") + SESSION_IDS.incrementAndGet() + "(peer pid " + peerPid + ")";
         this.config = config;
         this.client = client;
@@ -107,6 +111,7 @@ public final class Session implements AutoCloseable {
         this.recvQueue = recvQueue;
         this.peerPid = peerPid;
         this.handler = handler;
+        this.listener = listener;
         this.handlerExecutor = handlerExecutor;
         this.peerFutexCapability = client ? BufferRegionDescriptor.CAPABILITY_SERVER_FUTEX_WAKE
             : BufferRegionDescriptor.CAPABILITY_CLIENT_FUTEX_WAKE;
@@ -463,6 +468,7 @@ public final class Session implements AutoCloseable {
         if (!consumerBusy.compareAndSet(false, true)) {
             return 0;
         }
+        drainer = Thread.currentThread();
         try {
             if (closed.get()) {
                 return 0;
@@ -476,7 +482,40 @@ public final class Session implements AutoCloseable {
             fail(e);
             return 0;
         } finally {
+            if (closed.get()) {
+                // A listener (or a violation found while draining) ended the session on this thread.
+                announceEndToListener();
+            }
+            drainer = null;
             consumerBusy.set(false);
+        }
+    }
+
+    /** True on the thread draining the receive queue right now, e.g. inside a {@link StreamListener}. */
+    boolean isDrainingThread() {
+        return drainer == Thread.currentThread();
+    }
+
+    /**
+     * Event-driven handlers learn of the session's end the way they learn of data, once, from a thread that holds
+     * the drain: after the last drain, never inside a listener call.
+     */
+    private void announceEndToListener() {
+        if (listener != null && endAnnounced.compareAndSet(false, true)) {
+            for (final Stream stream : streams.values()) {
+                runListener(listener, stream);
+            }
+        }
+    }
+
+    /** Runs a stream's listener; what it throws closes that stream only. */
+    void runListener(final StreamListener streamListener, final Stream stream) {
+        try {
+            streamListener.onReadable(stream);
+        } catch (final RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "listener of stream " + stream.id() + " in session " + name
+                + " failed; closing the stream", e);
+            stream.close();
         }
     }
 
@@ -522,7 +561,7 @@ public final class Session implements AutoCloseable {
         stream.inbound.addHeap(payload);
         metrics.messagesReceived.increment();
         metrics.bytesReceived.add(payload.length);
-        stream.signal();
+        stream.onDelivery();
     }
 
     /** The stream an element is for; a server accepts a new id as a new stream. Null if there is none. */
@@ -532,8 +571,12 @@ public final class Session implements AutoCloseable {
             stream = new Stream(this, streamId);
             streams.put(streamId, stream);
             metrics.streamsOpened.increment();
-            final Stream accepted = stream;
-            handlerExecutor.execute(() -> handler.onStream(accepted));
+            if (listener != null) {
+                stream.listener(listener);
+            } else {
+                final Stream accepted = stream;
+                handlerExecutor.execute(() -> handler.onStream(accepted));
+            }
         }
         return stream;
     }
@@ -575,7 +618,7 @@ public final class Session implements AutoCloseable {
             chain.clear();
             metrics.messagesReceived.increment();
             metrics.bytesReceived.add(bytes);
-            stream.signal();
+            stream.onDelivery();
         }
 
         @Override
@@ -797,10 +840,14 @@ public final class Session implements AutoCloseable {
         if (Thread.currentThread() != receiver) {
             joinQuietly(receiver);
         }
-        // Wait for a reader that is draining right now, then keep everybody out for good.
+        // Wait for a reader that is draining right now (unless that is us, failing inside a drain), then keep
+        // everybody out for good.
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-        while (!consumerBusy.compareAndSet(false, true) && System.nanoTime() < deadline) {
+        while (!isDrainingThread() && !consumerBusy.compareAndSet(false, true) && System.nanoTime() < deadline) {
             Thread.onSpinWait();
+        }
+        if (!isDrainingThread()) {
+            announceEndToListener();
         }
         // Readers may still hold received data (buffered, or as views): zero pages would hand them zeros in its
         // place. The shared memory goes once the last held slice is released (see releaseSlice).

@@ -29,6 +29,7 @@ public final class ShmServer implements AutoCloseable {
     private final Path path;
     private final SessionConfig config;
     private final StreamHandler handler;
+    private final StreamListener streamListener;
     private final ExecutorService handlerExecutor;
     private final boolean ownsExecutor;
     private final ExecutorService handshakes;
@@ -39,11 +40,12 @@ public final class ShmServer implements AutoCloseable {
     private final Thread acceptor;
 
     private ShmServer(final Path path, final SessionConfig config, final StreamHandler handler,
-                      final ExecutorService executor) throws ShmIpcException {
+                      final StreamListener streamListener, final ExecutorService executor) throws ShmIpcException {
         Handshake.ensurePlatform();
         this.path = path;
         this.config = config;
         this.handler = handler;
+        this.streamListener = streamListener;
         this.ownsExecutor = executor == null;
         this.handlerExecutor = executor != null ? executor : Executors.newCachedThreadPool(daemon("shmipc-handler"));
         this.handshakes = Executors.newCachedThreadPool(daemon("shmipc-handshake"));
@@ -64,16 +66,25 @@ public final class ShmServer implements AutoCloseable {
         acceptor.start();
     }
 
-    /** Starts a server with its own handler thread pool. */
+    /** Starts a server with its own handler thread pool: each stream's handler runs on a thread of its own. */
     public static ShmServer start(final Path path, final SessionConfig config, final StreamHandler handler)
         throws ShmIpcException {
-        return new ShmServer(path, config, handler, null);
+        return new ShmServer(path, config, handler, null, null);
     }
 
     /** Starts a server whose handlers run on {@code executor} (not shut down by {@link #close()}). */
     public static ShmServer start(final Path path, final SessionConfig config, final StreamHandler handler,
                                   final ExecutorService executor) throws ShmIpcException {
-        return new ShmServer(path, config, handler, executor);
+        return new ShmServer(path, config, handler, null, executor);
+    }
+
+    /**
+     * Starts a server that serves every stream of a session on the thread draining that session's queue: no thread
+     * per stream, no hand-off per message; {@code listener} must not block (see {@link StreamListener}).
+     */
+    public static ShmServer startEventDriven(final Path path, final SessionConfig config,
+                                            final StreamListener listener) throws ShmIpcException {
+        return new ShmServer(path, config, null, listener, null);
     }
 
     public Path path() {
@@ -105,7 +116,7 @@ public final class ShmServer implements AutoCloseable {
 
     private void establish(final UnixSocket socket) {
         try {
-            final Session session = Handshake.accept(socket, config, handler, handlerExecutor);
+            final Session session = Handshake.accept(socket, config, handler, streamListener, handlerExecutor);
             sessions.add(session);
             session.onClose(() -> sessions.remove(session));
             if (closed.get()) {

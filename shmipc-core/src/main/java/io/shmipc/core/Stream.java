@@ -24,6 +24,9 @@ public final class Stream implements AutoCloseable {
     private final StreamReader reader;
     private volatile int state = OPEN;
     private volatile Thread waiter;
+    /** Set before the stream is published to anybody who could deliver to it. */
+    private StreamListener listener;
+    private Object attachment;
     /** Once a message went inline on the control connection, later ones follow it there, to keep their order. */
     volatile boolean fallbackMode;
     private volatile long readTimeoutNanos;
@@ -52,6 +55,19 @@ public final class Stream implements AutoCloseable {
     /** True once the peer closed its side: the reader will see the end after the buffered data. */
     public boolean isRemoteClosed() {
         return state == REMOTE_CLOSED;
+    }
+
+    /**
+     * Per-stream state of whoever serves the stream, e.g. a {@link StreamListener}'s partial message. Not
+     * synchronized: meant for the one thread that serves the stream at a time.
+     */
+    public Object attachment() {
+        return attachment;
+    }
+
+    /** Replaces the {@link #attachment()}. */
+    public void attach(final Object state) {
+        this.attachment = state;
     }
 
     public StreamWriter writer() {
@@ -118,7 +134,19 @@ public final class Stream implements AutoCloseable {
         if (state == OPEN) {
             state = REMOTE_CLOSED;
         }
+        onDelivery();
+    }
+
+    void listener(final StreamListener streamListener) {
+        this.listener = streamListener;
+    }
+
+    /** Data arrived or the peer closed its side, on the draining thread: wake a parked reader, run the listener. */
+    void onDelivery() {
         signal();
+        if (listener != null) {
+            session.runListener(listener, this);
+        }
     }
 
     /** New data or a state change: wake a parked reader. */
@@ -150,6 +178,11 @@ public final class Stream implements AutoCloseable {
                     return inbound.available() >= bytes;
                 }
                 session.checkOpen();
+                if (session.isDrainingThread()) {
+                    // Waiting here would wait for ourselves: the data can only arrive through this thread.
+                    throw new IllegalStateException("stream " + id + ": a StreamListener must not wait for data ("
+                        + bytes + " bytes wanted, " + inbound.available() + " buffered); read what is available");
+                }
                 if (spins > 0) {
                     if (!spinning) {
                         session.enterSpin();

@@ -84,8 +84,10 @@ public final class PeerMain
         final AtomicReference<RuntimeException> failure = new AtomicReference<>();
         final CountDownLatch stop = new CountDownLatch(1);
 
-        final RequestHandler.Factory handlers = () -> new FailureReportingHandler(downstream == null ?
-            new EchoHandler(where, corruptFrom) : new RelayHandler(transport, settings, downstream), failure, stop);
+        final RequestHandler.Factory handlers = downstream == null
+            ? () -> new FailureReportingHandler(new EchoHandler(where, corruptFrom), failure, stop)
+            : RequestHandler.Factory.blocking(
+                () -> new FailureReportingHandler(new RelayHandler(transport, settings, downstream), failure, stop));
         try (BenchServer server = transport.startServer(settings, handlers))
         {
             watchForEndOfInput(System.in, stop);

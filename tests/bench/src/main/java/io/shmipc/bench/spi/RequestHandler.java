@@ -37,5 +37,36 @@ public interface RequestHandler extends AutoCloseable
          * @return a new handler.
          */
         RequestHandler newHandler();
+
+        /**
+         * @return true if handlers wait on something (e.g. a downstream call), so a transport must not run them on a
+         *         thread that serves other connections.
+         */
+        default boolean handlersBlock()
+        {
+            return false;
+        }
+
+        /**
+         * @param factory makes handlers that wait on something.
+         * @return the same factory, marked as making blocking handlers.
+         */
+        static Factory blocking(final Factory factory)
+        {
+            return new Factory()
+            {
+                @Override
+                public RequestHandler newHandler()
+                {
+                    return factory.newHandler();
+                }
+
+                @Override
+                public boolean handlersBlock()
+                {
+                    return true;
+                }
+            };
+        }
     }
 }

@@ -6,6 +6,7 @@ import io.shmipc.core.SessionConfig;
 import io.shmipc.core.ShmIpcException;
 import io.shmipc.core.ShmServer;
 import io.shmipc.core.Stream;
+import io.shmipc.core.StreamReader;
 import io.shmipc.core.StreamWriter;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
@@ -17,8 +18,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Server side of the {@code shm} bench transport: a core {@link ShmServer}; each stream gets its own handler and
- * answers every message with one of the same length, written in place into shared memory when it fits a slice.
+ * Server side of the {@code shm} bench transport: a core {@link ShmServer} answering every message with one of the
+ * same length, written in place into shared memory when it fits a slice. Handlers that never wait run as
+ * {@link io.shmipc.core.StreamListener}s on the session's receive thread (one thread serves every stream, as an
+ * event loop would); handlers that wait on a downstream call get a thread per stream.
  */
 final class ShmBenchServer implements BenchServer
 {
@@ -35,37 +38,25 @@ final class ShmBenchServer implements BenchServer
         throws IOException
     {
         final Path directory = Files.createTempDirectory("shmipc-bench-");
-        final ShmServer server = ShmServer.start(directory.resolve("shm.sock"), config,
-            stream -> serve(stream, handlers.newHandler()));
+        final Path socket = directory.resolve("shm.sock");
+        final ShmServer server = handlers.handlersBlock()
+            ? ShmServer.start(socket, config, stream -> serve(stream, handlers.newHandler()))
+            : ShmServer.startEventDriven(socket, config, stream -> onReadable(stream, handlers));
         return new ShmBenchServer(directory, server);
     }
 
+    /** One stream served by a thread of its own, waiting for each message. */
     private static void serve(final Stream stream, final RequestHandler handler)
     {
-        final ExpandableArrayBuffer scratch = new ExpandableArrayBuffer(0);
+        final Responder responder = new Responder(handler);
         try (handler)
         {
-            final int maxInPlace = stream.writer().maxReservation() - ShmFraming.HEADER_LENGTH;
             int length;
             while ((length = ShmFraming.awaitMessage(stream, 0)) >= 0)
             {
-                final DirectBuffer request = ShmFraming.payload(stream, length);
-                final StreamWriter out = stream.writer();
-                if (length <= maxInPlace)
-                {
-                    final MutableDirectBuffer response = out.reserve(ShmFraming.HEADER_LENGTH + length);
-                    response.putInt(0, length, ByteOrder.LITTLE_ENDIAN);
-                    handler.onRequest(request, 0, length, response, ShmFraming.HEADER_LENGTH);
-                }
-                else
-                {
-                    scratch.checkLimit(length);
-                    handler.onRequest(request, 0, length, scratch, 0);
-                    out.reserve(ShmFraming.HEADER_LENGTH).putInt(0, length, ByteOrder.LITTLE_ENDIAN);
-                    out.write(scratch, 0, length);
-                }
+                responder.respond(stream, ShmFraming.payload(stream, length), 0, length);
                 stream.reader().release(length);
-                out.flush();
+                stream.writer().flush();
             }
         }
         catch (final ShmIpcException | RuntimeException e)
@@ -75,6 +66,74 @@ final class ShmBenchServer implements BenchServer
         finally
         {
             stream.close();
+        }
+    }
+
+    /** Every whole message buffered on the stream, answered without waiting; a partial one waits for more data. */
+    private static void onReadable(final Stream stream, final RequestHandler.Factory handlers)
+    {
+        Responder responder = (Responder)stream.attachment();
+        if (responder == null)
+        {
+            responder = new Responder(handlers.newHandler());
+            stream.attach(responder);
+        }
+        final StreamReader reader = stream.reader();
+        try
+        {
+            while (reader.available() >= ShmFraming.HEADER_LENGTH)
+            {
+                final int length = ShmFraming.peekLength(stream);
+                final int framed = ShmFraming.HEADER_LENGTH + length;
+                if (reader.available() < framed)
+                {
+                    break;
+                }
+                responder.respond(stream, reader.view(framed), ShmFraming.HEADER_LENGTH, length);
+                reader.release(framed);
+                stream.writer().flush();
+            }
+            if (stream.isOpen())
+            {
+                return;
+            }
+        }
+        catch (final ShmIpcException | RuntimeException e)
+        {
+            // The client went away or the handler rejected a payload; the client reports what it saw.
+        }
+        responder.handler.close();
+        stream.close();
+    }
+
+    /** Writes the response to one request: in place when it fits a slice, through a scratch copy otherwise. */
+    private static final class Responder
+    {
+        private final RequestHandler handler;
+        private final ExpandableArrayBuffer scratch = new ExpandableArrayBuffer(0);
+
+        Responder(final RequestHandler handler)
+        {
+            this.handler = handler;
+        }
+
+        void respond(final Stream stream, final DirectBuffer request, final int requestOffset, final int length)
+            throws ShmIpcException
+        {
+            final StreamWriter out = stream.writer();
+            if (length <= out.maxReservation() - ShmFraming.HEADER_LENGTH)
+            {
+                final MutableDirectBuffer response = out.reserve(ShmFraming.HEADER_LENGTH + length);
+                response.putInt(0, length, ByteOrder.LITTLE_ENDIAN);
+                handler.onRequest(request, requestOffset, length, response, ShmFraming.HEADER_LENGTH);
+            }
+            else
+            {
+                scratch.checkLimit(length);
+                handler.onRequest(request, requestOffset, length, scratch, 0);
+                out.reserve(ShmFraming.HEADER_LENGTH).putInt(0, length, ByteOrder.LITTLE_ENDIAN);
+                out.write(scratch, 0, length);
+            }
         }
     }
 

@@ -30,15 +30,25 @@ final class ShmFraming
         {
             return -1;
         }
-        final int length = reader.view(HEADER_LENGTH).getInt(0, ByteOrder.LITTLE_ENDIAN);
+        final int length = peekLength(stream);
         reader.release(HEADER_LENGTH);
-        if (length < 0)
-        {
-            throw new ShmIpcException("bench message announces a negative length " + length);
-        }
         if (!reader.await(length, timeoutNanos))
         {
             throw new ShmIpcException("stream " + stream.id() + " ended inside a " + length + "-byte message");
+        }
+        return length;
+    }
+
+    /**
+     * The payload length announced by the header at the front of {@code stream}, which must be buffered; the header
+     * stays unread.
+     */
+    static int peekLength(final Stream stream) throws ShmIpcException
+    {
+        final int length = stream.reader().view(HEADER_LENGTH).getInt(0, ByteOrder.LITTLE_ENDIAN);
+        if (length < 0)
+        {
+            throw new ShmIpcException("bench message announces a negative length " + length);
         }
         return length;
     }
