@@ -72,6 +72,8 @@ public final class Session implements AutoCloseable {
     /** The thread inside {@link #poll()}; read only by threads asking whether it is them. */
     private Thread drainer;
     private final AtomicBoolean endAnnounced = new AtomicBoolean();
+    /** Parked readers the receive thread's drains woke since it last gave up the CPU; its own, so plain. */
+    private int readersWoken;
     private final Executor handlerExecutor;
     private final SessionMetrics metrics = new SessionMetrics();
     private final ConcurrentHashMap<Integer, Stream> streams = new ConcurrentHashMap<>();
@@ -491,6 +493,13 @@ public final class Session implements AutoCloseable {
         }
     }
 
+    /** Called by the draining thread after it unparked a reader. */
+    void readerWoken() {
+        if (Thread.currentThread() == receiver) {
+            readersWoken++;
+        }
+    }
+
     /** True on the thread draining the receive queue right now, e.g. inside a {@link StreamListener}. */
     boolean isDrainingThread() {
         return drainer == Thread.currentThread();
@@ -636,8 +645,11 @@ public final class Session implements AutoCloseable {
         while (!closed.get()) {
             if (poll() > 0) {
                 idle = 0;
-                // The readers just woken need a CPU, and on a small machine this thread is holding it.
-                Thread.yield();
+                if (readersWoken > 0) {
+                    // The readers just woken need a CPU, and on a small machine this thread is holding it.
+                    readersWoken = 0;
+                    Thread.yield();
+                }
                 continue;
             }
             if (idle < spinLimit && spinners.get() == 0) {

@@ -143,18 +143,22 @@ public final class Stream implements AutoCloseable {
 
     /** Data arrived or the peer closed its side, on the draining thread: wake a parked reader, run the listener. */
     void onDelivery() {
-        signal();
+        if (signal()) {
+            session.readerWoken();
+        }
         if (listener != null) {
             session.runListener(listener, this);
         }
     }
 
-    /** New data or a state change: wake a parked reader. */
-    void signal() {
+    /** New data or a state change: wake a parked reader. True if there was one. */
+    boolean signal() {
         final Thread parked = waiter;
         if (parked != null) {
             LockSupport.unpark(parked);
+            return true;
         }
+        return false;
     }
 
     /**
