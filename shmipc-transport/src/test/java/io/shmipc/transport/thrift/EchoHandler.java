@@ -1,7 +1,7 @@
 package io.shmipc.transport.thrift;
 
-import io.shmipc.transport.thrift.gen.Echo;
-import io.shmipc.transport.thrift.gen.EchoError;
+import io.shmipc.examples.thrift.gen.Echo;
+import io.shmipc.examples.thrift.gen.EchoError;
 
 import java.nio.ByteBuffer;
 

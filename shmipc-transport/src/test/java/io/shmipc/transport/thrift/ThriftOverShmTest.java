@@ -1,8 +1,8 @@
 package io.shmipc.transport.thrift;
 
 import io.shmipc.transport.ChildJvm;
-import io.shmipc.transport.thrift.gen.Echo;
-import io.shmipc.transport.thrift.gen.EchoError;
+import io.shmipc.examples.thrift.gen.Echo;
+import io.shmipc.examples.thrift.gen.EchoError;
 import org.apache.thrift.TApplicationException;
 import org.apache.thrift.protocol.TBinaryProtocol;
 import org.apache.thrift.server.TServer;

@@ -1,6 +1,6 @@
 package io.shmipc.transport.thrift;
 
-import io.shmipc.transport.thrift.gen.Echo;
+import io.shmipc.examples.thrift.gen.Echo;
 import org.apache.thrift.server.TThreadPoolServer;
 
 import java.nio.file.Path;

@@ -1,6 +1,7 @@
 // The example's service. The generated Java is committed under src/main/java; regenerate with the Thrift 0.17
 // compiler (apt install thrift-compiler) from this directory:
 //   thrift -gen java:generated_annotations=suppress -out src/main/java src/main/thrift/echo.thrift
+// The same code serves the example (examples/thrift-echo) and the transport's drop-in tests.
 namespace java io.shmipc.examples.thrift.gen
 
 exception EchoError {
