@@ -284,6 +284,22 @@ class RpcTest
             ex.getMessage());
     }
 
+    @ParameterizedTest
+    @EnumSource(TransportKind.class)
+    void shouldSendTheHandlersOwnTypeAndTextWhenItThrowsRemoteApplicationException(final TransportKind kind)
+    {
+        final RpcServer server = start(ServerOptions.builder((ctx, request) ->
+        {
+            throw new RemoteApplicationException(7, "relay: upstream sent a malformed frame");
+        }), kind);
+        final RpcClient client = client(ClientOptions.builder(), server, kind);
+
+        final RemoteApplicationException ex =
+            assertThrows(RemoteApplicationException.class, () -> client.call(Request.of("relay", new byte[4])));
+        assertEquals(7, ex.type());
+        assertTrue(ex.getMessage().endsWith(": relay: upstream sent a malformed frame"), ex.getMessage());
+    }
+
     @Test
     void shouldFailFastWithConnectFailedWhenNothingListens() throws Exception
     {
