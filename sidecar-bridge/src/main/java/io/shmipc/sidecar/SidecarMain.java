@@ -134,7 +134,7 @@ public final class SidecarMain
             a local mesh in three terminals:
               ./shmipc sidecar demo-server 127.0.0.1:9000
               ./shmipc sidecar --socket /tmp/mesh.sock --tcp 127.0.0.1:7100 --route echo=127.0.0.1:9000
-              ./shmipc sidecar demo-client /tmp/mesh.sock 127.0.0.1:7100 echo 1000
+              ./shmipc sidecar demo-client /tmp/mesh.sock 127.0.0.1:7100 echo 200
             """);
     }
 }

@@ -111,8 +111,9 @@ public enum SidecarOption
         final StringBuilder text = new StringBuilder();
         for (final SidecarOption option : values())
         {
-            text.append(String.format("  --%s %s%n      %s%n      env %s, file key '%s'%s%n",
-                option.flag, option.valueName, option.description, option.environmentVariable(), option.fileKey(),
+            text.append(String.format("  --%s %s%n      %s%n      env %s%s%s%n",
+                option.flag, option.valueName, option.description, option.environmentVariable(),
+                option == CONFIG ? "" : ", file key '" + option.fileKey() + "'",
                 option.defaultValue != null ? ", default " + option.defaultValue : ""));
         }
         return text.toString();
