@@ -93,6 +93,11 @@ final class CallForwarder
             throw reject(reason, reason.label() + " " + destination + " for call '" + context.method() + "' seq " +
                 context.seqId() + ": " + ex.getMessage());
         }
+        catch (final RuntimeException ex)
+        {
+            throw reject(FailureReason.FORWARD_FAILED, "relaying call '" + context.method() + "' seq " +
+                context.seqId() + " to " + destination + " failed: " + ex);
+        }
         response.stringInfo().forEach(context::putResponseStringInfo);
         response.intInfo().forEach((id, value) ->
         {

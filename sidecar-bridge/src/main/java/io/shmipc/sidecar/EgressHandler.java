@@ -64,6 +64,10 @@ final class EgressHandler implements RpcHandler
             throw forwarder.reject(FailureReason.MALFORMED_REQUEST, "bad upstream address '" + upstream + "': " +
                 ex.getMessage());
         }
+        catch (final IllegalStateException ex)
+        {
+            throw forwarder.reject(FailureReason.FORWARD_FAILED, ex.getMessage());
+        }
         return forwarder.forward(context, request, client, upstream, timeout, Map.of());
     }
 

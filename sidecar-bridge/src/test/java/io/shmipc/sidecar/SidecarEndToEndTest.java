@@ -17,8 +17,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -60,6 +63,8 @@ class SidecarEndToEndTest
     private static ForkedJvm bridge;
     private static Map<String, String> bridgeAddresses;
     private static RpcServer localApp;
+    private static ServerSocket garbageUpstream;
+    private static Thread garbageWriter;
     private static RpcClient app;
 
     @BeforeAll
@@ -77,11 +82,18 @@ class SidecarEndToEndTest
         appServer.shm().enabled(true).path(dir.resolve("app.sock").toString());
         localApp = RpcServer.start(appServer.build());
 
+        garbageUpstream = new ServerSocket(0, 4, InetAddress.getLoopbackAddress());
+        garbageUpstream.setSoTimeout(30_000);
+        garbageWriter = new Thread(SidecarEndToEndTest::answerWithGarbage, "garbage-upstream");
+        garbageWriter.setDaemon(true);
+        garbageWriter.start();
+
         final String socket = dir.resolve("egress.sock").toString();
         final Map.Entry<ForkedJvm, Map<String, String>> started = Mesh.startBridge(Mesh.bridgeArgs(
             socket, "127.0.0.1:0",
             "--route", "echo=" + upstreamAddress,
             "--route", "gone=" + Mesh.freeLoopbackAddress(),
+            "--route", "garbage=127.0.0.1:" + garbageUpstream.getLocalPort(),
             "--ingress", "127.0.0.1:0",
             "--app-socket", dir.resolve("app.sock").toString(),
             "--app-tcp", localApp.tcpAddress()), dir);
@@ -108,6 +120,35 @@ class SidecarEndToEndTest
         if (localApp != null)
         {
             localApp.close();
+        }
+        if (garbageUpstream != null)
+        {
+            garbageUpstream.close();
+            garbageWriter.join(5_000);
+        }
+    }
+
+    /**
+     * An upstream that answers the first bytes of a call with a frame no codec accepts, once per connection.
+     */
+    private static void answerWithGarbage()
+    {
+        while (!garbageUpstream.isClosed())
+        {
+            try (Socket peer = garbageUpstream.accept())
+            {
+                peer.setSoTimeout(10_000);
+                if (peer.getInputStream().read() >= 0)
+                {
+                    peer.getOutputStream().write(new byte[] {0, 0, 0, 8, 0x7f, 0x7f, 0x7f, 0x7f, 1, 2, 3, 4});
+                    peer.getOutputStream().flush();
+                    peer.getInputStream().read(new byte[1 << 16]);
+                }
+            }
+            catch (final IOException ex)
+            {
+                // closed by the bridge after the garbage, or the test is over
+            }
         }
     }
 
@@ -194,6 +235,15 @@ class SidecarEndToEndTest
         final long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertTrue(ex.getMessage().contains("sidecar: timeout"), ex.getMessage());
         assertTrue(tookMillis < UpstreamServerMain.SLOW_MILLIS, "RPCTimeout bounded the call: " + tookMillis + " ms");
+        assertEchoWorks();
+    }
+
+    @Test
+    void shouldAnswerConnectionLostWhenTheUpstreamSendsAMalformedFrame()
+    {
+        final RemoteApplicationException ex = assertThrows(RemoteApplicationException.class,
+            () -> app.call(Mesh.call("echo", "garbage", ChecksumPayloads.request(new Random(8), 8))));
+        assertTrue(ex.getMessage().contains("sidecar: connection_lost"), ex.getMessage());
         assertEchoWorks();
     }
 
