@@ -7,7 +7,6 @@ import io.shmipc.transport.RemoteApplicationException;
 import io.shmipc.transport.Request;
 import io.shmipc.transport.RequestContext;
 import io.shmipc.transport.Response;
-import io.shmipc.transport.RpcClient;
 import io.shmipc.transport.RpcException;
 import io.shmipc.transport.codec.IntInfoKey;
 import org.agrona.DirectBuffer;
@@ -20,7 +19,8 @@ import static java.lang.System.Logger.Level.DEBUG;
 /**
  * Relays one call, as received by the bridge's server, through a client to the next hop and hands the reply back.
  * The Thrift struct bytes cross untouched; the TTHeader info keys are copied both ways (plus whatever the direction
- * adds); the caller's seq id is kept because the bridge's server answers on the caller's own frame. Every failure
+ * adds); the caller's seq id is sent on (see {@link SeqIdLanes}) and the bridge's server answers on the caller's
+ * own frame with it. Every failure
  * becomes a {@link RemoteApplicationException} whose text names the reason, so the caller gets a Thrift
  * application exception rather than a dropped connection.
  */
@@ -31,11 +31,16 @@ final class CallForwarder
 
     private final SidecarMetrics metrics;
     private final SidecarMetrics.Direction direction;
+    private final Duration quarantine;
 
-    CallForwarder(final SidecarMetrics metrics, final SidecarMetrics.Direction direction)
+    /**
+     * @param quarantine how long the seq id of a timed-out call stays unused on its lane (its reply may be late).
+     */
+    CallForwarder(final SidecarMetrics metrics, final SidecarMetrics.Direction direction, final Duration quarantine)
     {
         this.metrics = metrics;
         this.direction = direction;
+        this.quarantine = quarantine;
     }
 
     /**
@@ -49,7 +54,7 @@ final class CallForwarder
     /**
      * @param context     the call as received.
      * @param payload     its Thrift struct bytes, valid until this returns.
-     * @param client      where it goes.
+     * @param lanes       the clients to the next hop.
      * @param destination the next hop, for messages.
      * @param timeout     the call's deadline.
      * @param extraString string info keys to add (or replace) on the way.
@@ -59,12 +64,24 @@ final class CallForwarder
     DirectBuffer forward(
         final RequestContext context,
         final DirectBuffer payload,
-        final RpcClient client,
+        final SeqIdLanes lanes,
         final String destination,
         final Duration timeout,
         final Map<String, String> extraString) throws RemoteApplicationException
     {
-        final Request.Builder request = Request.builder(context.method()).payload(payload).timeout(timeout);
+        final int seqId = context.seqId();
+        final SeqIdLanes.Lane lane;
+        try
+        {
+            lane = lanes.claim(seqId);
+        }
+        catch (final IllegalStateException ex)
+        {
+            throw reject(FailureReason.FORWARD_FAILED, "call '" + context.method() + "' seq " + seqId +
+                " to " + destination + " not relayed: " + ex.getMessage());
+        }
+        final Request.Builder request = Request.builder(context.method()).payload(payload).timeout(timeout)
+            .seqId(seqId);
         context.stringInfo().forEach(request::stringInfo);
         extraString.forEach(request::stringInfo);
         context.intInfo().forEach((id, value) ->
@@ -76,9 +93,10 @@ final class CallForwarder
             }
         });
         final Response response;
+        boolean timedOut = false;
         try
         {
-            response = client.call(request.build());
+            response = lane.client().call(request.build());
         }
         catch (final RemoteApplicationException ex)
         {
@@ -88,15 +106,27 @@ final class CallForwarder
         catch (final RpcException ex)
         {
             final FailureReason reason = classify(ex);
-            LOG.log(DEBUG, "{0} call ''{1}'' seq {2} to {3} failed: {4}", direction, context.method(),
-                context.seqId(), destination, ex.getMessage());
+            timedOut = reason == FailureReason.TIMEOUT;
+            LOG.log(DEBUG, "{0} call ''{1}'' seq {2} to {3} failed: {4}", direction, context.method(), seqId,
+                destination, ex.getMessage());
             throw reject(reason, reason.label() + " " + destination + " for call '" + context.method() + "' seq " +
-                context.seqId() + ": " + ex.getMessage());
+                seqId + ": " + ex.getMessage());
         }
         catch (final RuntimeException ex)
         {
-            throw reject(FailureReason.FORWARD_FAILED, "relaying call '" + context.method() + "' seq " +
-                context.seqId() + " to " + destination + " failed: " + ex);
+            throw reject(FailureReason.FORWARD_FAILED, "relaying call '" + context.method() + "' seq " + seqId +
+                " to " + destination + " failed: " + ex);
+        }
+        finally
+        {
+            if (timedOut)
+            {
+                lane.quarantine(seqId, quarantine);
+            }
+            else
+            {
+                lane.release(seqId);
+            }
         }
         response.stringInfo().forEach(context::putResponseStringInfo);
         response.intInfo().forEach((id, value) ->

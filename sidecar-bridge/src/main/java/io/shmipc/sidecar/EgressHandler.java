@@ -2,7 +2,6 @@ package io.shmipc.sidecar;
 
 import io.shmipc.transport.RemoteApplicationException;
 import io.shmipc.transport.RequestContext;
-import io.shmipc.transport.RpcClient;
 import io.shmipc.transport.RpcHandler;
 import io.shmipc.transport.codec.IntInfoKey;
 import org.agrona.DirectBuffer;
@@ -30,7 +29,7 @@ final class EgressHandler implements RpcHandler
         this.routes = routes;
         this.upstreams = upstreams;
         this.defaultTimeout = defaultTimeout;
-        this.forwarder = new CallForwarder(metrics, SidecarMetrics.Direction.EGRESS);
+        this.forwarder = new CallForwarder(metrics, SidecarMetrics.Direction.EGRESS, defaultTimeout);
     }
 
     @Override
@@ -54,10 +53,10 @@ final class EgressHandler implements RpcHandler
         {
             throw forwarder.reject(FailureReason.MALFORMED_REQUEST, ex.getMessage());
         }
-        final RpcClient client;
+        final SeqIdLanes lanes;
         try
         {
-            client = upstreams.client(upstream, context.format());
+            lanes = upstreams.lanes(upstream, context.format());
         }
         catch (final IllegalArgumentException ex)
         {
@@ -68,7 +67,7 @@ final class EgressHandler implements RpcHandler
         {
             throw forwarder.reject(FailureReason.FORWARD_FAILED, ex.getMessage());
         }
-        return forwarder.forward(context, request, client, upstream, timeout, Map.of());
+        return forwarder.forward(context, request, lanes, upstream, timeout, Map.of());
     }
 
     private Duration timeout(final String rpcTimeout)

@@ -2,7 +2,6 @@ package io.shmipc.sidecar;
 
 import io.shmipc.transport.RemoteApplicationException;
 import io.shmipc.transport.RequestContext;
-import io.shmipc.transport.RpcClient;
 import io.shmipc.transport.RpcHandler;
 import io.shmipc.transport.codec.StringInfoKeys;
 import org.agrona.DirectBuffer;
@@ -18,15 +17,15 @@ final class IngressHandler implements RpcHandler
 {
     private static final String APP = "local app";
 
-    private final RpcClient app;
+    private final SeqIdLanes app;
     private final Duration timeout;
     private final CallForwarder forwarder;
 
-    IngressHandler(final RpcClient app, final Duration timeout, final SidecarMetrics metrics)
+    IngressHandler(final SeqIdLanes app, final Duration timeout, final SidecarMetrics metrics)
     {
         this.app = app;
         this.timeout = timeout;
-        this.forwarder = new CallForwarder(metrics, SidecarMetrics.Direction.INGRESS);
+        this.forwarder = new CallForwarder(metrics, SidecarMetrics.Direction.INGRESS, timeout);
     }
 
     @Override

@@ -31,7 +31,7 @@ public final class Sidecar implements AutoCloseable
     private final SidecarMetrics metrics = new SidecarMetrics();
     private final UpstreamClients upstreams;
     private RpcServer egress;
-    private RpcClient app;
+    private SeqIdLanes app;
     private RpcServer ingress;
     private AdminServer admin;
     private volatile boolean draining;
@@ -41,7 +41,7 @@ public final class Sidecar implements AutoCloseable
     {
         this.config = config;
         this.upstreams = new UpstreamClients(config.upstreamConnections(), config.connectTimeout(),
-            config.callTimeout(), config.maxFrame());
+            config.callTimeout(), config.maxFrame(), config.seqIdLanes());
     }
 
     /**
@@ -80,7 +80,7 @@ public final class Sidecar implements AutoCloseable
                 .maxFrameSize(config.maxFrame())
                 .shmRetryInterval(APP_SHM_RETRY);
             appOptions.shm().enabled(true).path(config.appSocket());
-            app = RpcClient.create(appOptions.build());
+            app = new SeqIdLanes(() -> RpcClient.create(appOptions.build()), config.seqIdLanes());
             final ServerOptions.Builder ingressOptions = serverOptions(
                 new IngressHandler(app, config.callTimeout(), metrics), config.ingress(), "ingress");
             ingressOptions.shm().enabled(false);

@@ -127,6 +127,7 @@ public final class SidecarConfig
     {
         positive(SidecarOption.UPSTREAM_CONNECTIONS);
         positive(SidecarOption.WORKERS);
+        positive(SidecarOption.SEQ_ID_LANES);
         positive(SidecarOption.MAX_FRAME);
         positive(SidecarOption.CONNECT_TIMEOUT);
         positive(SidecarOption.CALL_TIMEOUT);
@@ -170,6 +171,14 @@ public final class SidecarConfig
     public int upstreamConnections()
     {
         return integer(SidecarOption.UPSTREAM_CONNECTIONS);
+    }
+
+    /**
+     * @return how many callers may have the same seq id in flight to one destination at once.
+     */
+    public int seqIdLanes()
+    {
+        return integer(SidecarOption.SEQ_ID_LANES);
     }
 
     /**

@@ -21,6 +21,8 @@ public enum SidecarOption
         "egress: let a request's DestAddress key choose the upstream when it names one"),
     UPSTREAM_CONNECTIONS("upstream-connections", "N", "4",
         "egress: pooled TCP connections per upstream address"),
+    SEQ_ID_LANES("seq-id-lanes", "N", "16",
+        "callers that may have the same seq id in flight to one destination at once (each extra one opens a pool)"),
     CONNECT_TIMEOUT("connect-timeout", "MILLIS", "1000",
         "connect deadline for upstream and local-app connections"),
     CALL_TIMEOUT("call-timeout", "MILLIS", "5000",

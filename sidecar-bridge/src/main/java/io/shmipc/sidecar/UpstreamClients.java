@@ -9,39 +9,42 @@ import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * One TCP {@link RpcClient} (Netty, with its own connection pool) per upstream address and framing, made on first
- * use and closed with the bridge; a call leaves in the framing it arrived in. Shared memory is switched off for upstreams whatever the environment says: the network
- * side of a sidecar is TCP by definition.
+ * The TCP clients (Netty, each with its own connection pool) to the upstreams: {@link SeqIdLanes} per upstream
+ * address and framing, made on first use and closed with the bridge; a call leaves in the framing it arrived in.
+ * Shared memory is switched off for upstreams whatever the environment says: the network side of a sidecar is TCP
+ * by definition.
  */
 final class UpstreamClients implements AutoCloseable
 {
-    private final ConcurrentHashMap<String, RpcClient> clients = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, SeqIdLanes> upstreams = new ConcurrentHashMap<>();
     private final int connections;
     private final Duration connectTimeout;
     private final Duration callTimeout;
     private final int maxFrame;
+    private final int maxLanes;
     private volatile boolean closed;
 
     UpstreamClients(final int connections, final Duration connectTimeout, final Duration callTimeout,
-        final int maxFrame)
+        final int maxFrame, final int maxLanes)
     {
         this.connections = connections;
         this.connectTimeout = connectTimeout;
         this.callTimeout = callTimeout;
         this.maxFrame = maxFrame;
+        this.maxLanes = maxLanes;
     }
 
     /**
      * @param address upstream {@code host:port}.
      * @param format  the framing the call came in, kept on the way out.
-     * @return its client.
+     * @return the lanes to that upstream.
      * @throws IllegalArgumentException when the address cannot be parsed.
      * @throws IllegalStateException when the bridge is closing.
      */
-    RpcClient client(final String address, final FrameFormat format)
+    SeqIdLanes lanes(final String address, final FrameFormat format)
     {
         final String key = format + " " + address;
-        final RpcClient existing = clients.get(key);
+        final SeqIdLanes existing = upstreams.get(key);
         if (existing != null)
         {
             return existing;
@@ -51,7 +54,7 @@ final class UpstreamClients implements AutoCloseable
         {
             throw new IllegalStateException("the bridge is shutting down");
         }
-        return clients.computeIfAbsent(key, k -> newClient(address, format));
+        return upstreams.computeIfAbsent(key, k -> new SeqIdLanes(() -> newClient(address, format), maxLanes));
     }
 
     /**
@@ -60,9 +63,9 @@ final class UpstreamClients implements AutoCloseable
     long lateReplies()
     {
         long sum = 0;
-        for (final RpcClient client : clients.values())
+        for (final SeqIdLanes lanes : upstreams.values())
         {
-            sum += client.metrics().lateReplies();
+            sum += lanes.lateReplies();
         }
         return sum;
     }
@@ -84,10 +87,10 @@ final class UpstreamClients implements AutoCloseable
     public void close()
     {
         closed = true;
-        for (final RpcClient client : clients.values())
+        for (final SeqIdLanes lanes : upstreams.values())
         {
-            client.close();
+            lanes.close();
         }
-        clients.clear();
+        upstreams.clear();
     }
 }

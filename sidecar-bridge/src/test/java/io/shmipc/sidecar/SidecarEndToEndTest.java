@@ -173,6 +173,9 @@ class SidecarEndToEndTest
                         assertEquals(TransportKind.SHM, response.callInfo().transport(), response.toString());
                         assertNotNull(response.stringInfo().get(UpstreamServerMain.SERVED_BY),
                             "the reply's header keys come from the upstream");
+                        assertEquals(Integer.toString(response.seqId()),
+                            response.stringInfo().get(UpstreamServerMain.SEEN_SEQ),
+                            "the upstream saw the app's own seq id");
                         if (ChecksumPayloads.verify(request, response.payload()))
                         {
                             good++;
@@ -191,6 +194,27 @@ class SidecarEndToEndTest
         finally
         {
             callers.shutdownNow();
+        }
+    }
+
+    @Test
+    void shouldKeepEachAppsSeqIdWhenTwoAppsHaveTheSameOneInFlight() throws Exception
+    {
+        try (RpcClient otherApp = Mesh.appClient(dir.resolve("egress.sock").toString(),
+            bridgeAddresses.get("egress-tcp"), APP_CALL_TIMEOUT))
+        {
+            final UnsafeBuffer first = ChecksumPayloads.request(new Random(21), 4096);
+            final UnsafeBuffer second = ChecksumPayloads.request(new Random(22), 4096);
+            final var one = app.callAsync(Request.builder("slow").payload(first)
+                .intInfo(IntInfoKey.TO_SERVICE, "echo").seqId(424_242).build());
+            final var two = otherApp.callAsync(Request.builder("slow").payload(second)
+                .intInfo(IntInfoKey.TO_SERVICE, "echo").seqId(424_242).build());
+            final Response oneReply = one.get(10, TimeUnit.SECONDS);
+            final Response twoReply = two.get(10, TimeUnit.SECONDS);
+            assertTrue(ChecksumPayloads.verify(first, oneReply.payload()), "each app gets its own reply");
+            assertTrue(ChecksumPayloads.verify(second, twoReply.payload()), "each app gets its own reply");
+            assertEquals("424242", oneReply.stringInfo().get(UpstreamServerMain.SEEN_SEQ));
+            assertEquals("424242", twoReply.stringInfo().get(UpstreamServerMain.SEEN_SEQ));
         }
     }
 

@@ -8,8 +8,7 @@ import java.time.Duration;
 
 /**
  * The remote service of the end-to-end tests, run in its own JVM on loopback TCP. Methods: {@code echo} (checks
- * and answers a {@link ChecksumPayloads} request, reporting the {@code rip} and {@code ToService} it saw in reply
- * keys), {@code slow} (the same after {@value #SLOW_MILLIS} ms), {@code fail} (throws). Prints
+ * and answers a {@link ChecksumPayloads} request, reporting the {@code rip} and seq id it saw in reply keys), {@code slow} (the same after {@value #SLOW_MILLIS} ms), {@code fail} (throws). Prints
  * {@code UPSTREAM READY host:port}; stops when its stdin closes.
  */
 public final class UpstreamServerMain
@@ -18,6 +17,7 @@ public final class UpstreamServerMain
     static final long SLOW_MILLIS = 1_500;
     static final String SEEN_RIP = "seen-rip";
     static final String SERVED_BY = "served-by";
+    static final String SEEN_SEQ = "seen-seq";
 
     private UpstreamServerMain()
     {
@@ -45,6 +45,7 @@ public final class UpstreamServerMain
                 context.putResponseStringInfo(SEEN_RIP, rip);
             }
             context.putResponseStringInfo(SERVED_BY, pid);
+            context.putResponseStringInfo(SEEN_SEQ, Integer.toString(context.seqId()));
             return ChecksumPayloads.respond(request);
         }).tcpAddress(args[0]).executorThreads(80).drainTimeout(Duration.ofSeconds(2));
         options.shm().enabled(false);
