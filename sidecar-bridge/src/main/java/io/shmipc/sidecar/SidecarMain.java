@@ -110,8 +110,8 @@ public final class SidecarMain
     {
         out.print("""
             usage: ./shmipc sidecar [options]
-                   ./shmipc sidecar demo-server [HOST:PORT]                  (a TCP echo service, default 127.0.0.1:9000)
-                   ./shmipc sidecar demo-client SOCKET TCP SERVICE [CALLS]   (an app calling SERVICE through the bridge)
+                   ./shmipc sidecar demo-server [HOST:PORT]                 a TCP echo service (default 127.0.0.1:9000)
+                   ./shmipc sidecar demo-client SOCKET TCP SERVICE [CALLS]  an app calling SERVICE via the bridge
 
             A ShmIPC mesh sidecar. Egress: local apps call it over shared memory (the ShmIPC control socket, or its
             TCP fallback listener); each TTHeader call is routed by its ToService / ToCluster / DestAddress keys to

@@ -8,7 +8,8 @@ import java.time.Duration;
 
 /**
  * The remote service of the end-to-end tests, run in its own JVM on loopback TCP. Methods: {@code echo} (checks
- * and answers a {@link ChecksumPayloads} request, reporting the {@code rip} and seq id it saw in reply keys), {@code slow} (the same after {@value #SLOW_MILLIS} ms), {@code fail} (throws). Prints
+ * and answers a {@link ChecksumPayloads} request, reporting the {@code rip} and seq id it saw in reply keys),
+ * {@code slow} (the same after {@value #SLOW_MILLIS} ms), {@code fail} (throws). Prints
  * {@code UPSTREAM READY host:port}; stops when its stdin closes.
  */
 public final class UpstreamServerMain
