@@ -12,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 import static java.lang.System.Logger.Level.INFO;
 
@@ -159,16 +160,30 @@ public final class Sidecar implements AutoCloseable
         draining = true;
         LOG.log(INFO, "sidecar draining: {0} call(s) in flight, waiting up to {1} ms", metrics.inFlight(),
             drainTimeout.toMillis());
-        final long deadline = System.nanoTime() + drainTimeout.toNanos();
-        boolean drained = true;
-        if (ingress != null)
+        // Both directions stop accepting and drain at the same time, each within the same deadline.
+        final CompletableFuture<Boolean> ingressDrained = new CompletableFuture<>();
+        if (ingress == null)
         {
-            drained &= ingress.shutdown(drainTimeout);
+            ingressDrained.complete(true);
         }
-        if (egress != null)
+        else
         {
-            drained &= egress.shutdown(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            final RpcServer ingressServer = ingress;
+            new Thread(() ->
+            {
+                boolean done = false;
+                try
+                {
+                    done = ingressServer.shutdown(drainTimeout);
+                }
+                finally
+                {
+                    ingressDrained.complete(done);
+                }
+            }, "shmipc-sidecar-ingress-drain").start();
         }
+        boolean drained = egress == null || egress.shutdown(drainTimeout);
+        drained &= ingressDrained.join();
         if (app != null)
         {
             app.close();

@@ -2,6 +2,7 @@ package io.shmipc.sidecar;
 
 import io.shmipc.transport.TransportMetrics;
 
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Supplier;
@@ -27,7 +28,7 @@ public final class SidecarMetrics
 
         String label()
         {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 
