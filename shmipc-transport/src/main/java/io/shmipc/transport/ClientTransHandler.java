@@ -27,9 +27,13 @@ final class ClientTransHandler extends RpcTransHandler
         this.metrics = metrics;
     }
 
-    void register(final PendingCall<?> call)
+    /**
+     * @return {@code false} when another call with the same seq id is pending (only a caller-chosen seq id can
+     * collide).
+     */
+    boolean register(final PendingCall<?> call)
     {
-        pending.put(call.seqId(), call);
+        return pending.putIfAbsent(call.seqId(), call) == null;
     }
 
     void unregister(final PendingCall<?> call)

@@ -25,9 +25,13 @@ public final class Request
     private final Map<String, String> stringInfo;
     private final Map<Integer, String> intInfo;
     private final Duration timeout;
+    private final boolean hasSeqId;
+    private final int seqId;
 
     private Request(final Builder builder)
     {
+        this.hasSeqId = builder.hasSeqId;
+        this.seqId = builder.seqId;
         this.method = builder.method;
         this.payload = builder.payload;
         this.stringInfo = Collections.unmodifiableMap(new LinkedHashMap<>(builder.stringInfo));
@@ -105,6 +109,22 @@ public final class Request
     }
 
     /**
+     * @return whether the caller chose this call's seq id ({@link Builder#seqId(int)}).
+     */
+    public boolean hasSeqId()
+    {
+        return hasSeqId;
+    }
+
+    /**
+     * @return the seq id the caller chose; meaningful only when {@link #hasSeqId()}.
+     */
+    public int seqId()
+    {
+        return seqId;
+    }
+
+    /**
      * Builds a {@link Request}.
      */
     public static final class Builder
@@ -114,6 +134,8 @@ public final class Request
         private final Map<String, String> stringInfo = new LinkedHashMap<>();
         private final Map<Integer, String> intInfo = new TreeMap<>();
         private Duration timeout;
+        private boolean hasSeqId;
+        private int seqId;
 
         private Builder(final String method)
         {
@@ -175,6 +197,21 @@ public final class Request
                 throw new IllegalArgumentException("call timeout must be positive, got " + timeout);
             }
             this.timeout = timeout;
+            return this;
+        }
+
+        /**
+         * Send the call with this seq id instead of one the client numbers itself, e.g. a proxy that keeps the seq
+         * id of the call it relays. The client refuses the call (an {@link RpcException}) while another call with
+         * the same seq id is in flight on it.
+         *
+         * @param seqId the seq id to send.
+         * @return this.
+         */
+        public Builder seqId(final int seqId)
+        {
+            this.hasSeqId = true;
+            this.seqId = seqId;
             return this;
         }
 

@@ -168,7 +168,8 @@ public final class RpcClient implements AutoCloseable
         final Thread waitingCaller)
     {
         final Duration timeout = request.timeout() != null ? request.timeout() : options.callTimeout();
-        final PendingCall<T> call = new PendingCall<>(nextSeqId(), request.method(), decoder, waitingCaller,
+        final int seqId = request.hasSeqId() ? request.seqId() : nextSeqId();
+        final PendingCall<T> call = new PendingCall<>(seqId, request.method(), decoder, waitingCaller,
             System.nanoTime() + timeout.toNanos());
         final CompletableFuture<T> result = call.result();
         if (closed)
@@ -203,7 +204,12 @@ public final class RpcClient implements AutoCloseable
                 return;
             }
             call.bind(route.connection(), route.callInfo());
-            handler.register(call);
+            if (!handler.register(call))
+            {
+                call.fail(new RpcException(call.describe() + " not sent: a call with the same seq id is in flight " +
+                    "on this client"));
+                return;
+            }
             if (!call.start())
             {
                 handler.unregister(call);

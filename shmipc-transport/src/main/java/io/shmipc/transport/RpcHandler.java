@@ -16,7 +16,8 @@ public interface RpcHandler
      * @return the response payload, {@code request.capacity()}-style: all of its capacity is sent. The transport has
      * copied it into the outbound frame before the executor thread runs anything else, so a thread-local buffer may
      * be reused. {@code null} sends an empty payload.
-     * @throws Exception the client receives it as a {@link RemoteApplicationException} carrying the message.
+     * @throws Exception the client receives it as a {@link RemoteApplicationException} carrying the message; a
+     *                   {@code RemoteApplicationException} thrown here is sent with its own type code and message.
      */
     DirectBuffer handle(RequestContext context, DirectBuffer request) throws Exception;
 }

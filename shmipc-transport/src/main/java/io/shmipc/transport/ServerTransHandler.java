@@ -159,6 +159,12 @@ final class ServerTransHandler extends RpcTransHandler
             {
                 response = handler.handle(context, payload);
             }
+            catch (final RemoteApplicationException ex)
+            {
+                // The handler chose the exception type and text itself (a proxy relaying why a call failed).
+                replyException(connection, message, ex.type(), ex.getMessage(), false);
+                return;
+            }
             catch (final Exception | LinkageError | AssertionError ex)
             {
                 LOG.log(DEBUG, "handler failed call ''{0}'' seq {1}: {2}", request.method(), request.seqId(), ex);

@@ -284,6 +284,53 @@ class RpcTest
             ex.getMessage());
     }
 
+    @ParameterizedTest
+    @EnumSource(TransportKind.class)
+    void shouldSendTheHandlersOwnTypeAndTextWhenItThrowsRemoteApplicationException(final TransportKind kind)
+    {
+        final RpcServer server = start(ServerOptions.builder((ctx, request) ->
+        {
+            throw new RemoteApplicationException(7, "relay: upstream sent a malformed frame");
+        }), kind);
+        final RpcClient client = client(ClientOptions.builder(), server, kind);
+
+        final RemoteApplicationException ex =
+            assertThrows(RemoteApplicationException.class, () -> client.call(Request.of("relay", new byte[4])));
+        assertEquals(7, ex.type());
+        assertTrue(ex.getMessage().endsWith(": relay: upstream sent a malformed frame"), ex.getMessage());
+    }
+
+    @ParameterizedTest
+    @EnumSource(TransportKind.class)
+    void shouldSendTheCallersSeqIdAndRefuseASecondCallWithItWhileTheFirstIsInFlight(final TransportKind kind)
+        throws Exception
+    {
+        final CountDownLatch release = new CountDownLatch(1);
+        final RpcServer server = start(ServerOptions.builder((ctx, request) ->
+        {
+            if (ctx.method().equals("hold") && !release.await(WAIT_SECONDS, TimeUnit.SECONDS))
+            {
+                throw new IllegalStateException("never released");
+            }
+            ctx.putResponseStringInfo("seen-seq", Integer.toString(ctx.seqId()));
+            return request;
+        }), kind);
+        final RpcClient client = client(ClientOptions.builder(), server, kind);
+
+        final Response chosen = client.call(Request.builder("echo").payload(new UnsafeBuffer(new byte[4]))
+            .seqId(7_000_001).build());
+        assertEquals(7_000_001, chosen.seqId());
+        assertEquals("7000001", chosen.stringInfo().get("seen-seq"));
+
+        final CompletableFuture<Response> held = client.callAsync(Request.builder("hold")
+            .payload(new UnsafeBuffer(new byte[4])).seqId(5).build());
+        final RpcException duplicate = assertThrows(RpcException.class, () -> client.call(Request.builder("echo")
+            .payload(new UnsafeBuffer(new byte[4])).seqId(5).build()));
+        assertTrue(duplicate.getMessage().contains("same seq id"), duplicate.getMessage());
+        release.countDown();
+        assertEquals("5", held.get(WAIT_SECONDS, TimeUnit.SECONDS).stringInfo().get("seen-seq"));
+    }
+
     @Test
     void shouldFailFastWithConnectFailedWhenNothingListens() throws Exception
     {

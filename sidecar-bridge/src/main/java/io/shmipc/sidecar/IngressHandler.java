@@ -1,0 +1,39 @@
+package io.shmipc.sidecar;
+
+import io.shmipc.transport.RemoteApplicationException;
+import io.shmipc.transport.RequestContext;
+import io.shmipc.transport.RpcHandler;
+import io.shmipc.transport.codec.StringInfoKeys;
+import org.agrona.DirectBuffer;
+
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * Ingress: a call from the network is relayed to the local app over shared memory, with the {@code rip} string
+ * key set to the caller's address so the app learns who really called.
+ */
+final class IngressHandler implements RpcHandler
+{
+    private static final String APP = "local app";
+
+    private final SeqIdLanes app;
+    private final Duration timeout;
+    private final CallForwarder forwarder;
+
+    IngressHandler(final SeqIdLanes app, final Duration timeout, final SidecarMetrics metrics)
+    {
+        this.app = app;
+        this.timeout = timeout;
+        this.forwarder = new CallForwarder(metrics, SidecarMetrics.Direction.INGRESS, timeout);
+    }
+
+    @Override
+    public DirectBuffer handle(final RequestContext context, final DirectBuffer request)
+        throws RemoteApplicationException
+    {
+        forwarder.arrived(request);
+        return forwarder.forward(context, request, app, APP, timeout,
+            Map.of(StringInfoKeys.REMOTE_IP, context.callInfo().address()));
+    }
+}
