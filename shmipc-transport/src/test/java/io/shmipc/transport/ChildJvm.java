@@ -49,6 +49,10 @@ public final class ChildJvm implements AutoCloseable
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
             "--enable-native-access=ALL-UNNAMED"));
+        if (Runtime.version().feature() >= 23)
+        {
+            command.add("--sun-misc-unsafe-memory-access=allow");
+        }
         properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass.getName()));
         command.addAll(args);
@@ -120,6 +124,22 @@ public final class ChildJvm implements AutoCloseable
         {
             process.destroyForcibly();
             throw new AssertionError("child JVM did not stop; stderr:\n" + stderr());
+        }
+        return process.exitValue();
+    }
+
+    /**
+     * Send SIGTERM and wait for it to exit.
+     *
+     * @return its exit code.
+     */
+    public int terminate() throws InterruptedException
+    {
+        process.destroy();
+        if (!process.waitFor(STOP_SECONDS, TimeUnit.SECONDS))
+        {
+            process.destroyForcibly();
+            throw new AssertionError("child JVM ignored SIGTERM; stderr:\n" + stderr());
         }
         return process.exitValue();
     }

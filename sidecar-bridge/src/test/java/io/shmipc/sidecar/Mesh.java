@@ -1,5 +1,6 @@
 package io.shmipc.sidecar;
 
+import io.shmipc.transport.ChildJvm;
 import io.shmipc.transport.ClientOptions;
 import io.shmipc.transport.Request;
 import io.shmipc.transport.RpcClient;
@@ -26,18 +27,18 @@ final class Mesh
     {
     }
 
-    static ForkedJvm startUpstream(final String listen, final Path logDir) throws IOException
+    static ChildJvm startUpstream(final String listen, final Path logDir) throws IOException
     {
-        return ForkedJvm.start(UpstreamServerMain.class, List.of(listen), Map.of(), logDir);
+        return ChildJvm.start(UpstreamServerMain.class, List.of(listen), Map.of(), Map.of(), logDir);
     }
 
     /**
      * @return the bridge and its addresses from the READY line.
      */
-    static Map.Entry<ForkedJvm, Map<String, String>> startBridge(final List<String> args, final Path logDir)
+    static Map.Entry<ChildJvm, Map<String, String>> startBridge(final List<String> args, final Path logDir)
         throws Exception
     {
-        final ForkedJvm bridge = ForkedJvm.start(SidecarMain.class, args, Map.of(), logDir);
+        final ChildJvm bridge = ChildJvm.start(SidecarMain.class, args, Map.of(), Map.of(), logDir);
         final Map<String, String> addresses = new HashMap<>();
         for (final String pair : bridge.awaitLine(SidecarMain.READY).split(" "))
         {

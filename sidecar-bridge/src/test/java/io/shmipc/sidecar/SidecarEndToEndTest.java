@@ -1,5 +1,6 @@
 package io.shmipc.sidecar;
 
+import io.shmipc.transport.ChildJvm;
 import io.shmipc.transport.ClientOptions;
 import io.shmipc.transport.RemoteApplicationException;
 import io.shmipc.transport.Request;
@@ -58,9 +59,9 @@ class SidecarEndToEndTest
     @TempDir
     static Path dir;
 
-    private static ForkedJvm upstream;
+    private static ChildJvm upstream;
     private static String upstreamAddress;
-    private static ForkedJvm bridge;
+    private static ChildJvm bridge;
     private static Map<String, String> bridgeAddresses;
     private static RpcServer localApp;
     private static ServerSocket garbageUpstream;
@@ -89,7 +90,7 @@ class SidecarEndToEndTest
         garbageWriter.start();
 
         final String socket = dir.resolve("egress.sock").toString();
-        final Map.Entry<ForkedJvm, Map<String, String>> started = Mesh.startBridge(Mesh.bridgeArgs(
+        final Map.Entry<ChildJvm, Map<String, String>> started = Mesh.startBridge(Mesh.bridgeArgs(
             socket, "127.0.0.1:0",
             "--route", "echo=" + upstreamAddress,
             "--route", "gone=" + Mesh.freeLoopbackAddress(),

@@ -1,5 +1,6 @@
 package io.shmipc.sidecar;
 
+import io.shmipc.transport.ChildJvm;
 import io.shmipc.transport.RemoteApplicationException;
 import io.shmipc.transport.Response;
 import io.shmipc.transport.RpcClient;
@@ -44,9 +45,9 @@ class SidecarResilienceTest
     {
         final String upstreamAddress = Mesh.freeLoopbackAddress();
         final String socket = dir.resolve("egress.sock").toString();
-        ForkedJvm upstream = Mesh.startUpstream(upstreamAddress, dir);
+        ChildJvm upstream = Mesh.startUpstream(upstreamAddress, dir);
         upstream.awaitLine(UpstreamServerMain.READY);
-        final Map.Entry<ForkedJvm, Map<String, String>> bridge = Mesh.startBridge(
+        final Map.Entry<ChildJvm, Map<String, String>> bridge = Mesh.startBridge(
             Mesh.bridgeArgs(socket, "127.0.0.1:0", "--route", "*=" + upstreamAddress), dir);
         try (RpcClient app = Mesh.appClient(socket, bridge.getValue().get("egress-tcp"), Duration.ofSeconds(10)))
         {
@@ -88,10 +89,10 @@ class SidecarResilienceTest
     {
         final String socket = dir.resolve("egress.sock").toString();
         final String tcp = Mesh.freeLoopbackAddress();
-        final ForkedJvm upstream = Mesh.startUpstream("127.0.0.1:0", dir);
+        final ChildJvm upstream = Mesh.startUpstream("127.0.0.1:0", dir);
         final String upstreamAddress = upstream.awaitLine(UpstreamServerMain.READY);
         final List<String> args = Mesh.bridgeArgs(socket, tcp, "--route", "*=" + upstreamAddress);
-        Map.Entry<ForkedJvm, Map<String, String>> bridge = Mesh.startBridge(args, dir);
+        Map.Entry<ChildJvm, Map<String, String>> bridge = Mesh.startBridge(args, dir);
         try (RpcClient app = Mesh.appClient(socket, tcp, Duration.ofSeconds(5)))
         {
             assertEcho(app);
