@@ -1,0 +1,211 @@
+// Command kitex-echo-client is a Kitex client of the Echo service (echo.thrift) for the interop suite's
+// Java-server scenarios.
+//
+// It calls through Kitex's binary generic client (the encoded argument and result structs; Kitex writes
+// the TTHeader and the Thrift message header, picks the seq ids and checks that every reply carries
+// its call's seq id). -concurrency goroutines each call echo -count times for every size in -sizes,
+// with a payload that differs per goroutine, size and repetition, and check the reply byte for byte.
+// The TTHeader meta handler, which Kitex services using TTHeader normally install, is on, and every call
+// carries a transient metainfo value, so the server sees the info keys a Kitex caller usually sends.
+// With -fail-check it also calls fail and expects an error carrying the reason it sent.
+//
+// Output contract (run.sh): one JSON summary line on stdout, {"calls":..,"bytes":..,"failures":..,
+// "expected_calls":..,"fail_check":..,"elapsed_ms":..,"reply_int_keys":[..],"reply_string_keys":[..]};
+// exit 0 only if every call came back intact (and the fail check passed when asked for).
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bytedance/gopkg/cloud/metainfo"
+	"github.com/cloudwego/kitex/client"
+	"github.com/cloudwego/kitex/client/genericclient"
+	"github.com/cloudwego/kitex/pkg/generic"
+	"github.com/cloudwego/kitex/pkg/klog"
+	"github.com/cloudwego/kitex/pkg/transmeta"
+	"github.com/cloudwego/kitex/transport"
+
+	"shmipc-java/tests/interop/kitex/internal/echowire"
+	"shmipc-java/tests/interop/kitex/internal/infokeys"
+)
+
+const (
+	exitOK            = 0
+	exitFailed        = 1
+	exitUsage         = 2
+	maxLoggedFailures = 20
+	// MetainfoKey is sent as a transient metainfo value on every call.
+	metainfoKey   = "SHMIPC_INTEROP"
+	metainfoValue = "kitex"
+)
+
+type summary struct {
+	Calls           int64    `json:"calls"`
+	Bytes           int64    `json:"bytes"`
+	Failures        int64    `json:"failures"`
+	ExpectedCalls   int64    `json:"expected_calls"`
+	FailCheck       string   `json:"fail_check"`
+	ElapsedMs       int64    `json:"elapsed_ms"`
+	ReplyIntKeys    []string `json:"reply_int_keys"`
+	ReplyStringKeys []string `json:"reply_string_keys"`
+}
+
+func main() {
+	addr := flag.String("addr", "", "the server's TCP address, host:port")
+	sizesFlag := flag.String("sizes", "0,64,65536,1048576", "payload sizes in bytes, comma-separated")
+	concurrency := flag.Int("concurrency", 8, "goroutines calling at once")
+	count := flag.Int("count", 4, "calls per goroutine and size")
+	protocol := flag.String("transport", "ttheader-framed", "ttheader | ttheader-framed")
+	timeout := flag.Duration("timeout", 45*time.Second, "deadline for the whole run")
+	failCheck := flag.Bool("fail-check", false, "also call fail and expect an error carrying the reason")
+	flag.Parse()
+	log.SetFlags(log.Ltime | log.Lmicroseconds)
+	klog.SetLevel(klog.LevelWarn)
+
+	sizes, err := parseSizes(*sizesFlag)
+	tp, tpErr := parseTransport(*protocol)
+	if *addr == "" || err != nil || tpErr != nil || *concurrency < 1 || *count < 1 {
+		log.Printf("kitex-echo-client: -addr is required; sizes: %v; transport: %v", err, tpErr)
+		os.Exit(exitUsage)
+	}
+
+	keys := infokeys.NewRecorder()
+	cli, err := genericclient.NewClient(echowire.ServiceName, generic.BinaryThriftGenericV2(echowire.ServiceName),
+		client.WithHostPorts(*addr),
+		client.WithTransportProtocol(tp),
+		client.WithMetaHandler(transmeta.ClientTTHeaderHandler),
+		client.WithMetaHandler(keys),
+		client.WithRPCTimeout(*timeout),
+		client.WithConnectTimeout(2*time.Second),
+	)
+	if err != nil {
+		log.Printf("kitex-echo-client: new client: %v", err)
+		os.Exit(exitFailed)
+	}
+	defer cli.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	defer cancel()
+	ctx = metainfo.WithValue(ctx, metainfoKey, metainfoValue)
+
+	start := time.Now()
+	var calls, byteCount, failures atomic.Int64
+	logFailure := func(format string, args ...interface{}) {
+		if failures.Add(1) <= maxLoggedFailures {
+			log.Printf("kitex-echo-client: "+format, args...)
+		}
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < *concurrency; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for rep := 0; rep < *count; rep++ {
+				for _, size := range sizes {
+					if ctx.Err() != nil {
+						logFailure("caller %d: deadline reached before size %d, repetition %d", g, size, rep)
+						return
+					}
+					seed := uint64(g)<<40 | uint64(size)<<8 | uint64(rep)
+					data := echowire.Pattern(seed, size)
+					reply, err := cli.GenericCall(ctx, echowire.MethodEcho, echowire.EncodeEchoArgs(data))
+					if err != nil {
+						logFailure("caller %d, %d bytes, repetition %d: %v", g, size, rep, err)
+						continue
+					}
+					raw, ok := reply.([]byte)
+					if !ok {
+						logFailure("caller %d: reply is %T, not []byte", g, reply)
+						continue
+					}
+					echoed, err := echowire.DecodeEchoResult(raw)
+					if err != nil {
+						logFailure("caller %d, %d bytes: result: %v", g, size, err)
+						continue
+					}
+					if !bytes.Equal(echoed, data) {
+						logFailure("caller %d, %d bytes, repetition %d: echo differs (%d bytes back)",
+							g, size, rep, len(echoed))
+						continue
+					}
+					calls.Add(1)
+					byteCount.Add(int64(size))
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+
+	result := summary{
+		Calls:         calls.Load(),
+		Bytes:         byteCount.Load(),
+		ExpectedCalls: int64(*concurrency) * int64(*count) * int64(len(sizes)),
+		FailCheck:     "skipped",
+	}
+	if *failCheck {
+		if err := checkFail(ctx, cli); err != nil {
+			result.FailCheck = err.Error()
+			failures.Add(1)
+		} else {
+			result.FailCheck = "ok"
+		}
+	}
+	result.Failures = failures.Load()
+	result.ElapsedMs = time.Since(start).Milliseconds()
+	result.ReplyIntKeys, result.ReplyStringKeys = keys.IntKeys(), keys.StringKeys()
+	out, _ := json.Marshal(result)
+	fmt.Println(string(out))
+	if result.Failures > 0 || result.Calls != result.ExpectedCalls {
+		os.Exit(exitFailed)
+	}
+	os.Exit(exitOK)
+}
+
+// checkFail calls fail, which the server answers with an application exception: the error Kitex
+// returns must carry the reason.
+func checkFail(ctx context.Context, cli genericclient.Client) error {
+	reason := "kitex-interop-fail-" + strconv.Itoa(os.Getpid())
+	reply, err := cli.GenericCall(ctx, echowire.MethodFail, echowire.EncodeFailArgs(reason))
+	if err == nil {
+		return fmt.Errorf("fail returned a reply (%d bytes) instead of an error", len(reply.([]byte)))
+	}
+	if !strings.Contains(err.Error(), reason) {
+		return fmt.Errorf("fail's error does not carry the reason %q: %v", reason, err)
+	}
+	log.Printf("kitex-echo-client: fail answered as expected: %v", err)
+	return nil
+}
+
+func parseTransport(name string) (transport.Protocol, error) {
+	switch name {
+	case "ttheader":
+		return transport.TTHeader, nil
+	case "ttheader-framed":
+		return transport.TTHeaderFramed, nil
+	}
+	return 0, errors.New("unknown transport " + name)
+}
+
+func parseSizes(list string) ([]int, error) {
+	var sizes []int
+	for _, s := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("bad size %q", s)
+		}
+		sizes = append(sizes, n)
+	}
+	return sizes, nil
+}
