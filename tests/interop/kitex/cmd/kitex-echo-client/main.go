@@ -70,6 +70,8 @@ func main() {
 	protocol := flag.String("transport", "ttheader-framed", "ttheader | ttheader-framed")
 	timeout := flag.Duration("timeout", 45*time.Second, "deadline for the whole run")
 	failCheck := flag.Bool("fail-check", false, "also call fail and expect an error carrying the reason")
+	mux := flag.Bool("mux", false, "multiplex every call over one connection (Kitex's mux connection, TTHeader only): "+
+		"replies come back in any order and only their seq ids tell them apart")
 	flag.Parse()
 	log.SetFlags(log.Ltime | log.Lmicroseconds)
 	klog.SetLevel(klog.LevelWarn)
@@ -82,19 +84,23 @@ func main() {
 	}
 
 	keys := infokeys.NewRecorder()
-	cli, err := genericclient.NewClient(echowire.ServiceName, generic.BinaryThriftGenericV2(echowire.ServiceName),
+	opts := []client.Option{
 		client.WithHostPorts(*addr),
 		client.WithTransportProtocol(tp),
 		client.WithMetaHandler(transmeta.ClientTTHeaderHandler),
 		client.WithMetaHandler(keys),
 		client.WithRPCTimeout(*timeout),
-		client.WithConnectTimeout(2*time.Second),
-	)
+		client.WithConnectTimeout(2 * time.Second),
+	}
+	if *mux {
+		// Deprecated in Kitex but still shipped; the only Kitex client that pipelines calls on one connection.
+		opts = append(opts, client.WithMuxConnection(1))
+	}
+	cli, err := genericclient.NewClient(echowire.ServiceName, generic.BinaryThriftGenericV2(echowire.ServiceName), opts...)
 	if err != nil {
 		log.Printf("kitex-echo-client: new client: %v", err)
 		os.Exit(exitFailed)
 	}
-	defer cli.Close()
 
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
@@ -167,6 +173,7 @@ func main() {
 	result.ReplyIntKeys, result.ReplyStringKeys = keys.IntKeys(), keys.StringKeys()
 	out, _ := json.Marshal(result)
 	fmt.Println(string(out))
+	_ = cli.Close()
 	if result.Failures > 0 || result.Calls != result.ExpectedCalls {
 		os.Exit(exitFailed)
 	}

@@ -9,6 +9,8 @@
 // echo checks the CRC in its arguments and returns the data; fail returns an error carrying the reason,
 // which Kitex sends as a TApplicationException.
 //
+// With -mux, calls on one connection run concurrently (Kitex's mux transport).
+//
 // Output contract (run.sh): "READY host:port" on stdout once listening; on SIGTERM or SIGINT one JSON
 // summary line {"calls":..,"bytes":..,"crc_errors":..,"fails":..,"request_int_keys":[..],
 // "request_string_keys":[..]} and exit 0 if no CRC error was seen, else 1.
@@ -51,6 +53,8 @@ type summary struct {
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "TCP address to listen on")
+	mux := flag.Bool("mux", false, "serve with Kitex's mux transport: calls on one connection run concurrently and "+
+		"their replies go out in completion order, told apart by seq id only")
 	exitWait := flag.Duration("exit-wait", 2*time.Second, "how long Stop waits for calls in flight")
 	flag.Parse()
 	log.SetFlags(log.Ltime | log.Lmicroseconds)
@@ -62,15 +66,20 @@ func main() {
 	}
 	var c counters
 	keys := infokeys.NewRecorder()
-	svr := genericserver.NewUnknownServiceOrMethodServer(
-		&genericserver.UnknownServiceOrMethodHandler{DefaultHandler: c.handle},
+	opts := []server.Option{
 		server.WithListener(ln),
 		server.WithMetaHandler(transmeta.ServerTTHeaderHandler),
 		server.WithMetaHandler(keys),
 		server.WithExitWaitTime(*exitWait),
 		// run.sh stops the server with SIGTERM and wants the summary: no exit signal of Kitex's own.
 		server.WithExitSignal(func() <-chan error { return make(chan error) }),
-	)
+	}
+	if *mux {
+		// Deprecated in Kitex but still shipped; its server handles a connection's calls concurrently.
+		opts = append(opts, server.WithMuxTransport())
+	}
+	svr := genericserver.NewUnknownServiceOrMethodServer(
+		&genericserver.UnknownServiceOrMethodHandler{DefaultHandler: c.handle}, opts...)
 	done := make(chan error, 1)
 	go func() { done <- svr.Run() }()
 	fmt.Printf("READY %s\n", ln.Addr())

@@ -32,8 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code -fail-check} it also calls fail and expects a {@link RemoteApplicationException} carrying the reason.
  * <p>
  * The last stdout line is {@code {"calls":..,"bytes":..,"failures":..,"expected_calls":..,"fail_check":..,
- * "elapsed_ms":..,"reply_int_keys":[..],"reply_string_keys":[..]}} (the info keys of the Kitex server's replies);
- * exit 0 only if every call came back intact and the fail check passed when asked for.
+ * "elapsed_ms":..,"reply_int_keys":[..],"reply_string_keys":[..]}} (the info keys of the Kitex server's replies).
+ * Exit 0 only if every call came back intact and the fail check passed when asked for.
  */
 public final class KitexEchoClientMain {
     private static final int MAX_LOGGED_FAILURES = 20;
@@ -95,9 +95,9 @@ public final class KitexEchoClientMain {
         }
         final long elapsed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         System.out.printf("{\"calls\":%d,\"bytes\":%d,\"failures\":%d,\"expected_calls\":%d,\"fail_check\":%s,"
-                + "\"elapsed_ms\":%d,\"reply_int_keys\":%s,\"reply_string_keys\":%s}%n", run.calls.get(), run.bytes.get(),
-            run.failures.get(), expected, JsonText.quote(failCheckResult),
-            elapsed, JsonText.array(run.replyIntKeys), JsonText.array(run.replyStringKeys));
+                + "\"elapsed_ms\":%d,\"reply_int_keys\":%s,\"reply_string_keys\":%s}%n", run.calls.get(),
+            run.bytes.get(), run.failures.get(), expected, JsonText.quote(failCheckResult), elapsed,
+            JsonText.array(run.replyIntKeys), JsonText.array(run.replyStringKeys));
         System.out.flush();
         Runtime.getRuntime().halt(run.failures.get() == 0 && run.calls.get() == expected ? 0 : 1);
     }
