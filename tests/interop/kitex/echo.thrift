@@ -20,4 +20,8 @@ service Echo {
   // Always answers with an application exception (TApplicationException, not EchoError) whose message
   // contains reason: the error path between the two implementations.
   string fail(1: string reason) throws (1: EchoError error)
+
+  // Answers with a Kitex business status error: a reply whose TTHeader carries the string keys
+  // biz-status (the code, 1001) and biz-message (containing reason), and whose result is empty.
+  string bizfail(1: string reason)
 }

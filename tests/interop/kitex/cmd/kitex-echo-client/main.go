@@ -7,7 +7,8 @@
 // with a payload that differs per goroutine, size and repetition, and check the reply byte for byte.
 // The TTHeader meta handler, which Kitex services using TTHeader normally install, is on, and every call
 // carries a transient metainfo value, so the server sees the info keys a Kitex caller usually sends.
-// With -fail-check it also calls fail and expects an error carrying the reason it sent.
+// With -fail-check it also calls fail and expects an error carrying the reason it sent, and bizfail and
+// expects Kitex's business status error (code and message, from the TTHeader string keys).
 //
 // Output contract (run.sh): one JSON summary line on stdout, {"calls":..,"bytes":..,"failures":..,
 // "expected_calls":..,"fail_check":..,"elapsed_ms":..,"reply_int_keys":[..],"reply_string_keys":[..]};
@@ -33,6 +34,7 @@ import (
 	"github.com/cloudwego/kitex/client"
 	"github.com/cloudwego/kitex/client/genericclient"
 	"github.com/cloudwego/kitex/pkg/generic"
+	"github.com/cloudwego/kitex/pkg/kerrors"
 	"github.com/cloudwego/kitex/pkg/klog"
 	"github.com/cloudwego/kitex/pkg/transmeta"
 	"github.com/cloudwego/kitex/transport"
@@ -69,7 +71,8 @@ func main() {
 	count := flag.Int("count", 4, "calls per goroutine and size")
 	protocol := flag.String("transport", "ttheader-framed", "ttheader | ttheader-framed")
 	timeout := flag.Duration("timeout", 45*time.Second, "deadline for the whole run")
-	failCheck := flag.Bool("fail-check", false, "also call fail and expect an error carrying the reason")
+	failCheck := flag.Bool("fail-check", false,
+		"also call fail and bizfail and expect an error carrying the reason and a business status error")
 	mux := flag.Bool("mux", false, "multiplex every call over one connection (Kitex's mux connection, TTHeader only): "+
 		"replies come back in any order and only their seq ids tell them apart")
 	flag.Parse()
@@ -161,7 +164,10 @@ func main() {
 		FailCheck:     "skipped",
 	}
 	if *failCheck {
-		if err := checkFail(ctx, cli); err != nil {
+		if err := checkFail(ctx, cli); err == nil {
+			err = checkBizFail(ctx, cli)
+		}
+		if err != nil {
 			result.FailCheck = err.Error()
 			failures.Add(1)
 		} else {
@@ -192,6 +198,23 @@ func checkFail(ctx context.Context, cli genericclient.Client) error {
 		return fmt.Errorf("fail's error does not carry the reason %q: %v", reason, err)
 	}
 	log.Printf("kitex-echo-client: fail answered as expected: %v", err)
+	return nil
+}
+
+// checkBizFail calls bizfail, which the server answers with a business status error: Kitex must turn
+// the reply's biz-status and biz-message keys into a BizStatusError with that code and message.
+func checkBizFail(ctx context.Context, cli genericclient.Client) error {
+	reason := "kitex-interop-bizfail-" + strconv.Itoa(os.Getpid())
+	_, err := cli.GenericCall(ctx, echowire.MethodBizFail, echowire.EncodeFailArgs(reason))
+	bizErr, ok := kerrors.FromBizStatusError(err)
+	if !ok {
+		return fmt.Errorf("bizfail did not answer with a business status error: %v", err)
+	}
+	if bizErr.BizStatusCode() != echowire.BizStatusCode || !strings.Contains(bizErr.BizMessage(), reason) {
+		return fmt.Errorf("bizfail's status is %d %q, want %d and a message carrying %q",
+			bizErr.BizStatusCode(), bizErr.BizMessage(), echowire.BizStatusCode, reason)
+	}
+	log.Printf("kitex-echo-client: bizfail answered as expected: %v", bizErr)
 	return nil
 }
 

@@ -7,7 +7,8 @@
 // TTHeader meta handler, which Kitex services using TTHeader normally install, is on.
 //
 // echo checks the CRC in its arguments and returns the data; fail returns an error carrying the reason,
-// which Kitex sends as a TApplicationException.
+// which Kitex sends as a TApplicationException; bizfail returns a Kitex business status error, which
+// Kitex sends as a reply with the TTHeader string keys biz-status and biz-message.
 //
 // With -mux, calls on one connection run concurrently (Kitex's mux transport).
 //
@@ -29,6 +30,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/cloudwego/kitex/pkg/kerrors"
 	"github.com/cloudwego/kitex/pkg/klog"
 	"github.com/cloudwego/kitex/pkg/transmeta"
 	"github.com/cloudwego/kitex/server"
@@ -130,6 +132,13 @@ func (c *counters) handle(_ context.Context, service, method string, request int
 		}
 		c.fails.Add(1)
 		return nil, fmt.Errorf("fail called: %s", reason)
+	case echowire.MethodBizFail:
+		reason, err := echowire.DecodeFailArgs(req)
+		if err != nil {
+			return nil, fmt.Errorf("bizfail arguments: %w", err)
+		}
+		c.fails.Add(1)
+		return nil, kerrors.NewBizStatusError(echowire.BizStatusCode, "bizfail called: "+reason)
 	}
 	return nil, fmt.Errorf("unknown method %s.%s", service, method)
 }

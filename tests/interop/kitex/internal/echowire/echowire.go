@@ -16,6 +16,10 @@ const (
 	ServiceName = "Echo"
 	MethodEcho  = "echo"
 	MethodFail  = "fail"
+	// MethodBizFail answers with a Kitex business status error (TTHeader keys biz-status, biz-message).
+	MethodBizFail = "bizfail"
+	// BizStatusCode is the code bizfail answers with.
+	BizStatusCode = 1001
 )
 
 const (
@@ -99,7 +103,7 @@ func DecodeEchoResult(b []byte) ([]byte, error) {
 	return data, err
 }
 
-// EncodeFailArgs returns {1: reason}.
+// EncodeFailArgs returns {1: reason}, the arguments of fail and bizfail.
 func EncodeFailArgs(reason string) []byte {
 	b := make([]byte, 0, len(reason)+3+4+1)
 	b = bin.AppendFieldBegin(b, thrift.STRING, fieldReason)
@@ -107,7 +111,7 @@ func EncodeFailArgs(reason string) []byte {
 	return bin.AppendFieldStop(b)
 }
 
-// DecodeFailArgs reads fail's argument struct.
+// DecodeFailArgs reads the argument struct of fail and bizfail.
 func DecodeFailArgs(b []byte) (string, error) {
 	var reason string
 	err := walk(b, func(id int16, t thrift.TType, v []byte) (int, error) {

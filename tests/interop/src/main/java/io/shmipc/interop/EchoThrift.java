@@ -21,6 +21,14 @@ public final class EchoThrift {
     public static final String METHOD_ECHO = "echo";
     /** {@code string fail(1: string reason) throws (1: EchoError error)}: always answers with an application exception. */
     public static final String METHOD_FAIL = "fail";
+    /** {@code string bizfail(1: string reason)}: answers with a Kitex business status error. */
+    public static final String METHOD_BIZ_FAIL = "bizfail";
+    /** The code bizfail answers with. */
+    public static final int BIZ_STATUS_CODE = 1001;
+    /** TTHeader string key of a Kitex business status error's code. */
+    public static final String BIZ_STATUS_KEY = "biz-status";
+    /** TTHeader string key of a Kitex business status error's message. */
+    public static final String BIZ_MESSAGE_KEY = "biz-message";
 
     private static final byte T_STOP = 0;
     private static final byte T_BOOL = 2;
@@ -76,7 +84,12 @@ public final class EchoThrift {
         return out.array();
     }
 
-    /** @return {@code {1: reason}}, fail's arguments. */
+    /** @return an empty struct: the result of a call answered with a business status error. */
+    public static byte[] emptyResult() {
+        return new byte[] {T_STOP};
+    }
+
+    /** @return {@code {1: reason}}, the arguments of fail and bizfail. */
     public static byte[] failArgs(final String reason) {
         final byte[] text = reason.getBytes(StandardCharsets.UTF_8);
         final ByteBuffer out = ByteBuffer.allocate(FIELD_HEADER + LENGTH + text.length + 1);
@@ -128,7 +141,7 @@ public final class EchoThrift {
         return data;
     }
 
-    /** @return fail's reason, empty when absent. */
+    /** @return the reason in the arguments of fail or bizfail, empty when absent. */
     public static String decodeFailArgs(final DirectBuffer struct) {
         final Reader in = new Reader(struct);
         String reason = "";

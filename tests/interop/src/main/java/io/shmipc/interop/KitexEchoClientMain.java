@@ -29,7 +29,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code concurrency} threads each call echo {@code count} times for every size, with a payload that differs per
  * thread, size and repetition, and check the reply byte for byte and by CRC; all calls share the client's
  * connections, so replies are told apart by seq id only. Every reply's seq id must be new. With
- * {@code -fail-check} it also calls fail and expects a {@link RemoteApplicationException} carrying the reason.
+ * {@code -fail-check} it also calls fail and expects a {@link RemoteApplicationException} carrying the reason, and
+ * bizfail and expects a reply whose TTHeader carries Kitex's business status keys.
  * <p>
  * The last stdout line is {@code {"calls":..,"bytes":..,"failures":..,"expected_calls":..,"fail_check":..,
  * "elapsed_ms":..,"reply_int_keys":[..],"reply_string_keys":[..]}} (the info keys of the Kitex server's replies).
@@ -91,6 +92,9 @@ public final class KitexEchoClientMain {
             run.callConcurrently(sizes, concurrency, count, timeout);
             if (failCheck) {
                 failCheckResult = run.checkFail();
+                if ("ok".equals(failCheckResult)) {
+                    failCheckResult = run.checkBizFail();
+                }
             }
         }
         final long elapsed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
@@ -169,6 +173,33 @@ public final class KitexEchoClientMain {
         } catch (final RpcException e) {
             failures.incrementAndGet();
             return "fail raised " + e + " instead of a RemoteApplicationException";
+        }
+    }
+
+    /**
+     * A Kitex business status error is a normal reply carrying {@code biz-status} and {@code biz-message} string
+     * keys: the transport returns it as a {@link Response}, whose keys tell the caller.
+     *
+     * @return "ok", or what was wrong with bizfail's answer.
+     */
+    private String checkBizFail() {
+        final String reason = "java-interop-bizfail-" + ProcessHandle.current().pid();
+        try {
+            final Response response = client.call(Request.of(EchoThrift.METHOD_BIZ_FAIL, EchoThrift.failArgs(reason)));
+            final String status = response.stringInfo().get(EchoThrift.BIZ_STATUS_KEY);
+            final String message = response.stringInfo().get(EchoThrift.BIZ_MESSAGE_KEY);
+            if (!Integer.toString(EchoThrift.BIZ_STATUS_CODE).equals(status) || message == null
+                || !message.contains(reason)) {
+                failures.incrementAndGet();
+                return "bizfail's reply has biz-status " + status + " and biz-message " + message + ", want "
+                    + EchoThrift.BIZ_STATUS_CODE + " and a message carrying " + reason;
+            }
+            System.err.println("kitex echo client: bizfail answered as expected: biz-status " + status
+                + ", biz-message " + message);
+            return "ok";
+        } catch (final RpcException e) {
+            failures.incrementAndGet();
+            return "bizfail raised " + e + " instead of replying with a business status";
         }
     }
 

@@ -15,7 +15,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * The Java server of the Kitex scenarios: an {@link RpcServer} on TCP serving the Echo service of
  * {@code tests/interop/kitex/echo.thrift} to the Go kitex-echo-client, {@code KitexEchoServerMain [-addr 127.0.0.1:0]
  * [-executor-threads N]}. echo checks the CRC in its arguments and returns the data; fail throws, which the client
- * receives as an application exception carrying the message.
+ * receives as an application exception carrying the message; bizfail answers as a Kitex handler returning a
+ * business status error does: an empty result and the TTHeader string keys {@code biz-status} and
+ * {@code biz-message}, which a Kitex client turns into its {@code BizStatusError}.
  * <p>
  * Prints {@code READY host:port} once listening. On SIGTERM it shuts down, prints one JSON line
  * {@code {"calls":..,"bytes":..,"crc_errors":..,"fails":..,"request_int_keys":[..],"request_string_keys":[..]}}
@@ -82,6 +84,14 @@ public final class KitexEchoServerMain {
             case EchoThrift.METHOD_FAIL -> {
                 fails.incrementAndGet();
                 throw new IllegalStateException("fail called: " + EchoThrift.decodeFailArgs(request));
+            }
+            case EchoThrift.METHOD_BIZ_FAIL -> {
+                // A Kitex business status error: a normal reply whose TTHeader says what went wrong.
+                fails.incrementAndGet();
+                context.putResponseStringInfo(EchoThrift.BIZ_STATUS_KEY, Integer.toString(EchoThrift.BIZ_STATUS_CODE));
+                context.putResponseStringInfo(EchoThrift.BIZ_MESSAGE_KEY,
+                    "bizfail called: " + EchoThrift.decodeFailArgs(request));
+                return new UnsafeBuffer(EchoThrift.emptyResult());
             }
             default -> throw new UnsupportedOperationException("unknown method " + context.method());
         }
