@@ -566,6 +566,16 @@ scenario_java_client_kitex_mux_server() {
   kitex_scenario "$1" go java -mux -format ttheader -sizes "$KITEX_SIZES" -concurrency 8 -count 4 -fail-check
 }
 
+# Framed Thrift without a TTHeader (no info keys, so no bizfail): Kitex's other common framing.
+scenario_kitex_client_java_server_framed() {
+  java_peer_missing "$1" "$KITEX_SERVER_CLASS" && return
+  kitex_scenario "$1" java go "" -transport framed -sizes "$KITEX_SIZES" -concurrency 8 -count 2
+}
+scenario_java_client_kitex_server_framed() {
+  java_peer_missing "$1" "$KITEX_CLIENT_CLASS" && return
+  kitex_scenario "$1" go java "" -format framed -sizes "$KITEX_SIZES" -concurrency 8 -count 2
+}
+
 SCENARIOS+=(
   kitex-go-unit-tests
   kitex-client-java-server-ttheader-framed
@@ -574,6 +584,8 @@ SCENARIOS+=(
   java-client-kitex-server-ttheader-framed
   java-client-kitex-server-ttheader
   java-client-kitex-mux-server
+  kitex-client-java-server-framed
+  java-client-kitex-server-framed
 )
 
 # ---- build --------------------------------------------------------------------------------------

@@ -48,7 +48,7 @@ const (
 	exitFailed        = 1
 	exitUsage         = 2
 	maxLoggedFailures = 20
-	// MetainfoKey is sent as a transient metainfo value on every call.
+	// metainfoKey is sent as a transient metainfo value on every call.
 	metainfoKey   = "SHMIPC_INTEROP"
 	metainfoValue = "kitex"
 )
@@ -65,11 +65,15 @@ type summary struct {
 }
 
 func main() {
+	os.Exit(run())
+}
+
+func run() int {
 	addr := flag.String("addr", "", "the server's TCP address, host:port")
 	sizesFlag := flag.String("sizes", "0,64,65536,1048576", "payload sizes in bytes, comma-separated")
 	concurrency := flag.Int("concurrency", 8, "goroutines calling at once")
 	count := flag.Int("count", 4, "calls per goroutine and size")
-	protocol := flag.String("transport", "ttheader-framed", "ttheader | ttheader-framed")
+	protocol := flag.String("transport", "ttheader-framed", "ttheader | ttheader-framed | framed (no TTHeader)")
 	timeout := flag.Duration("timeout", 45*time.Second, "deadline for the whole run")
 	failCheck := flag.Bool("fail-check", false,
 		"also call fail and bizfail and expect an error carrying the reason and a business status error")
@@ -83,7 +87,7 @@ func main() {
 	tp, tpErr := parseTransport(*protocol)
 	if *addr == "" || err != nil || tpErr != nil || *concurrency < 1 || *count < 1 {
 		log.Printf("kitex-echo-client: -addr is required; sizes: %v; transport: %v", err, tpErr)
-		os.Exit(exitUsage)
+		return exitUsage
 	}
 
 	keys := infokeys.NewRecorder()
@@ -102,7 +106,7 @@ func main() {
 	cli, err := genericclient.NewClient(echowire.ServiceName, generic.BinaryThriftGenericV2(echowire.ServiceName), opts...)
 	if err != nil {
 		log.Printf("kitex-echo-client: new client: %v", err)
-		os.Exit(exitFailed)
+		return exitFailed
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
@@ -181,9 +185,9 @@ func main() {
 	fmt.Println(string(out))
 	_ = cli.Close()
 	if result.Failures > 0 || result.Calls != result.ExpectedCalls {
-		os.Exit(exitFailed)
+		return exitFailed
 	}
-	os.Exit(exitOK)
+	return exitOK
 }
 
 // checkFail calls fail, which the server answers with an application exception: the error Kitex
@@ -224,6 +228,8 @@ func parseTransport(name string) (transport.Protocol, error) {
 		return transport.TTHeader, nil
 	case "ttheader-framed":
 		return transport.TTHeaderFramed, nil
+	case "framed":
+		return transport.Framed, nil
 	}
 	return 0, errors.New("unknown transport " + name)
 }
