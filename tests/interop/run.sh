@@ -463,8 +463,9 @@ summary_lists() {
 }
 
 # kitex_scenario NAME SERVER_KIND CLIENT_KIND "SERVER_ARGS" CLIENT_ARGS...: one server, one client run
-# (which must return every echo intact and, with -fail-check, see the server's error as an application
-# exception carrying its message), the server's verdict (no CRC error), and the info keys each side saw.
+# (which must return every echo intact and, with -fail-check, see fail's application exception carrying
+# its message and bizfail's business status error), the server's verdict (no CRC error), and the info
+# keys each side saw.
 # A caller may set `local server_keys="FIELD=VALUE ..."` and `local client_keys=...`: info keys the
 # server's or the client's summary must list (request_int_keys=9, reply_string_keys=isn, ...).
 kitex_scenario() {
