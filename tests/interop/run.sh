@@ -413,6 +413,182 @@ SCENARIOS=(
   go-server-killed-java-client-file
 )
 
+# ---- Kitex over TCP: TTHeader-framed Thrift between Kitex (Go) and RpcServer / RpcClient -------------
+# The Go programs live in kitex/, a Go module of its own (Kitex pulls many modules; the shmipc-go peers
+# above do not need them). They are built on the first Kitex scenario; a build failure fails only these.
+
+KITEX_SERVER_CLASS=io.shmipc.interop.KitexEchoServerMain
+KITEX_CLIENT_CLASS=io.shmipc.interop.KitexEchoClientMain
+KITEX_SIZES=0,64,65536,1048576
+KITEX_BUILT= # empty until tried, then ok or failed
+
+# kitex_built: builds kitex-echo-server and kitex-echo-client into bin/ once; true when they are there.
+kitex_built() {
+  if [ -z "$KITEX_BUILT" ]; then
+    local started=$SECONDS
+    if (cd "$HERE/kitex" && go build -o "$BIN/" ./cmd/...) >"$LOGS/kitex-build.log" 2>&1; then
+      KITEX_BUILT=ok
+      echo "interop: Kitex peers built in $((SECONDS - started))s, kitex $(cd "$HERE/kitex" && go list -m -f '{{.Version}}' github.com/cloudwego/kitex)" >&2
+    else
+      KITEX_BUILT=failed
+    fi
+  fi
+  [ "$KITEX_BUILT" = ok ]
+}
+
+# start_kitex_server KIND NAME ARGS...: a go (Kitex) or java (RpcServer) echo server on a free loopback
+# port; waits for "READY host:port". Sets SERVER (timeout pid) and ADDR.
+start_kitex_server() {
+  local kind=$1 name=$2
+  shift 2
+  case $kind in
+    go) start_bg "$name.server" "$SERVER_LIMIT" "$BIN/kitex-echo-server" -addr 127.0.0.1:0 "$@" ;;
+    # shellcheck disable=SC2086 # SHMIPC_JVM_FLAGS is a list of flags
+    java) start_bg "$name.server" "$SERVER_LIMIT" "$SHMIPC_JAVA" $SHMIPC_JVM_FLAGS -cp "$SHMIPC_CLASSPATH" \
+            "$KITEX_SERVER_CLASS" -addr 127.0.0.1:0 "$@" ;;
+  esac
+  SERVER=$BG_PID
+  wait_for_line "$LOGS/$name.server.out" '^READY [0-9.]+:[0-9]+$' "$SERVER" "$READY_WAIT" || return 1
+  ADDR=$(sed -n 's/^READY //p' "$LOGS/$name.server.out")
+}
+
+# summary_lists LINE FIELD=VALUE...: each string array FIELD of the JSON summary LINE holds its VALUE.
+summary_lists() {
+  local line=$1 pair array
+  shift
+  for pair in "$@"; do
+    array=$(grep -o "\"${pair%%=*}\":\[[^]]*\]" <<<"$line") || return 1
+    grep -qF "\"${pair#*=}\"" <<<"$array" || return 1
+  done
+}
+
+# kitex_scenario NAME SERVER_KIND CLIENT_KIND "SERVER_ARGS" CLIENT_ARGS...: one server, one client run
+# (which must return every echo intact and, with -fail-check, see fail's application exception carrying
+# its message and bizfail's business status error), the server's verdict (no CRC error), and the info
+# keys each side saw.
+# A caller may set `local server_keys="FIELD=VALUE ..."` and `local client_keys=...`: info keys the
+# server's or the client's summary must list (request_int_keys=9, reply_string_keys=isn, ...).
+kitex_scenario() {
+  local name=$1 server_kind=$2 client_kind=$3 server_args=$4
+  shift 4
+  local base=$LOGS/$name
+  if ! kitex_built; then
+    fail "$name" "building the Kitex peers failed (kitex/, see ${LOGS#"$HERE"/}/kitex-build.log)" "$LOGS/kitex-build.log"
+    return
+  fi
+  # shellcheck disable=SC2086 # server_args is a list of flags
+  if ! start_kitex_server "$server_kind" "$name" $server_args; then
+    fail "$name" "$server_kind server did not print READY host:port within ${READY_WAIT}s" "$base.server.err"
+    return
+  fi
+  local client_cmd
+  case $client_kind in
+    go) client_cmd=("$BIN/kitex-echo-client" -addr "$ADDR" -timeout "$CLIENT_DEADLINE" "$@") ;;
+    # shellcheck disable=SC2206 # SHMIPC_JVM_FLAGS is a list of flags
+    java) client_cmd=("$SHMIPC_JAVA" $SHMIPC_JVM_FLAGS -cp "$SHMIPC_CLASSPATH" "$KITEX_CLIENT_CLASS"
+                      -addr "$ADDR" -timeout "$CLIENT_DEADLINE" "$@") ;;
+  esac
+  start_bg "$name.client" "$CLIENT_LIMIT" "${client_cmd[@]}"
+  wait "$BG_PID"
+  local client_rc=$? server_rc
+  stop_server
+  server_rc=$?
+  local result server_result
+  result=$(tail -n 1 "$base.client.out" 2>/dev/null)
+  server_result=$(tail -n 1 "$base.server.out" 2>/dev/null)
+  # shellcheck disable=SC2086 # the key lists are words
+  if [ "$client_rc" -ne 0 ]; then
+    fail "$name" "client exited $client_rc: ${result:-no summary}" "$base.client.err" "$base.server.err"
+  elif [ "$server_rc" -ne 0 ]; then
+    fail "$name" "server exited $server_rc (CRC errors or crash): $server_result" "$base.server.err"
+  elif [ -n "${server_keys:-}" ] && ! summary_lists "$server_result" $server_keys; then
+    fail "$name" "the server did not see the info keys $server_keys: $server_result" "$base.server.err"
+  elif [ -n "${client_keys:-}" ] && ! summary_lists "$result" $client_keys; then
+    fail "$name" "the client did not see the info keys $client_keys: $result" "$base.client.err"
+  else
+    pass "$name"
+  fi
+}
+
+# What a Kitex client with the TTHeader meta handler and a transient metainfo value sends: integer keys
+# TransportType 1, FromService 3, ToService 6, ToMethod 9, RPCTimeout 12, ConnectTimeout 17, FromMethod 20,
+# MsgType 22; string keys isn and RPC_TRANSIT_<key>. The Java server must have decoded every one.
+KITEX_CLIENT_KEYS="request_int_keys=1 request_int_keys=3 request_int_keys=6 request_int_keys=9 request_int_keys=12
+  request_int_keys=17 request_int_keys=20 request_int_keys=22 request_string_keys=isn
+  request_string_keys=RPC_TRANSIT_SHMIPC_INTEROP"
+# What the Java client sends (FromService 3, ToService 6, ToMethod 9, isn), which the Kitex server must
+# have received, and what a Kitex server with the TTHeader meta handler answers with (MsgType 22).
+JAVA_CLIENT_KEYS="request_int_keys=3 request_int_keys=6 request_int_keys=9 request_string_keys=isn"
+KITEX_SERVER_KEYS="reply_int_keys=22"
+
+# Kitex's generic code and the echo structs, Go side.
+scenario_kitex_go_unit_tests() {
+  if (cd "$HERE/kitex" && go test ./...) >"$LOGS/$1.log" 2>&1; then
+    pass "$1"
+  else
+    fail "$1" "go test ./... in kitex/ failed" "$LOGS/$1.log"
+  fi
+}
+# A Kitex client (pooled connections, one call at a time on each) calls the Java RpcServer.
+scenario_kitex_client_java_server_ttheader_framed() {
+  java_peer_missing "$1" "$KITEX_SERVER_CLASS" && return
+  local server_keys=$KITEX_CLIENT_KEYS
+  kitex_scenario "$1" java go "" -transport ttheader-framed -sizes "$KITEX_SIZES" -concurrency 8 -count 4 -fail-check
+}
+scenario_kitex_client_java_server_ttheader() {
+  java_peer_missing "$1" "$KITEX_SERVER_CLASS" && return
+  local server_keys=$KITEX_CLIENT_KEYS
+  kitex_scenario "$1" java go "" -transport ttheader -sizes "$KITEX_SIZES" -concurrency 8 -count 2
+}
+# Kitex's mux client: all 8 callers on one connection, and the Java server runs them concurrently, so
+# replies go back in completion order and Kitex matches them to calls by seq id alone.
+scenario_kitex_mux_client_java_server() {
+  java_peer_missing "$1" "$KITEX_SERVER_CLASS" && return
+  local server_keys=$KITEX_CLIENT_KEYS
+  kitex_scenario "$1" java go "" -mux -transport ttheader -sizes "$KITEX_SIZES" -concurrency 8 -count 4 -fail-check
+}
+# The Java RpcClient (8 callers pipelined on one connection) calls a Kitex server; -fail-check: a Kitex
+# handler's error must surface as RemoteApplicationException with its message.
+scenario_java_client_kitex_server_ttheader_framed() {
+  java_peer_missing "$1" "$KITEX_CLIENT_CLASS" && return
+  local server_keys=$JAVA_CLIENT_KEYS client_keys=$KITEX_SERVER_KEYS
+  kitex_scenario "$1" go java "" -format ttheader-framed -sizes "$KITEX_SIZES" -concurrency 8 -count 4 -fail-check
+}
+scenario_java_client_kitex_server_ttheader() {
+  java_peer_missing "$1" "$KITEX_CLIENT_CLASS" && return
+  local server_keys=$JAVA_CLIENT_KEYS client_keys=$KITEX_SERVER_KEYS
+  kitex_scenario "$1" go java "" -format ttheader -sizes "$KITEX_SIZES" -concurrency 8 -count 2
+}
+# Kitex's mux server runs one connection's calls concurrently and answers in completion order: the Java
+# client matches replies to calls by seq id alone.
+scenario_java_client_kitex_mux_server() {
+  java_peer_missing "$1" "$KITEX_CLIENT_CLASS" && return
+  local server_keys=$JAVA_CLIENT_KEYS client_keys=$KITEX_SERVER_KEYS
+  kitex_scenario "$1" go java -mux -format ttheader -sizes "$KITEX_SIZES" -concurrency 8 -count 4 -fail-check
+}
+
+# Framed Thrift without a TTHeader (no info keys, so no bizfail): Kitex's other common framing.
+scenario_kitex_client_java_server_framed() {
+  java_peer_missing "$1" "$KITEX_SERVER_CLASS" && return
+  kitex_scenario "$1" java go "" -transport framed -sizes "$KITEX_SIZES" -concurrency 8 -count 2
+}
+scenario_java_client_kitex_server_framed() {
+  java_peer_missing "$1" "$KITEX_CLIENT_CLASS" && return
+  kitex_scenario "$1" go java "" -format framed -sizes "$KITEX_SIZES" -concurrency 8 -count 2
+}
+
+SCENARIOS+=(
+  kitex-go-unit-tests
+  kitex-client-java-server-ttheader-framed
+  kitex-client-java-server-ttheader
+  kitex-mux-client-java-server
+  java-client-kitex-server-ttheader-framed
+  java-client-kitex-server-ttheader
+  java-client-kitex-mux-server
+  kitex-client-java-server-framed
+  java-client-kitex-server-framed
+)
+
 # ---- build --------------------------------------------------------------------------------------
 
 # The Go toolchain must fetch shmipc-go through the module proxy into a writable module cache.
