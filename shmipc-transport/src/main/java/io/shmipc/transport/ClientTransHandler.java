@@ -86,9 +86,9 @@ final class ClientTransHandler extends RpcTransHandler
     public void onMessage(final Connection connection, final RpcMessage message)
     {
         final PendingCall<?> call = pending.remove(message.frame().seqId());
-        if (call == null)
+        if (call == null || call.result().isDone())
         {
-            // The call timed out or was cancelled; its reply is no longer wanted.
+            // The call timed out or was cancelled (its clean-up may still be on its way); the reply is not wanted.
             metrics.recordLateReply();
             message.release();
             return;
