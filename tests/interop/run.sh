@@ -283,7 +283,13 @@ region_inspect_scenario() {
   fi
   local holder inspect_rc
   holder=$(sed -n 's/^HOLD //p' "$base.client.out")
-  timeout -k 2 30 "$BIN/region-inspect" -pid "$holder" -expect-idle -settle 5s >"$base.inspect.json" 2>"$base.inspect.err"
+  # A Java client prints its own count of its buffer lists (POOL): the decoded lists must agree with it,
+  # and the few freed slices a shmipc-java session keeps per size class may be in use at rest.
+  local owner=()
+  [ "${client_kind:-go}" = java ] && owner=(-owner-lists "$(sed -n 's/^POOL //p' "$base.client.out")"
+                                            -max-held-per-list "$JAVA_SLICES_KEPT_PER_CLASS")
+  timeout -k 2 30 "$BIN/region-inspect" -pid "$holder" -expect-idle -settle 5s "${owner[@]}" \
+    >"$base.inspect.json" 2>"$base.inspect.err"
   inspect_rc=$?
   kill -TERM "$client" 2>/dev/null
   wait "$client" 2>/dev/null
@@ -391,6 +397,9 @@ scenario_go_unit_tests() {
 # ---- stream ends, wake-up events, Java client regions ------------------------------------------
 
 CHECKED_SERVER_CLASS=io.shmipc.interop.CheckedEchoServerMain
+# A shmipc-java session keeps up to this many freed slices per size class for its next sends
+# (io.shmipc.core.buffer.SliceCache): at rest they are in use as far as the free lists can tell.
+JAVA_SLICES_KEPT_PER_CLASS=16
 # Stream-end checks: even-numbered streams send one frame and close; the server closes the odd ones
 # after ECHOES_BEFORE_SERVER_CLOSE echoes. With 8 streams each side closes 4.
 STREAM_END_STREAMS=8

@@ -15,9 +15,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.StringJoiner;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The Java echo client of the interop suite, with the Go echo-client's flags and summary:
@@ -33,9 +36,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * and closes at once; every odd one has N frames echoed by a server run with {@code -close-after N}, then must read
  * the end of the stream and have its next write refused. {@code -expect-polling} (with a Go server) fails the run
  * if the session used futex wake-ups or sent no Polling event. {@code -hold D}: after the run, streams closed and
- * the session open, print {@code HOLD <pid>} and wait D, so region-inspect can read this process's regions.
+ * the session open, print {@code POOL size:free/capacity,...} (the buffer lists as this session counts them) and
+ * {@code HOLD <pid>}, and wait D, so region-inspect can read this process's regions and compare.
  */
 public final class EchoClientMain {
+    /** A buffer list line of {@link Session#debugDump()}. */
+    private static final Pattern POOL_LIST = Pattern.compile("slices of (\\d+) B: (\\d+) free of (\\d+)");
+
     private EchoClientMain() {
     }
 
@@ -158,6 +165,7 @@ public final class EchoClientMain {
             }
             sessionEnded.compareAndSet(false, session.isClosed());
             if (!hold.isZero() && !session.isClosed()) {
+                System.out.println("POOL " + poolLists(session));
                 System.out.println("HOLD " + ProcessHandle.current().pid());
                 System.out.flush();
                 Thread.sleep(hold.toMillis());
@@ -261,6 +269,16 @@ public final class EchoClientMain {
         } catch (final StreamClosedException e) {
             writesRefused.incrementAndGet();
         }
+    }
+
+    /** The session's buffer lists as {@code size:free/capacity,...}, from its state dump (the only public view). */
+    private static String poolLists(final Session session) {
+        final Matcher list = POOL_LIST.matcher(session.debugDump());
+        final StringJoiner lists = new StringJoiner(",");
+        while (list.find()) {
+            lists.add(list.group(1) + ":" + list.group(2) + "/" + list.group(3));
+        }
+        return lists.toString();
     }
 
     /** Parses a Go duration such as 45s, 500ms, 2m. */
