@@ -101,16 +101,6 @@ wait_for_line() {
   return 1
 }
 
-# wait_for_mapping PID REGEX SECONDS: until the process maps a region whose name matches.
-wait_for_mapping() {
-  local i
-  for i in $(seq $(($3 * 20))); do
-    grep -qE "$2" "/proc/$1/maps" 2>/dev/null && return 0
-    sleep 0.05
-  done
-  return 1
-}
-
 # ---- Java peers ---------------------------------------------------------------------------------
 
 JAVA_SERVER_CLASS=io.shmipc.interop.EchoServerMain
@@ -240,13 +230,14 @@ killed_server_scenario() {
   fi
   client_command "$client_kind" "$name" -expect-session-end -sizes 64,65536 -count 100000 "$@"
   start_bg "$name.client" "$CLIENT_LIMIT" "${CLIENT_CMD[@]}"
-  local client=$BG_PID client_pid
-  client_pid=$(program_pid "$client")
-  if ! wait_for_mapping "$client_pid" '_queue' 10; then
-    fail "$name" "client never mapped a queue region" "$base.client.err" "$base.server.err"
+  local client=$BG_PID
+  # Kill only once echoes come back: a JVM client on a busy machine can take seconds from mapping
+  # its regions to its first stream, and a kill before that tests nothing but the handshake.
+  if ! wait_for_line "$base.client.out" '^FLOWING$' "$client" "$READY_WAIT"; then
+    fail "$name" "no echo came back within ${READY_WAIT}s: $(tail -n 1 "$base.client.out")" "$base.client.err" "$base.server.err"
     return
   fi
-  sleep 0.5 # let frames flow before the kill
+  sleep 0.2 # let more frames flow before the kill
   kill -KILL "$SERVER_PID"
   wait "$SERVER" 2>/dev/null
   wait "$client"

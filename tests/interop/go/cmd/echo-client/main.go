@@ -5,9 +5,9 @@
 // -count frames of every size in -sizes (one at a time, waiting for the echo),
 // checking that the echoed frame is byte-identical and that its CRC is right.
 //
-// Output contract, relied upon by run.sh and by Java tests: one JSON summary line
-// on stdout, {"calls":..,"bytes":..,"failures":..,"fallbacks":..,...}; exit 0 only if
-// every frame came back intact (or, with -expect-session-end, if the session ended
+// Output contract, relied upon by run.sh: "FLOWING" on stdout once the first echo
+// came back, and last one JSON summary line, {"calls":..,"bytes":..,"failures":..,
+// "fallbacks":..,...}; exit 0 only if every frame came back intact (or, with -expect-session-end, if the session ended
 // cleanly with no corrupted frame before that). Details go to stderr.
 //
 // -close-test N replaces the echo workload with a check of stream ends: on every
@@ -173,6 +173,7 @@ type client struct {
 	opts     options
 	deadline time.Time
 	log      *log.Logger
+	out      *os.File
 
 	calls    atomic.Int64
 	bytes    atomic.Int64
@@ -190,7 +191,8 @@ type client struct {
 
 func run(opts options, out *os.File) int {
 	start := time.Now()
-	c := &client{opts: opts, deadline: start.Add(opts.timeout), log: log.New(os.Stderr, "echo-client: ", log.Lmicroseconds)}
+	c := &client{opts: opts, deadline: start.Add(opts.timeout), out: out,
+		log: log.New(os.Stderr, "echo-client: ", log.Lmicroseconds)}
 
 	config := shmipc.DefaultSessionManagerConfig()
 	config.Network = "unix"
@@ -329,7 +331,9 @@ func (c *client) work(worker int, stream *shmipc.Stream) {
 				// The stream may be out of step with the server now: stop using it.
 				return
 			}
-			c.calls.Add(1)
+			if c.calls.Add(1) == 1 {
+				fmt.Fprintln(c.out, "FLOWING")
+			}
 			c.bytes.Add(int64(size))
 		}
 	}

@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
  * [-slice-sizes 8172:50,...] [-queue-cap N] [-path-prefix P] [-timeout 60s] [-expect-fallback]
  * [-expect-session-end] [-close-test N] [-expect-polling] [-hold D]}. Opens every stream first, then sends
  * {@code count} frames of every size on each stream concurrently, checking every echo byte for byte. The last stdout
- * line is {@code {"calls":..,"bytes":..,"failures":..,"fallbacks":..,"expected_calls":..,"session_end":..,
+ * line is (after {@code FLOWING} once the first echo came back) {@code {"calls":..,"bytes":..,"failures":..,"fallbacks":..,"expected_calls":..,"session_end":..,
  * "elapsed_ms":..,...}}; exit 0 only if everything matched (or, with -expect-session-end, the session ended with
  * nothing corrupted).
  *
@@ -170,6 +170,10 @@ public final class EchoClientMain {
                 System.out.flush();
                 Thread.sleep(hold.toMillis());
             }
+        } catch (final SessionClosedException e) {
+            // The server went away before the streams were open: a session end, as seen from here.
+            System.err.println("echo client: " + e.getMessage());
+            sessionEnded.set(true);
         } catch (final ShmIpcException e) {
             System.err.println("echo client: " + e.getMessage());
             failures.incrementAndGet();
@@ -219,7 +223,10 @@ public final class EchoClientMain {
                         + "-byte frame came back " + (n < 0 ? "missing" : "different"));
                     return;
                 }
-                calls.incrementAndGet();
+                if (calls.incrementAndGet() == 1) {
+                    System.out.println("FLOWING"); // run.sh kills a server only once frames flow
+                    System.out.flush();
+                }
                 bytes.addAndGet(2L * size);
             }
         }
