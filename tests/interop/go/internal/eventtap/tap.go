@@ -149,7 +149,6 @@ type Tap struct {
 	// remoteIsFront: the remote peer connects to the front socket (a tapped server);
 	// otherwise the Go peer does and the remote peer is behind the back socket (a tapped client).
 	remoteIsFront bool
-	wg            sync.WaitGroup
 }
 
 // ForServer listens on front, where remote clients connect, and relays each
