@@ -101,16 +101,6 @@ wait_for_line() {
   return 1
 }
 
-# wait_for_mapping PID REGEX SECONDS: until the process maps a region whose name matches.
-wait_for_mapping() {
-  local i
-  for i in $(seq $(($3 * 20))); do
-    grep -qE "$2" "/proc/$1/maps" 2>/dev/null && return 0
-    sleep 0.05
-  done
-  return 1
-}
-
 # ---- Java peers ---------------------------------------------------------------------------------
 
 JAVA_SERVER_CLASS=io.shmipc.interop.EchoServerMain
@@ -240,13 +230,14 @@ killed_server_scenario() {
   fi
   client_command "$client_kind" "$name" -expect-session-end -sizes 64,65536 -count 100000 "$@"
   start_bg "$name.client" "$CLIENT_LIMIT" "${CLIENT_CMD[@]}"
-  local client=$BG_PID client_pid
-  client_pid=$(program_pid "$client")
-  if ! wait_for_mapping "$client_pid" '_queue' 10; then
-    fail "$name" "client never mapped a queue region" "$base.client.err" "$base.server.err"
+  local client=$BG_PID
+  # Kill only once echoes come back: a JVM client on a busy machine can take seconds from mapping
+  # its regions to its first stream, and a kill before that tests nothing but the handshake.
+  if ! wait_for_line "$base.client.out" '^FLOWING$' "$client" "$READY_WAIT"; then
+    fail "$name" "no echo came back within ${READY_WAIT}s: $(tail -n 1 "$base.client.out")" "$base.client.err" "$base.server.err"
     return
   fi
-  sleep 0.5 # let frames flow before the kill
+  sleep 0.2 # let more frames flow before the kill
   kill -KILL "$SERVER_PID"
   wait "$SERVER" 2>/dev/null
   wait "$client"
@@ -265,6 +256,7 @@ killed_server_scenario() {
 
 # region_inspect_scenario NAME SERVER_KIND CLIENT_ARGS...: a Go client holds its regions open after
 # its run; region-inspect decodes them with shmipc-go's own reading code and expects them at rest.
+# A caller that sets `local client_kind=java` has the Java client hold its regions instead.
 region_inspect_scenario() {
   local name=$1 server_kind=$2
   shift 2
@@ -273,7 +265,7 @@ region_inspect_scenario() {
     fail "$name" "$server_kind echo server did not print READY within ${READY_WAIT}s" "$base.server.err"
     return
   fi
-  client_command go "$name" -hold 20s -sizes 0,100,100000,1048576 -count 2 "$@"
+  client_command "${client_kind:-go}" "$name" -hold 20s -sizes 0,100,100000,1048576 -count 2 "$@"
   start_bg "$name.client" "$CLIENT_LIMIT" "${CLIENT_CMD[@]}"
   local client=$BG_PID
   if ! wait_for_line "$base.client.out" '^HOLD [0-9]+$' "$client" 30; then
@@ -282,7 +274,13 @@ region_inspect_scenario() {
   fi
   local holder inspect_rc
   holder=$(sed -n 's/^HOLD //p' "$base.client.out")
-  timeout -k 2 30 "$BIN/region-inspect" -pid "$holder" -expect-idle -settle 5s >"$base.inspect.json" 2>"$base.inspect.err"
+  # A Java client prints its own count of its buffer lists (POOL): the decoded lists must agree with it,
+  # and the few freed slices a shmipc-java session keeps per size class may be in use at rest.
+  local owner=()
+  [ "${client_kind:-go}" = java ] && owner=(-owner-lists "$(sed -n 's/^POOL //p' "$base.client.out")"
+                                            -max-held-per-list "$JAVA_SLICES_KEPT_PER_CLASS")
+  timeout -k 2 30 "$BIN/region-inspect" -pid "$holder" -expect-idle -settle 5s "${owner[@]}" \
+    >"$base.inspect.json" 2>"$base.inspect.err"
   inspect_rc=$?
   kill -TERM "$client" 2>/dev/null
   wait "$client" 2>/dev/null
@@ -387,6 +385,150 @@ scenario_go_unit_tests() {
   fi
 }
 
+# ---- stream ends, wake-up events, Java client regions ------------------------------------------
+
+CHECKED_SERVER_CLASS=io.shmipc.interop.CheckedEchoServerMain
+# A shmipc-java session keeps up to this many freed slices per size class for its next sends
+# (io.shmipc.core.buffer.SliceCache): at rest they are in use as far as the free lists can tell.
+JAVA_SLICES_KEPT_PER_CLASS=16
+# Stream-end checks: even-numbered streams send one frame and close; the server closes the odd ones
+# after ECHOES_BEFORE_SERVER_CLOSE echoes. With 8 streams each side closes 4.
+STREAM_END_STREAMS=8
+STREAM_END_CLOSES=4
+ECHOES_BEFORE_SERVER_CLOSE=2
+STREAM_END_SIZES=0,100,100000,1048576
+
+# checked_run NAME SERVER_KIND "SERVER_ARGS" CLIENT_KIND CLIENT_ARGS...: starts the Go echo-server or
+# the Java CheckedEchoServerMain with SERVER_ARGS (word-split), runs one client, stops the server.
+# Sets CLIENT_RC, SERVER_RC, CLIENT_RESULT and SERVER_RESULT (last stdout lines); returns 1 after
+# reporting the failure if the server never printed READY.
+checked_run() {
+  local name=$1 server_kind=$2 server_args=$3 client_kind=$4
+  shift 4
+  local base=$LOGS/$name
+  SOCKET=$SOCKETS/$name.sock
+  # shellcheck disable=SC2086 # server_args and SHMIPC_JVM_FLAGS are lists of flags
+  case $server_kind in
+    go) start_bg "$name.server" "$SERVER_LIMIT" "$BIN/echo-server" -socket "$SOCKET" $server_args ;;
+    java) start_bg "$name.server" "$SERVER_LIMIT" "$SHMIPC_JAVA" $SHMIPC_JVM_FLAGS -cp "$SHMIPC_CLASSPATH" \
+            "$CHECKED_SERVER_CLASS" -socket "$SOCKET" $server_args ;;
+  esac
+  SERVER=$BG_PID
+  SERVER_PID=$(program_pid "$SERVER")
+  if ! wait_for_line "$base.server.out" '^READY$' "$SERVER" "$READY_WAIT"; then
+    fail "$name" "$server_kind echo server did not print READY within ${READY_WAIT}s" "$base.server.err"
+    return 1
+  fi
+  client_command "$client_kind" "$name" "$@"
+  start_bg "$name.client" "$CLIENT_LIMIT" "${CLIENT_CMD[@]}"
+  wait "$BG_PID"
+  CLIENT_RC=$?
+  stop_server
+  SERVER_RC=$?
+  CLIENT_RESULT=$(tail -n 1 "$base.client.out" 2>/dev/null)
+  SERVER_RESULT=$(tail -n 1 "$base.server.out" 2>/dev/null)
+}
+
+# stream_end_scenario NAME SERVER_KIND CLIENT_KIND MEM: each side closes streams on the other (see
+# STREAM_END_*): the closing side's frames must arrive whole and then the end, and a write after the
+# end must be refused, on both sides. The client checks its half; the server's summary the other.
+stream_end_scenario() {
+  local name=$1 server_kind=$2 client_kind=$3 mem=$4 base=$LOGS/$1 field expected
+  checked_run "$name" "$server_kind" "-close-after $ECHOES_BEFORE_SERVER_CLOSE" "$client_kind" -mem "$mem" \
+    -sizes "$STREAM_END_SIZES" -streams "$STREAM_END_STREAMS" -close-test "$ECHOES_BEFORE_SERVER_CLOSE" || return
+  if [ "$CLIENT_RC" -ne 0 ]; then
+    fail "$name" "client exited $CLIENT_RC: ${CLIENT_RESULT:-no summary}" "$base.client.err" "$base.server.err"
+    return
+  fi
+  if [ "$SERVER_RC" -ne 0 ]; then
+    fail "$name" "server exited $SERVER_RC: $SERVER_RESULT" "$base.server.err"
+    return
+  fi
+  for field in peer_closed_streams:$STREAM_END_CLOSES frames_before_peer_close:$STREAM_END_CLOSES \
+      writes_after_peer_close_refused:$STREAM_END_CLOSES writes_after_peer_close_accepted:0 \
+      closed_by_server:$STREAM_END_CLOSES crc_errors:0 truncated_frames:0 stream_errors:0; do
+    expected="\"${field%%:*}\":${field#*:}[,}]"
+    if ! grep -qE "$expected" <<<"$SERVER_RESULT"; then
+      fail "$name" "server summary lacks $expected: $SERVER_RESULT" "$base.server.err" "$base.client.err"
+      return
+    fi
+  done
+  if [ -n "$(leftover_region_files "$name")" ]; then
+    fail "$name" "region files left in /dev/shm: $(leftover_region_files "$name" | tr '\n' ' ')"
+  else
+    pass "$name"
+  fi
+}
+
+# wake_events_scenario NAME SERVER_KIND CLIENT_KIND MEM: the Go peer relays its session through an
+# in-process tap (go/internal/eventtap) that counts the control events it receives by type; it fails on
+# an event type shmipc-go does not know or when no Polling event woke it. The Java peer fails if its
+# session used futex wake-ups (the shmipc-java-only path) or sent no Polling event.
+wake_events_scenario() {
+  local name=$1 server_kind=$2 client_kind=$3 mem=$4 base=$LOGS/$1 server_args client_args
+  case $server_kind in
+    go) server_args="-tap-events -expect-events" client_args=-expect-polling ;;
+    java) server_args=-expect-polling client_args="-tap-events -expect-events" ;;
+  esac
+  # shellcheck disable=SC2086 # client_args is a list of flags
+  checked_run "$name" "$server_kind" "$server_args" "$client_kind" -mem "$mem" -sizes "$SIZES_SHM_ONLY" \
+    -streams 8 -count 4 $client_args || return
+  if [ "$CLIENT_RC" -ne 0 ]; then
+    fail "$name" "client exited $CLIENT_RC: ${CLIENT_RESULT:-no summary}" "$base.client.err" "$base.server.err"
+  elif [ "$SERVER_RC" -ne 0 ]; then
+    fail "$name" "server exited $SERVER_RC: $SERVER_RESULT" "$base.server.err"
+  elif ! grep -q '"futex_wakes_sent":0[,}]' <<<"$CLIENT_RESULT$SERVER_RESULT" \
+      || ! grep -q '"unknown":0[,}]' <<<"$CLIENT_RESULT$SERVER_RESULT"; then
+    fail "$name" "summaries lack the wake-up counts: client $CLIENT_RESULT server $SERVER_RESULT"
+  else
+    pass "$name"
+  fi
+}
+
+scenario_stream_end_go_client_go_server_memfd() { stream_end_scenario "$1" go go memfd; }
+scenario_stream_end_java_client_go_server_memfd() {
+  java_peer_missing "$1" "$JAVA_CLIENT_CLASS" && return
+  stream_end_scenario "$1" go java memfd
+}
+scenario_stream_end_java_client_go_server_file() {
+  java_peer_missing "$1" "$JAVA_CLIENT_CLASS" && return
+  stream_end_scenario "$1" go java file
+}
+scenario_stream_end_go_client_java_server_memfd() {
+  java_peer_missing "$1" "$CHECKED_SERVER_CLASS" && return
+  stream_end_scenario "$1" java go memfd
+}
+scenario_stream_end_go_client_java_server_file() {
+  java_peer_missing "$1" "$CHECKED_SERVER_CLASS" && return
+  stream_end_scenario "$1" java go file
+}
+scenario_wake_events_java_client_go_server_memfd() {
+  java_peer_missing "$1" "$JAVA_CLIENT_CLASS" && return
+  wake_events_scenario "$1" go java memfd
+}
+scenario_wake_events_java_client_go_server_file() {
+  java_peer_missing "$1" "$JAVA_CLIENT_CLASS" && return
+  wake_events_scenario "$1" go java file
+}
+scenario_wake_events_go_client_java_server_memfd() {
+  java_peer_missing "$1" "$CHECKED_SERVER_CLASS" && return
+  wake_events_scenario "$1" java go memfd
+}
+scenario_wake_events_go_client_java_server_file() {
+  java_peer_missing "$1" "$CHECKED_SERVER_CLASS" && return
+  wake_events_scenario "$1" java go file
+}
+scenario_region_inspect_java_client_memfd() {
+  java_peer_missing "$1" "$JAVA_CLIENT_CLASS" && return
+  local client_kind=java
+  region_inspect_scenario "$1" go -mem memfd
+}
+scenario_region_inspect_java_client_file() {
+  java_peer_missing "$1" "$JAVA_CLIENT_CLASS" && return
+  local client_kind=java
+  region_inspect_scenario "$1" go -mem file
+}
+
 SCENARIOS=(
   go-unit-tests
   go-client-go-server-memfd
@@ -411,6 +553,17 @@ SCENARIOS=(
   java-server-killed-file
   go-server-killed-java-client-memfd
   go-server-killed-java-client-file
+  stream-end-go-client-go-server-memfd
+  stream-end-java-client-go-server-memfd
+  stream-end-java-client-go-server-file
+  stream-end-go-client-java-server-memfd
+  stream-end-go-client-java-server-file
+  wake-events-java-client-go-server-memfd
+  wake-events-java-client-go-server-file
+  wake-events-go-client-java-server-memfd
+  wake-events-go-client-java-server-file
+  region-inspect-java-client-memfd
+  region-inspect-java-client-file
 )
 
 # ---- Kitex over TCP: TTHeader-framed Thrift between Kitex (Go) and RpcServer / RpcClient -------------

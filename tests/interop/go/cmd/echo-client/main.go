@@ -5,10 +5,19 @@
 // -count frames of every size in -sizes (one at a time, waiting for the echo),
 // checking that the echoed frame is byte-identical and that its CRC is right.
 //
-// Output contract, relied upon by run.sh and by Java tests: one JSON summary line
-// on stdout, {"calls":..,"bytes":..,"failures":..,"fallbacks":..,...}; exit 0 only if
-// every frame came back intact (or, with -expect-session-end, if the session ended
+// Output contract, relied upon by run.sh: "FLOWING" on stdout once the first echo
+// came back, and last one JSON summary line, {"calls":..,"bytes":..,"failures":..,
+// "fallbacks":..,...}; exit 0 only if every frame came back intact (or, with -expect-session-end, if the session ended
 // cleanly with no corrupted frame before that). Details go to stderr.
+//
+// -close-test N replaces the echo workload with a check of stream ends: on every
+// even-numbered stream the client sends one frame and closes the stream at once
+// (the server must still read the whole frame, then the end); on every odd one it
+// has N frames echoed, then the server closes the stream, and the client must read
+// the end and have its next write refused. -tap-events relays the session through
+// an in-process tap that counts the control events the server sends by type;
+// -expect-events fails the run on an event type shmipc-go does not know, or when no
+// Polling event woke shmipc-go.
 package main
 
 import (
@@ -19,6 +28,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,6 +38,7 @@ import (
 	shmipc "github.com/cloudwego/shmipc-go"
 
 	"shmipc-java/tests/interop/go/internal/echoframe"
+	"shmipc-java/tests/interop/go/internal/eventtap"
 	"shmipc-java/tests/interop/go/internal/stdio"
 )
 
@@ -54,6 +65,9 @@ type options struct {
 	expectFallback   bool
 	expectSessionEnd bool
 	hold             time.Duration
+	closeTest        int
+	tapEvents        bool
+	expectEvents     bool
 }
 
 type summary struct {
@@ -64,6 +78,17 @@ type summary struct {
 	Expected   int64  `json:"expected_calls"`
 	SessionEnd bool   `json:"session_end"`
 	ElapsedMs  int64  `json:"elapsed_ms"`
+
+	// -close-test: streams the client closed after a request, server closes whose
+	// end the client read, and writes refused after that end.
+	ClientClosed     int64 `json:"client_closed,omitempty"`
+	ServerClosesSeen int64 `json:"server_closes_seen,omitempty"`
+	WritesRefused    int64 `json:"writes_refused,omitempty"`
+
+	// -tap-events: control events by type; polling_received is shmipc-go's own count.
+	EventsReceived  *eventtap.Snapshot `json:"events_received,omitempty"`
+	EventsSent      *eventtap.Snapshot `json:"events_sent,omitempty"`
+	PollingReceived uint64             `json:"polling_received"`
 }
 
 func main() {
@@ -98,6 +123,11 @@ func parseOptions() (options, error) {
 	flag.BoolVar(&o.expectFallback, "expect-fallback", false, "fail unless at least one message travelled as FallbackData (use with a small -buffer-capacity)")
 	flag.BoolVar(&o.expectSessionEnd, "expect-session-end", false,
 		"the server will die mid-run: succeed if the session ends cleanly (errors only after the session closed, no corrupted frame)")
+	flag.IntVar(&o.closeTest, "close-test", 0,
+		"check stream ends instead of echoing: even streams close after one request, odd ones are closed by a server run with -close-after N")
+	flag.BoolVar(&o.tapEvents, "tap-events", false, "relay the session through an in-process tap that counts control events by type")
+	flag.BoolVar(&o.expectEvents, "expect-events", false,
+		"with -tap-events: fail if the server sent an event type shmipc-go does not know, or no Polling event")
 	flag.DurationVar(&o.hold, "hold", 0, "after the run, with streams closed and the session still open, print HOLD <pid> and wait this long (for region-inspect)")
 	flag.Parse()
 
@@ -143,6 +173,7 @@ type client struct {
 	opts     options
 	deadline time.Time
 	log      *log.Logger
+	out      *os.File
 
 	calls    atomic.Int64
 	bytes    atomic.Int64
@@ -150,15 +181,33 @@ type client struct {
 	// sessionEndFailures counts transport errors explained by the session having closed.
 	sessionEndFailures atomic.Int64
 	logged             atomic.Int64
+
+	clientClosed     atomic.Int64
+	serverClosesSeen atomic.Int64
+	writesRefused    atomic.Int64
+	tap              *eventtap.Tap
+	pollingReceived  uint64
 }
 
 func run(opts options, out *os.File) int {
 	start := time.Now()
-	c := &client{opts: opts, deadline: start.Add(opts.timeout), log: log.New(os.Stderr, "echo-client: ", log.Lmicroseconds)}
+	c := &client{opts: opts, deadline: start.Add(opts.timeout), out: out,
+		log: log.New(os.Stderr, "echo-client: ", log.Lmicroseconds)}
 
 	config := shmipc.DefaultSessionManagerConfig()
 	config.Network = "unix"
 	config.Address = opts.socket
+	if opts.tapEvents {
+		front := filepath.Join(os.TempDir(), fmt.Sprintf("shmipc-interop-tap-%d.sock", os.Getpid()))
+		tap, err := eventtap.ForClient(front, opts.socket)
+		if err != nil {
+			c.log.Printf("event tap: %v", err)
+			return c.report(out, start, 0, exitUsage)
+		}
+		defer tap.Close()
+		c.tap = tap
+		config.Address = front
+	}
 	config.SessionNum = opts.sessions
 	config.MemMapType = opts.memType
 	config.ShareMemoryBufferCap = opts.bufferCapacity
@@ -204,12 +253,17 @@ func run(opts options, out *os.File) int {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c.work(worker, stream)
+			if opts.closeTest > 0 {
+				c.checkStreamEnd(worker, stream)
+			} else {
+				c.work(worker, stream)
+			}
 		}()
 	}
 	wg.Wait()
 
 	fallbacks := sessionFallbacks(streams)
+	c.pollingReceived = sessionPollingReceived(streams)
 	for _, stream := range streams {
 		_ = stream.Close()
 	}
@@ -277,13 +331,58 @@ func (c *client) work(worker int, stream *shmipc.Stream) {
 				// The stream may be out of step with the server now: stop using it.
 				return
 			}
-			c.calls.Add(1)
+			if c.calls.Add(1) == 1 {
+				fmt.Fprintln(c.out, "FLOWING")
+			}
 			c.bytes.Add(int64(size))
 		}
 	}
 }
 
-func (c *client) roundTrip(stream *shmipc.Stream, sent []byte) error {
+// checkStreamEnd is the -close-test workload of one stream (see the package comment).
+func (c *client) checkStreamEnd(worker int, stream *shmipc.Stream) {
+	_ = stream.SetDeadline(c.deadline)
+	size := c.opts.sizes[worker%len(c.opts.sizes)]
+	sent := make([]byte, size)
+	if worker%2 == 0 {
+		echoframe.FillPattern(sent, echoframe.Seed(worker, 0, 0))
+		if err := c.send(stream, sent); err != nil {
+			c.failures.Add(1)
+			c.logf("stream %d: request before closing: %v", stream.StreamID(), err)
+			return
+		}
+		_ = stream.Close()
+		c.clientClosed.Add(1)
+		c.calls.Add(1)
+		return
+	}
+	for message := 0; message < c.opts.closeTest; message++ {
+		echoframe.FillPattern(sent, echoframe.Seed(worker, 0, message))
+		if err := c.roundTrip(stream, sent); err != nil {
+			c.failures.Add(1)
+			c.logf("stream %d: frame #%d before the server's close: %v", stream.StreamID(), message, err)
+			return
+		}
+		c.calls.Add(1)
+	}
+	reader := stream.BufferReader()
+	if extra, err := reader.ReadBytes(1); !errors.Is(err, shmipc.ErrEndOfStream) {
+		c.failures.Add(1)
+		c.logf("stream %d: after %d echoes the server should have closed the stream: read gave %d bytes, error %v",
+			stream.StreamID(), c.opts.closeTest, len(extra), err)
+		return
+	}
+	c.serverClosesSeen.Add(1)
+	if err := c.send(stream, sent[:0]); err == nil {
+		c.failures.Add(1)
+		c.logf("stream %d: a write after the server closed the stream was accepted", stream.StreamID())
+		return
+	}
+	c.writesRefused.Add(1)
+}
+
+// send writes one frame and flushes it.
+func (c *client) send(stream *shmipc.Stream, sent []byte) error {
 	header := echoframe.EncodeHeader(sent)
 	writer := stream.BufferWriter()
 	if _, err := writer.WriteBytes(header[:]); err != nil {
@@ -296,6 +395,13 @@ func (c *client) roundTrip(stream *shmipc.Stream, sent []byte) error {
 	}
 	if err := stream.Flush(false); err != nil {
 		return fmt.Errorf("sending: %w", err)
+	}
+	return nil
+}
+
+func (c *client) roundTrip(stream *shmipc.Stream, sent []byte) error {
+	if err := c.send(stream, sent); err != nil {
+		return err
 	}
 
 	reader := stream.BufferReader()
@@ -348,8 +454,26 @@ func sessionFallbacks(streams []*shmipc.Stream) uint64 {
 	return total
 }
 
+// sessionPollingReceived sums shmipc-go's count of Polling events received on the sessions of streams.
+func sessionPollingReceived(streams []*shmipc.Stream) uint64 {
+	seen := make(map[*shmipc.Session]bool)
+	var total uint64
+	for _, stream := range streams {
+		if session := stream.Session(); !seen[session] {
+			seen[session] = true
+			performance, _, _ := session.GetMetrics()
+			total += performance.ReceiveSyncEventCount
+		}
+	}
+	return total
+}
+
 func (c *client) report(out *os.File, start time.Time, fallbacks uint64, exitCode int) int {
 	expected := int64(len(c.opts.sizes) * c.opts.count * c.opts.streams)
+	closers := int64(c.opts.streams / 2) // odd-numbered streams, closed by the server
+	if c.opts.closeTest > 0 {
+		expected = int64(c.opts.streams) - closers + closers*int64(c.opts.closeTest)
+	}
 	s := summary{
 		Calls:      c.calls.Load(),
 		Bytes:      c.bytes.Load(),
@@ -358,6 +482,15 @@ func (c *client) report(out *os.File, start time.Time, fallbacks uint64, exitCod
 		Expected:   expected,
 		SessionEnd: c.sessionEndFailures.Load() > 0,
 		ElapsedMs:  time.Since(start).Milliseconds(),
+
+		ClientClosed:     c.clientClosed.Load(),
+		ServerClosesSeen: c.serverClosesSeen.Load(),
+		WritesRefused:    c.writesRefused.Load(),
+		PollingReceived:  c.pollingReceived,
+	}
+	if c.tap != nil {
+		received, sent := c.tap.Received.Snapshot(), c.tap.Sent.Snapshot()
+		s.EventsReceived, s.EventsSent = &received, &sent
 	}
 	line, _ := json.Marshal(s)
 	fmt.Fprintln(out, string(line))
@@ -383,7 +516,34 @@ func (c *client) report(out *os.File, start time.Time, fallbacks uint64, exitCod
 		c.log.Printf("expected at least one FallbackData message, saw none")
 		return exitFailed
 	}
+	if c.opts.closeTest > 0 && (s.ServerClosesSeen != closers || s.WritesRefused != closers) {
+		c.log.Printf("of %d streams the server closed, the client saw the end of %d and had %d writes refused",
+			closers, s.ServerClosesSeen, s.WritesRefused)
+		return exitFailed
+	}
+	if c.opts.expectEvents {
+		if problem := eventProblem(s); problem != "" {
+			c.log.Print(problem)
+			return exitFailed
+		}
+	}
 	return exitOK
+}
+
+// eventProblem says what is wrong with the control events the server sent, or "".
+func eventProblem(s summary) string {
+	switch {
+	case s.EventsReceived == nil:
+		return "no event counts: -expect-events needs -tap-events"
+	case s.EventsReceived.Unknown > 0:
+		return fmt.Sprintf("the server sent %d events of a type shmipc-go does not know", s.EventsReceived.Unknown)
+	case s.EventsReceived.Malformed > 0:
+		return fmt.Sprintf("the server sent %d events with a malformed header", s.EventsReceived.Malformed)
+	case s.EventsReceived.ByType["Polling"] == 0 || s.PollingReceived == 0:
+		return fmt.Sprintf("no Polling event woke shmipc-go (tap saw %d, shmipc-go counted %d)",
+			s.EventsReceived.ByType["Polling"], s.PollingReceived)
+	}
+	return ""
 }
 
 func (c *client) logf(format string, args ...any) {

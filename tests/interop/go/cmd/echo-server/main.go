@@ -10,6 +10,13 @@
 //   - on SIGTERM or SIGINT: one JSON summary line on stdout, exit 0 if no CRC error
 //     was ever seen, else 1;
 //   - everything else (shmipc-go's logs, per-error lines) goes to stderr.
+//
+// -close-after N closes every stream after echoing N frames, and when a client
+// closes a stream first, checks that its frames arrived whole before the end and
+// that an answer is refused afterwards (the summary counts both).
+// -tap-events puts an eventtap relay in front of the Listener to count the control
+// events each client sends by type; -expect-events then fails the run on any event
+// type shmipc-go does not know, or when no Polling event woke it.
 package main
 
 import (
@@ -28,6 +35,7 @@ import (
 	shmipc "github.com/cloudwego/shmipc-go"
 
 	"shmipc-java/tests/interop/go/internal/echoframe"
+	"shmipc-java/tests/interop/go/internal/eventtap"
 	"shmipc-java/tests/interop/go/internal/stdio"
 )
 
@@ -39,6 +47,10 @@ func main() {
 		"shmipc-go InitializeTimeout: how long a client may take for the whole handshake (reference default 1s)")
 	maxFrame := flag.Uint("max-frame", 64<<20, "largest payload length accepted in a frame header")
 	logLevel := flag.Int("log-level", 3, "shmipc-go log level: 0 trace, 1 debug, 2 info, 3 warn, 4 error, 5 none")
+	closeAfter := flag.Int("close-after", 0, "close each stream after echoing this many frames (0: only when the client closes it)")
+	tapEvents := flag.Bool("tap-events", false, "relay clients through an in-process tap that counts their control events by type")
+	expectEvents := flag.Bool("expect-events", false,
+		"with -tap-events: exit 1 if a client sent an event type shmipc-go does not know, or no Polling event at all")
 	flag.Parse()
 	if *socket == "" {
 		fmt.Fprintln(os.Stderr, "echo-server: -socket is required")
@@ -52,14 +64,25 @@ func main() {
 	}
 	shmipc.SetLogLevel(*logLevel)
 
-	srv := &echoServer{maxFrame: uint32(*maxFrame), log: log.New(os.Stderr, "echo-server: ", log.Lmicroseconds)}
-	conf := shmipc.NewDefaultListenerConfig(*socket, "unix")
+	srv := &echoServer{maxFrame: uint32(*maxFrame), closeAfter: *closeAfter,
+		log: log.New(os.Stderr, "echo-server: ", log.Lmicroseconds)}
+	listenPath := *socket
+	if *tapEvents {
+		listenPath = *socket + ".inner"
+	}
+	conf := shmipc.NewDefaultListenerConfig(listenPath, "unix")
 	conf.InitializeTimeout = *handshakeTimeout
 	conf.LogOutput = os.Stderr
 	listener, err := shmipc.NewListener(srv, conf)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "echo-server: listen:", err)
 		os.Exit(exitUsage)
+	}
+	if *tapEvents {
+		if srv.tap, err = eventtap.ForServer(*socket, listenPath); err != nil {
+			fmt.Fprintln(os.Stderr, "echo-server: event tap:", err)
+			os.Exit(exitUsage)
+		}
 	}
 
 	signals := make(chan os.Signal, 1)
@@ -80,6 +103,9 @@ func main() {
 		exitCode = exitUsage
 	}
 	_ = listener.Close()
+	if srv.tap != nil {
+		_ = srv.tap.Close()
+	}
 
 	summary := srv.summary()
 	line, _ := json.Marshal(summary)
@@ -87,13 +113,21 @@ func main() {
 	if summary.CRCErrors > 0 && exitCode == 0 {
 		exitCode = 1
 	}
+	if *expectEvents && exitCode == 0 {
+		if problem := summary.eventProblem(); problem != "" {
+			srv.log.Print(problem)
+			exitCode = 1
+		}
+	}
 	os.Exit(exitCode)
 }
 
 // echoServer implements shmipc.ListenCallback and keeps the counters of the summary.
 type echoServer struct {
-	maxFrame uint32
-	log      *log.Logger
+	maxFrame   uint32
+	closeAfter int
+	log        *log.Logger
+	tap        *eventtap.Tap
 
 	streams         atomic.Int64
 	frames          atomic.Int64
@@ -101,6 +135,13 @@ type echoServer struct {
 	crcErrors       atomic.Int64
 	truncatedFrames atomic.Int64
 	streamErrors    atomic.Int64
+	// Streams the client closed, the whole frames read on them before the end, and
+	// what became of a write tried after seeing the end.
+	peerClosedStreams     atomic.Int64
+	framesBeforePeerClose atomic.Int64
+	writesRefused         atomic.Int64
+	writesAccepted        atomic.Int64
+	closedByServer        atomic.Int64
 
 	mu       sync.Mutex
 	sessions map[*shmipc.Session]*sessionReport
@@ -118,6 +159,8 @@ type sessionReport struct {
 	FallbackReads      uint64 `json:"fallback_reads"`
 	FallbackWrites     uint64 `json:"fallback_writes"`
 	QueueFullErrors    uint64 `json:"queue_full_errors"`
+	// Polling events received, by shmipc-go's own count (ReceiveSyncEventCount).
+	PollingReceived uint64 `json:"polling_received"`
 }
 
 type serverSummary struct {
@@ -128,6 +171,37 @@ type serverSummary struct {
 	TruncatedFrames int64            `json:"truncated_frames"`
 	StreamErrors    int64            `json:"stream_errors"`
 	Sessions        []*sessionReport `json:"sessions"`
+
+	PeerClosedStreams     int64 `json:"peer_closed_streams"`
+	FramesBeforePeerClose int64 `json:"frames_before_peer_close"`
+	// Writes tried after the client's close was seen: refused is right.
+	WritesAfterPeerCloseRefused  int64 `json:"writes_after_peer_close_refused"`
+	WritesAfterPeerCloseAccepted int64 `json:"writes_after_peer_close_accepted"`
+	ClosedByServer               int64 `json:"closed_by_server"`
+
+	EventsReceived *eventtap.Snapshot `json:"events_received,omitempty"`
+	EventsSent     *eventtap.Snapshot `json:"events_sent,omitempty"`
+}
+
+// eventProblem says what is wrong with the control events clients sent, or "".
+func (s serverSummary) eventProblem() string {
+	if s.EventsReceived == nil {
+		return "no event counts: -expect-events needs -tap-events"
+	}
+	var polling uint64
+	for _, r := range s.Sessions {
+		polling += r.PollingReceived
+	}
+	switch {
+	case s.EventsReceived.Unknown > 0:
+		return fmt.Sprintf("clients sent %d events of a type shmipc-go does not know", s.EventsReceived.Unknown)
+	case s.EventsReceived.Malformed > 0:
+		return fmt.Sprintf("clients sent %d events with a malformed header", s.EventsReceived.Malformed)
+	case s.EventsReceived.ByType["Polling"] == 0 || polling == 0:
+		return fmt.Sprintf("no Polling event woke shmipc-go (tap saw %d, shmipc-go counted %d)",
+			s.EventsReceived.ByType["Polling"], polling)
+	}
+	return ""
 }
 
 func (s *echoServer) OnNewStream(stream *shmipc.Stream) {
@@ -145,10 +219,19 @@ func (s *echoServer) serve(stream *shmipc.Stream) {
 	reader := stream.BufferReader()
 	writer := stream.BufferWriter()
 	id := stream.StreamID()
+	framesRead, echoed := 0, 0
 	for {
 		rawHeader, err := reader.ReadBytes(echoframe.HeaderSize)
+		if errors.Is(err, shmipc.ErrEndOfStream) {
+			s.peerClosedStreams.Add(1)
+			s.framesBeforePeerClose.Add(int64(framesRead))
+			if s.closeAfter > 0 {
+				s.tryWriteAfterPeerClose(stream)
+			}
+			break
+		}
 		if err != nil {
-			if !errors.Is(err, shmipc.ErrEndOfStream) && !errors.Is(err, shmipc.ErrStreamClosed) {
+			if !errors.Is(err, shmipc.ErrStreamClosed) {
 				s.streamErrors.Add(1)
 				s.log.Printf("stream %d: reading frame header: %v", id, err)
 			}
@@ -168,6 +251,7 @@ func (s *echoServer) serve(stream *shmipc.Stream) {
 			s.log.Printf("stream %d: frame of %d bytes cut short: %v", id, header.Length, err)
 			break
 		}
+		framesRead++
 		if got := echoframe.CRC(payload); got != header.CRC {
 			s.crcErrors.Add(1)
 			s.log.Printf("stream %d: CRC mismatch on %d-byte frame: header says %08x, payload has %08x",
@@ -182,6 +266,10 @@ func (s *echoServer) serve(stream *shmipc.Stream) {
 			err = stream.Flush(false)
 		}
 		reader.ReleasePreviousRead()
+		if err != nil && s.closeAfter > 0 && errors.Is(err, shmipc.ErrStreamClosed) {
+			// The client closed the stream while we answered: the next read sees the end.
+			continue
+		}
 		if err != nil {
 			s.streamErrors.Add(1)
 			s.log.Printf("stream %d: echoing %d-byte frame: %v", id, header.Length, err)
@@ -189,9 +277,29 @@ func (s *echoServer) serve(stream *shmipc.Stream) {
 		}
 		s.frames.Add(1)
 		s.bytes.Add(int64(header.Length))
+		if echoed++; s.closeAfter > 0 && echoed == s.closeAfter {
+			s.closedByServer.Add(1)
+			break
+		}
 	}
 	_ = stream.Close()
 	s.noteSession(stream.Session(), false)
+}
+
+// tryWriteAfterPeerClose writes an empty frame on a stream whose end was read:
+// the client closed it, so shmipc-go must refuse.
+func (s *echoServer) tryWriteAfterPeerClose(stream *shmipc.Stream) {
+	empty := echoframe.EncodeHeader(nil)
+	_, err := stream.BufferWriter().WriteBytes(empty[:])
+	if err == nil {
+		err = stream.Flush(false)
+	}
+	if err != nil {
+		s.writesRefused.Add(1)
+		return
+	}
+	s.writesAccepted.Add(1)
+	s.log.Printf("stream %d: a write after the client closed the stream was accepted", stream.StreamID())
 }
 
 // noteSession records a session when its first stream arrives, and when its last
@@ -218,7 +326,8 @@ func (s *echoServer) noteSession(session *shmipc.Session, newStream bool) {
 	if session.IsClosed() || session.GetActiveStreamCount() != 0 {
 		return
 	}
-	_, stability, memory := session.GetMetrics()
+	performance, stability, memory := session.GetMetrics()
+	report.PollingReceived = performance.ReceiveSyncEventCount
 	report.CapacityBytes = memory.CapacityOfShareMemoryInBytes
 	report.InUseBytesWhenIdle = int64(memory.AllInUsedShareMemoryInBytes)
 	report.FallbackReads = stability.FallbackReadCount
@@ -233,7 +342,7 @@ func (s *echoServer) summary() serverSummary {
 	for _, r := range s.sessions {
 		sessions = append(sessions, r)
 	}
-	return serverSummary{
+	summary := serverSummary{
 		Streams:         s.streams.Load(),
 		Frames:          s.frames.Load(),
 		Bytes:           s.bytes.Load(),
@@ -241,5 +350,16 @@ func (s *echoServer) summary() serverSummary {
 		TruncatedFrames: s.truncatedFrames.Load(),
 		StreamErrors:    s.streamErrors.Load(),
 		Sessions:        sessions,
+
+		PeerClosedStreams:            s.peerClosedStreams.Load(),
+		FramesBeforePeerClose:        s.framesBeforePeerClose.Load(),
+		WritesAfterPeerCloseRefused:  s.writesRefused.Load(),
+		WritesAfterPeerCloseAccepted: s.writesAccepted.Load(),
+		ClosedByServer:               s.closedByServer.Load(),
 	}
+	if s.tap != nil {
+		received, sent := s.tap.Received.Snapshot(), s.tap.Sent.Snapshot()
+		summary.EventsReceived, summary.EventsSent = &received, &sent
+	}
+	return summary
 }

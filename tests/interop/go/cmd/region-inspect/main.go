@@ -10,6 +10,12 @@
 //
 // Regions are read, never written: each is copied to a private snapshot file
 // first, and both decoders read that copy, so they agree on one instant.
+//
+// -owner-lists gives what the region's owner itself counts (a shmipc-java client
+// prints it before holding its regions): the lists must then agree with it one
+// for one, and with -expect-idle the slices it holds are allowed in use, up to
+// -max-held-per-list per list (a shmipc-java session keeps a few freed slices per
+// size class for its next sends; the free lists and shmipc-go count them in use).
 package main
 
 import (
@@ -59,6 +65,28 @@ type options struct {
 	timeout     time.Duration
 	expectIdle  bool
 	settle      time.Duration
+	ownerLists  []ownerList
+	maxHeld     int
+}
+
+// ownerList is one buffer list as the region's owner counts it.
+type ownerList struct {
+	SliceDataCapacity uint32 `json:"slice_data_capacity"`
+	Free              uint32 `json:"free"`
+	Capacity          uint32 `json:"capacity"`
+}
+
+// parseOwnerLists reads size:free/capacity,... .
+func parseOwnerLists(spec string) ([]ownerList, error) {
+	var lists []ownerList
+	for _, field := range strings.Split(spec, ",") {
+		var l ownerList
+		if _, err := fmt.Sscanf(field, "%d:%d/%d", &l.SliceDataCapacity, &l.Free, &l.Capacity); err != nil || l.Free > l.Capacity {
+			return nil, fmt.Errorf("-owner-lists: %q is not size:free/capacity", field)
+		}
+		lists = append(lists, l)
+	}
+	return lists, nil
 }
 
 func main() {
@@ -75,8 +103,19 @@ func main() {
 		"exit 1 unless the regions are at rest: every slice free, free lists intact, queues empty, no decoder complaint")
 	flag.DurationVar(&o.settle, "settle", 0,
 		"with -expect-idle: take fresh snapshots for up to this long until the regions are at rest (a peer may still be draining)")
+	ownerLists := flag.String("owner-lists", "",
+		"the buffer lists as the region's owner counts them, size:free/capacity,...: the decoded lists must agree")
+	flag.IntVar(&o.maxHeld, "max-held-per-list", 0,
+		"with -owner-lists and -expect-idle: slices the owner holds that may be in use at rest, per list")
 	flag.Parse()
 
+	if *ownerLists != "" {
+		lists, err := parseOwnerLists(*ownerLists)
+		if err != nil {
+			fail(err.Error())
+		}
+		o.ownerLists = lists
+	}
 	if o.elements != "pending" && o.elements != "all" && o.elements != "none" {
 		fail("-elements must be pending, all or none")
 	}
@@ -309,15 +348,48 @@ func inspectBuffer(o options, dir string) (*bufferReport, []string) {
 	if len(rep.Lists) != int(rep.Header.ListCount) {
 		problems = append(problems, fmt.Sprintf("header says %d lists, shmipc-go decoded %d", rep.Header.ListCount, len(rep.Lists)))
 	}
+	if o.ownerLists != nil {
+		problems = append(problems, ownerListProblems(rep, o.ownerLists)...)
+	}
 	if o.expectIdle {
-		problems = append(problems, idleBufferProblems(rep)...)
+		problems = append(problems, idleBufferProblems(rep, o)...)
 	}
 	return rep, problems
 }
 
-func idleBufferProblems(rep *bufferReport) []string {
+// ownerListProblems compares the decoded lists with the owner's own counts.
+func ownerListProblems(rep *bufferReport, owner []ownerList) []string {
 	var problems []string
-	if rep.Leak {
+	if len(rep.Lists) != len(owner) {
+		return []string{fmt.Sprintf("the owner counts %d lists, shmipc-go decoded %d", len(owner), len(rep.Lists))}
+	}
+	for i, l := range rep.Lists {
+		want := owner[i]
+		if l.SliceDataCapacity != want.SliceDataCapacity || l.Capacity != want.Capacity ||
+			l.FreeCount != int32(want.Free) || l.WalkedFreeCount != int64(want.Free) {
+			problems = append(problems, fmt.Sprintf(
+				"list %d: shmipc-go reads %d-byte slices, %d free (%d walked) of %d; the owner counts %d-byte slices, %d free of %d",
+				i, l.SliceDataCapacity, l.FreeCount, l.WalkedFreeCount, l.Capacity, want.SliceDataCapacity, want.Free, want.Capacity))
+		}
+	}
+	return problems
+}
+
+func idleBufferProblems(rep *bufferReport, o options) []string {
+	var problems []string
+	held := map[int]int{} // list index -> slices the owner holds, allowed in use
+	var heldTotal int64
+	if o.ownerLists != nil {
+		for i, l := range o.ownerLists {
+			held[i] = int(l.Capacity - l.Free)
+			heldTotal += int64(held[i])
+			if held[i] > o.maxHeld {
+				problems = append(problems, fmt.Sprintf("list %d: the owner holds %d slices at rest, more than -max-held-per-list %d",
+					i, held[i], o.maxHeld))
+			}
+		}
+	}
+	if rep.Leak && rep.ExpectedFreeSlices-rep.FreeSlices != heldTotal {
 		problems = append(problems, fmt.Sprintf("shmipc-go reports a leak: %d free slices, %d expected", rep.FreeSlices, rep.ExpectedFreeSlices))
 	}
 	for _, l := range rep.Lists {
@@ -325,15 +397,36 @@ func idleBufferProblems(rep *bufferReport) []string {
 			problems = append(problems, fmt.Sprintf("list %d: free count %d but %d slices on its free list", l.Index, l.FreeCount, l.WalkedFreeCount))
 		}
 	}
+	inUse := map[int]int{}
 	for _, s := range rep.ReportedSlices {
-		if s.InUse {
+		if !s.InUse {
+			continue
+		}
+		list := listOf(rep.Lists, s.Offset)
+		if inUse[list]++; inUse[list] > held[list] {
 			problems = append(problems, fmt.Sprintf("slice at offset %d is still in use (%d bytes)", s.Offset, s.Length))
+		}
+	}
+	for list, n := range held {
+		if inUse[list] != n {
+			problems = append(problems, fmt.Sprintf("list %d: the owner holds %d slices, shmipc-go reports %d in use", list, n, inUse[list]))
 		}
 	}
 	for _, m := range rep.DecoderMessages {
 		problems = append(problems, "shmipc-go: "+m)
 	}
 	return problems
+}
+
+// listOf is the index of the list whose slices include offset, or -1.
+func listOf(lists []listReport, offset uint32) int {
+	for i, l := range lists {
+		end := uint64(l.Offset) + bufferListHeaderSize + uint64(l.Capacity)*uint64(l.SliceDataCapacity+sliceHeaderSize)
+		if offset >= l.Offset && uint64(offset) < end {
+			return i
+		}
+	}
+	return -1
 }
 
 // listOffsets walks the list headers the way the layout defines them.

@@ -6,6 +6,7 @@ import io.shmipc.core.SessionClosedException;
 import io.shmipc.core.SessionConfig;
 import io.shmipc.core.ShmIpcException;
 import io.shmipc.core.Stream;
+import io.shmipc.core.StreamClosedException;
 import io.shmipc.core.buffer.SliceClass;
 import io.shmipc.demo.EchoFrame;
 
@@ -14,20 +15,34 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.StringJoiner;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The Java echo client of the interop suite, with the Go echo-client's flags and summary:
  * {@code -socket PATH -mem memfd|file -sizes 0,1,64 -streams 32 -count N [-buffer-capacity B]
  * [-slice-sizes 8172:50,...] [-queue-cap N] [-path-prefix P] [-timeout 60s] [-expect-fallback]
- * [-expect-session-end]}. Opens every stream first, then sends {@code count} frames of every size on each stream
- * concurrently, checking every echo byte for byte. The last stdout line is
- * {@code {"calls":..,"bytes":..,"failures":..,"fallbacks":..,"expected_calls":..,"session_end":..,"elapsed_ms":..}};
- * exit 0 only if everything matched (or, with -expect-session-end, the session ended with nothing corrupted).
+ * [-expect-session-end] [-close-test N] [-expect-polling] [-hold D]}. Opens every stream first, then sends
+ * {@code count} frames of every size on each stream concurrently, checking every echo byte for byte. The last stdout
+ * line is (after {@code FLOWING} once the first echo came back) {@code {"calls":..,"bytes":..,"failures":..,"fallbacks":..,"expected_calls":..,"session_end":..,
+ * "elapsed_ms":..,...}}; exit 0 only if everything matched (or, with -expect-session-end, the session ended with
+ * nothing corrupted).
+ *
+ * <p>{@code -close-test N} checks stream ends instead, like the Go client: every even-numbered stream sends one frame
+ * and closes at once; every odd one has N frames echoed by a server run with {@code -close-after N}, then must read
+ * the end of the stream and have its next write refused. {@code -expect-polling} (with a Go server) fails the run
+ * if the session used futex wake-ups or sent no Polling event. {@code -hold D}: after the run, streams closed and
+ * the session open, print {@code POOL size:free/capacity,...} (the buffer lists as this session counts them) and
+ * {@code HOLD <pid>}, and wait D, so region-inspect can read this process's regions and compare.
  */
 public final class EchoClientMain {
+    /** A buffer list line of {@link Session#debugDump()}. */
+    private static final Pattern POOL_LIST = Pattern.compile("slices of (\\d+) B: (\\d+) free of (\\d+)");
+
     private EchoClientMain() {
     }
 
@@ -40,6 +55,9 @@ public final class EchoClientMain {
         Duration timeout = Duration.ofSeconds(60);
         boolean expectFallback = false;
         boolean expectSessionEnd = false;
+        int closeTest = 0;
+        boolean expectPolling = false;
+        Duration hold = Duration.ZERO;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "-socket" -> socket = Path.of(args[++i]);
@@ -54,6 +72,9 @@ public final class EchoClientMain {
                 case "-timeout" -> timeout = goDuration(args[++i]);
                 case "-expect-fallback" -> expectFallback = true;
                 case "-expect-session-end" -> expectSessionEnd = true;
+                case "-close-test" -> closeTest = Integer.parseInt(args[++i]);
+                case "-expect-polling" -> expectPolling = true;
+                case "-hold" -> hold = goDuration(args[++i]);
                 default -> {
                     System.err.println("echo client: unknown flag " + args[i]);
                     System.exit(2);
@@ -69,8 +90,15 @@ public final class EchoClientMain {
         final AtomicLong bytes = new AtomicLong();
         final AtomicLong failures = new AtomicLong();
         final AtomicBoolean sessionEnded = new AtomicBoolean();
-        final long expected = (long) streams * count * sizes.length;
+        final AtomicLong clientClosed = new AtomicLong();
+        final AtomicLong serverClosesSeen = new AtomicLong();
+        final AtomicLong writesRefused = new AtomicLong();
+        final int serverClosers = streams / 2; // odd-numbered streams, closed by the server in -close-test
+        final long expected = closeTest > 0 ? streams - serverClosers + (long) serverClosers * closeTest
+            : (long) streams * count * sizes.length;
         long fallbacks = 0;
+        String wakeReport = "";
+        String wakeProblem = null;
         try (Session session = Session.connect(socket, config.build())) {
             final List<Stream> opened = new ArrayList<>();
             for (int s = 0; s < streams; s++) {
@@ -80,13 +108,19 @@ public final class EchoClientMain {
             }
             final int[] frameSizes = sizes;
             final int frames = count;
+            final int echoesBeforeClose = closeTest;
             final List<Thread> workers = new ArrayList<>();
             for (int s = 0; s < streams; s++) {
                 final Stream stream = opened.get(s);
                 final int streamIndex = s;
                 final Thread worker = new Thread(() -> {
                     try {
-                        exchange(stream, streamIndex, frameSizes, frames, calls, bytes, failures);
+                        if (echoesBeforeClose > 0) {
+                            checkStreamEnd(stream, streamIndex, frameSizes, echoesBeforeClose, calls, failures,
+                                clientClosed, serverClosesSeen, writesRefused);
+                        } else {
+                            exchange(stream, streamIndex, frameSizes, frames, calls, bytes, failures);
+                        }
                     } catch (final SessionClosedException e) {
                         sessionEnded.set(true);
                         if (!session.isClosed()) {
@@ -119,21 +153,52 @@ public final class EchoClientMain {
                 System.err.println(session.debugDump());
             }
             fallbacks = session.metrics().fallbackWrites() + session.metrics().fallbackReads();
+            final boolean futex = !session.isClosed() && session.usesFutexWake();
+            final long futexWakes = session.metrics().futexWakesSent();
+            final long pollingSent = session.metrics().pollingEventsSent();
+            wakeReport = ",\"futex_wake\":" + futex + ",\"futex_wakes_sent\":" + futexWakes + ",\"polling_sent\":"
+                + pollingSent + ",\"polling_received\":" + session.metrics().pollingEventsReceived();
+            if (futex || futexWakes > 0) {
+                wakeProblem = "the session with a Go server reported futex wake-ups on (" + futexWakes + " sent)";
+            } else if (pollingSent == 0) {
+                wakeProblem = "no Polling event was sent: the Go server was never woken";
+            }
             sessionEnded.compareAndSet(false, session.isClosed());
+            if (!hold.isZero() && !session.isClosed()) {
+                System.out.println("POOL " + poolLists(session));
+                System.out.println("HOLD " + ProcessHandle.current().pid());
+                System.out.flush();
+                Thread.sleep(hold.toMillis());
+            }
+        } catch (final SessionClosedException e) {
+            // The server went away before the streams were open: a session end, as seen from here.
+            System.err.println("echo client: " + e.getMessage());
+            sessionEnded.set(true);
         } catch (final ShmIpcException e) {
             System.err.println("echo client: " + e.getMessage());
             failures.incrementAndGet();
         }
         final long elapsed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        final String closeReport = closeTest == 0 ? "" : ",\"client_closed\":" + clientClosed.get()
+            + ",\"server_closes_seen\":" + serverClosesSeen.get() + ",\"writes_refused\":" + writesRefused.get();
         System.out.printf("{\"calls\":%d,\"bytes\":%d,\"failures\":%d,\"fallbacks\":%d,\"expected_calls\":%d,"
-                + "\"session_end\":%b,\"elapsed_ms\":%d}%n", calls.get(), bytes.get(), failures.get(), fallbacks,
-            expected, sessionEnded.get(), elapsed);
+                + "\"session_end\":%b,\"elapsed_ms\":%d%s%s}%n", calls.get(), bytes.get(), failures.get(), fallbacks,
+            expected, sessionEnded.get(), elapsed, closeReport, wakeReport);
         System.out.flush();
-        final boolean ok;
+        boolean ok;
         if (expectSessionEnd) {
             ok = sessionEnded.get();
         } else {
             ok = failures.get() == 0 && calls.get() == expected && (!expectFallback || fallbacks > 0);
+        }
+        if (closeTest > 0 && (serverClosesSeen.get() != serverClosers || writesRefused.get() != serverClosers)) {
+            System.err.println("echo client: of " + serverClosers + " streams the server closed, the client saw the end of "
+                + serverClosesSeen.get() + " and had " + writesRefused.get() + " writes refused");
+            ok = false;
+        }
+        if (expectPolling && wakeProblem != null) {
+            System.err.println("echo client: " + wakeProblem);
+            ok = false;
         }
         Runtime.getRuntime().halt(ok ? 0 : 1);
     }
@@ -158,10 +223,69 @@ public final class EchoClientMain {
                         + "-byte frame came back " + (n < 0 ? "missing" : "different"));
                     return;
                 }
-                calls.incrementAndGet();
+                if (calls.incrementAndGet() == 1) {
+                    System.out.println("FLOWING"); // run.sh kills a server only once frames flow
+                    System.out.flush();
+                }
                 bytes.addAndGet(2L * size);
             }
         }
+    }
+
+    /** The -close-test workload of one stream (see the class comment). */
+    private static void checkStreamEnd(final Stream stream, final int streamIndex, final int[] sizes,
+                                       final int echoesBeforeClose, final AtomicLong calls, final AtomicLong failures,
+                                       final AtomicLong clientClosed, final AtomicLong serverClosesSeen,
+                                       final AtomicLong writesRefused) throws ShmIpcException {
+        final int size = sizes[streamIndex % sizes.length];
+        final byte[] payload = new byte[size];
+        if (streamIndex % 2 == 0) {
+            EchoFrame.fill(payload, ((long) streamIndex << 32) | size);
+            EchoFrame.send(stream, payload, size);
+            stream.close();
+            clientClosed.incrementAndGet();
+            calls.incrementAndGet();
+            return;
+        }
+        final byte[] reply = new byte[size];
+        for (int round = 0; round < echoesBeforeClose; round++) {
+            EchoFrame.fill(payload, ((long) streamIndex << 32) | ((long) round << 16) | size);
+            EchoFrame.send(stream, payload, size);
+            final int n = EchoFrame.receive(stream, reply);
+            if (n != size || !Arrays.equals(payload, reply)) {
+                failures.incrementAndGet();
+                System.err.println("echo client: stream " + stream.id() + ": echo #" + round + " before the server's"
+                    + " close came back " + (n < 0 ? "missing" : "different"));
+                return;
+            }
+            calls.incrementAndGet();
+        }
+        final int after = EchoFrame.receive(stream, reply);
+        if (after != -1) {
+            failures.incrementAndGet();
+            System.err.println("echo client: stream " + stream.id() + ": after " + echoesBeforeClose
+                + " echoes the server should have closed the stream, but a " + after + "-byte frame came");
+            return;
+        }
+        serverClosesSeen.incrementAndGet();
+        try {
+            EchoFrame.send(stream, payload, 0);
+            failures.incrementAndGet();
+            System.err.println("echo client: stream " + stream.id()
+                + ": a write after the server closed the stream was accepted");
+        } catch (final StreamClosedException e) {
+            writesRefused.incrementAndGet();
+        }
+    }
+
+    /** The session's buffer lists as {@code size:free/capacity,...}, from its state dump (the only public view). */
+    private static String poolLists(final Session session) {
+        final Matcher list = POOL_LIST.matcher(session.debugDump());
+        final StringJoiner lists = new StringJoiner(",");
+        while (list.find()) {
+            lists.add(list.group(1) + ":" + list.group(2) + "/" + list.group(3));
+        }
+        return lists.toString();
     }
 
     /** Parses a Go duration such as 45s, 500ms, 2m. */
