@@ -672,6 +672,8 @@ public final class Session implements AutoCloseable {
                 queue.markWorkingByConsumer();
             }
             if (result == Futex.TIMED_OUT) {
+                // A whole park with no traffic: the stash of reusable slices goes back to the shared lists.
+                returnCachedSlices();
                 // Only a liveness check: an idle session must not spin again every park timeout.
                 if (!Posix.isProcessAlive(peerPid)) {
                     fail(new SessionClosedException("peer process " + peerPid + " is gone", null));
@@ -679,6 +681,14 @@ public final class Session implements AutoCloseable {
             } else {
                 idle = 0;
             }
+        }
+    }
+
+    private void returnCachedSlices() {
+        try {
+            sliceCache.returnAll();
+        } catch (final ProtocolViolationException e) {
+            fail(e);
         }
     }
 

@@ -57,6 +57,19 @@ public final class SliceCache {
         }
     }
 
+    /**
+     * Gives every stashed slice back to its free list, so that a peer inspecting an idle session (shmipc-go's leak
+     * check, its in-use metric) finds nothing held.
+     */
+    public void returnAll() throws ProtocolViolationException {
+        for (int listIndex = 0; listIndex < stacks.length; listIndex++) {
+            int slice;
+            while ((slice = take(listIndex)) != BufferPool.NO_SLICE) {
+                pool.free(slice);
+            }
+        }
+    }
+
     /** Slices currently stashed, all classes. */
     public synchronized int size() {
         int total = 0;
