@@ -147,6 +147,36 @@ class SessionTest {
     }
 
     @Test
+    void shouldGiveStashedSlicesBackToTheSharedListsOnceIdle() throws Exception {
+        final SessionConfig quick = SessionConfig.builder().parkTimeout(Duration.ofMillis(50)).spinIterations(100)
+            .build();
+        server = ShmServer.start(dir.resolve("idle.sock"), quick, ECHO);
+        try (Session session = Session.connect(dir.resolve("idle.sock"), quick)) {
+            final Stream stream = session.openStream();
+            stream.readTimeout(Duration.ofSeconds(10));
+            final byte[] out = new byte[1 << 20];
+            new Random(3).nextBytes(out);
+            stream.write(out, 0, out.length);
+            stream.readFully(new byte[out.length], 0, out.length);
+
+            final io.shmipc.core.buffer.BufferPool pool = session.pool();
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            int free = 0;
+            while (System.nanoTime() < deadline) {
+                free = 0;
+                for (int list = 0; list < pool.listCount(); list++) {
+                    free += pool.freeSlices(list);
+                }
+                if (free == pool.totalSlices()) {
+                    break;
+                }
+                Thread.sleep(10);
+            }
+            assertEquals(pool.totalSlices(), free, "every slice back on the free lists: " + session.debugDump());
+        }
+    }
+
+    @Test
     void shouldSeePeerCloseAsEndOfStream() throws Exception {
         server = ShmServer.start(dir.resolve("close.sock"), config(MemoryType.MEMFD), stream -> {
             try {

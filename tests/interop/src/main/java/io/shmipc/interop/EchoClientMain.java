@@ -165,7 +165,7 @@ public final class EchoClientMain {
             }
             sessionEnded.compareAndSet(false, session.isClosed());
             if (!hold.isZero() && !session.isClosed()) {
-                System.out.println("POOL " + poolLists(session));
+                System.out.println("POOL " + poolListsAtRest(session));
                 System.out.println("HOLD " + ProcessHandle.current().pid());
                 System.out.flush();
                 Thread.sleep(hold.toMillis());
@@ -276,6 +276,30 @@ public final class EchoClientMain {
         } catch (final StreamClosedException e) {
             writesRefused.incrementAndGet();
         }
+    }
+
+    /**
+     * The buffer lists once the session is at rest: an idle session gives the slices it stashed for reuse back to the
+     * shared lists after one park timeout, so wait (bounded) for every list to be full again.
+     */
+    private static String poolListsAtRest(final Session session) throws InterruptedException {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        String lists = poolLists(session);
+        while (!allFull(lists) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            lists = poolLists(session);
+        }
+        return lists;
+    }
+
+    private static boolean allFull(final String lists) {
+        for (final String list : lists.split(",")) {
+            final String[] counts = list.substring(list.indexOf(':') + 1).split("/");
+            if (!counts[0].equals(counts[1])) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The session's buffer lists as {@code size:free/capacity,...}, from its state dump (the only public view). */
