@@ -9,6 +9,9 @@
 //   - stdout line "READY" once the socket is listening;
 //   - on SIGTERM or SIGINT: one JSON summary line on stdout, exit 0 if no CRC error
 //     was ever seen, else 1;
+//   - with -hot-restart-epoch N, on SIGUSR1: Listener.HotRestart(N) towards a new server
+//     already listening on the same -socket, then the same summary and exit (1 also if the
+//     hot restart did not finish);
 //   - everything else (shmipc-go's logs, per-error lines) goes to stderr.
 package main
 
@@ -39,6 +42,8 @@ func main() {
 		"shmipc-go InitializeTimeout: how long a client may take for the whole handshake (reference default 1s)")
 	maxFrame := flag.Uint("max-frame", 64<<20, "largest payload length accepted in a frame header")
 	logLevel := flag.Int("log-level", 3, "shmipc-go log level: 0 trace, 1 debug, 2 info, 3 warn, 4 error, 5 none")
+	hotRestartEpoch := flag.Uint64("hot-restart-epoch", 0,
+		"on SIGUSR1, hand the sessions over to a new server on the same -socket with Listener.HotRestart(epoch), wait for IsHotRestartDone, drain 1 s, then exit like on SIGTERM (0: SIGUSR1 is not handled)")
 	flag.Parse()
 	if *socket == "" {
 		fmt.Fprintln(os.Stderr, "echo-server: -socket is required")
@@ -62,8 +67,16 @@ func main() {
 		os.Exit(exitUsage)
 	}
 
+	if *hotRestartEpoch != 0 {
+		// A new server will own the socket path: closing this listener must not remove its socket file.
+		listener.SetUnlinkOnClose(false)
+	}
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
+	hotRestart := make(chan os.Signal, 1)
+	if *hotRestartEpoch != 0 {
+		signal.Notify(hotRestart, syscall.SIGUSR1)
+	}
 	runDone := make(chan struct{})
 	go func() {
 		_ = listener.Run()
@@ -75,6 +88,11 @@ func main() {
 	select {
 	case sig := <-signals:
 		srv.log.Printf("received %s, shutting down", sig)
+	case <-hotRestart:
+		srv.log.Printf("SIGUSR1: hot restart to epoch %d", *hotRestartEpoch)
+		if !handOver(listener, *hotRestartEpoch, srv.log) {
+			exitCode = 1
+		}
 	case <-runDone:
 		srv.log.Printf("listener stopped accepting, shutting down")
 		exitCode = exitUsage
@@ -88,6 +106,27 @@ func main() {
 		exitCode = 1
 	}
 	os.Exit(exitCode)
+}
+
+// handOver performs the old server's side of a hot restart as shmipc-go's example does: HotRestart(epoch),
+// poll IsHotRestartDone, then leave calls in flight 1 s before the listener closes the old sessions.
+// The new server must already listen on the socket path. Reports whether the hot restart finished in time.
+func handOver(listener *shmipc.Listener, epoch uint64, logger *log.Logger) bool {
+	if err := listener.HotRestart(epoch); err != nil {
+		logger.Printf("HotRestart(%d): %v", epoch, err)
+		return false
+	}
+	const limit, poll, drain = 5 * time.Second, 50 * time.Millisecond, time.Second
+	for waited := time.Duration(0); !listener.IsHotRestartDone(); waited += poll {
+		if waited >= limit {
+			logger.Printf("hot restart to epoch %d not done after %v", epoch, limit)
+			return false
+		}
+		time.Sleep(poll)
+	}
+	logger.Printf("hot restart to epoch %d done; draining %v", epoch, drain)
+	time.Sleep(drain)
+	return true
 }
 
 // echoServer implements shmipc.ListenCallback and keeps the counters of the summary.

@@ -71,13 +71,18 @@ final class ServerHotRestart implements HotRestartListener {
             + " begun on " + sent + " session(s)");
     }
 
-    /** A session established now: once a hot restart has begun, it belongs to the new server too. */
+    /**
+     * A session established now: once a hot restart has begun, it belongs to the new server too, and the hot restart
+     * is in progress again until it acks or times out.
+     */
     void adopt(final Session session) {
         synchronized (lock) {
             if (epoch != 0 && !awaitingAck.containsKey(session) && !retiring.containsKey(session)) {
                 LOG.log(System.Logger.Level.DEBUG, () -> serverName + ": " + session.name()
                     + " arrived after the hot restart began");
                 sendHotRestart(session);
+                // The restart is not done while a session of the old server may still move.
+                inProgress = true;
                 startChecking();
             }
         }

@@ -86,7 +86,7 @@ class HotRestartTest {
             assertEquals(oldServed, oldStreams.get(), "no call reached the old server after it closed its sessions");
             assertTrue(newStreams.get() > 0, "calls moved to the new server");
             assertEquals(EPOCH, pool.epoch());
-            assertEquals(2, newServer.sessions().size(), "both pool sessions now on the new server");
+            awaitTrue(() -> newServer.sessions().size() == 2, 5_000, "both pool sessions now on the new server");
             for (final Session session : pool.sessions()) {
                 assertFalse(session.isClosed());
             }
@@ -108,6 +108,7 @@ class HotRestartTest {
         final ShmServer oldServer = closing(ShmServer.start(socket, config(MemoryType.FILE), SessionTest.ECHO));
         final SessionPool pool = closing(new SessionPool(socket, config(MemoryType.FILE), 1));
         pool.session();
+        awaitTrue(() -> oldServer.sessions().size() == 1, 5_000, "old server sees the session");
         closing(ShmServer.startTakingOver(socket, config(MemoryType.FILE), SessionTest.ECHO));
         oldServer.hotRestart(EPOCH);
         assertTrue(oldServer.awaitHotRestart(Duration.ofSeconds(5)));

@@ -22,10 +22,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * The Java echo client of the interop suite, with the Go echo-client's flags and summary:
  * {@code -socket PATH -mem memfd|file -sizes 0,1,64 -streams 32 -count N [-buffer-capacity B]
  * [-slice-sizes 8172:50,...] [-queue-cap N] [-path-prefix P] [-timeout 60s] [-expect-fallback]
- * [-expect-session-end]}. Opens every stream first, then sends {@code count} frames of every size on each stream
+ * [-expect-session-end] [-duration D [-sessions N]]}. Opens every stream first, then sends {@code count} frames of every size on each stream
  * concurrently, checking every echo byte for byte. The last stdout line is
  * {@code {"calls":..,"bytes":..,"failures":..,"fallbacks":..,"expected_calls":..,"session_end":..,"elapsed_ms":..}};
  * exit 0 only if everything matched (or, with -expect-session-end, the session ended with nothing corrupted).
+ * With {@code -duration} it makes pooled calls instead ({@link PooledEchoCalls}) and adds {@code hot_restart_epoch}.
  */
 public final class EchoClientMain {
     private EchoClientMain() {
@@ -40,6 +41,8 @@ public final class EchoClientMain {
         Duration timeout = Duration.ofSeconds(60);
         boolean expectFallback = false;
         boolean expectSessionEnd = false;
+        Duration duration = null;
+        int sessions = 1;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "-socket" -> socket = Path.of(args[++i]);
@@ -54,6 +57,8 @@ public final class EchoClientMain {
                 case "-timeout" -> timeout = goDuration(args[++i]);
                 case "-expect-fallback" -> expectFallback = true;
                 case "-expect-session-end" -> expectSessionEnd = true;
+                case "-duration" -> duration = goDuration(args[++i]);
+                case "-sessions" -> sessions = Integer.parseInt(args[++i]);
                 default -> {
                     System.err.println("echo client: unknown flag " + args[i]);
                     System.exit(2);
@@ -63,6 +68,9 @@ public final class EchoClientMain {
         if (socket == null) {
             System.err.println("echo client: -socket is required");
             System.exit(2);
+        }
+        if (duration != null) {
+            runPooled(socket, config.build(), sessions, sizes, streams, duration);
         }
         final long start = System.nanoTime();
         final AtomicLong calls = new AtomicLong();
@@ -136,6 +144,23 @@ public final class EchoClientMain {
             ok = failures.get() == 0 && calls.get() == expected && (!expectFallback || fallbacks > 0);
         }
         Runtime.getRuntime().halt(ok ? 0 : 1);
+    }
+
+    /** {@code -duration}: pooled calls (see {@link PooledEchoCalls}); every call made must succeed. */
+    private static void runPooled(final Path socket, final SessionConfig config, final int sessions,
+                                  final int[] sizes, final int workers, final Duration duration)
+        throws InterruptedException {
+        final long start = System.nanoTime();
+        final PooledEchoCalls pooled = new PooledEchoCalls();
+        final long epoch = pooled.run(socket, config, sessions, sizes, workers, duration);
+        final long calls = pooled.calls.get();
+        final long failures = pooled.failures.get();
+        System.out.printf("{\"calls\":%d,\"bytes\":%d,\"failures\":%d,\"fallbacks\":0,\"expected_calls\":%d,"
+                + "\"session_end\":false,\"hot_restart_epoch\":%s,\"elapsed_ms\":%d}%n", calls, pooled.bytes.get(),
+            failures, calls + failures, Long.toUnsignedString(epoch),
+            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        System.out.flush();
+        Runtime.getRuntime().halt(failures == 0 && calls > 0 ? 0 : 1);
     }
 
     private static void exchange(final Stream stream, final int streamIndex, final int[] sizes, final int count,
