@@ -31,14 +31,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * move to the new server without failing calls.
  */
 public final class ShmServer implements AutoCloseable {
+    /** How long a session that acked a hot restart may finish calls in flight (shmipc-go's example waits 1 s). */
+    public static final long DEFAULT_DRAIN_MILLIS = 1_000;
+
     private static final System.Logger LOG = System.getLogger(ShmServer.class.getName());
     private static final int SOCKET_MODE = 0600;
     private static final int BACKLOG = 128;
     private static final long NO_INODE = -1;
     private static final int S_IFMT = 0170000;
     private static final int S_IFSOCK = 0140000;
-    /** How long a session that acked a hot restart may finish calls in flight (shmipc-go's example waits 1 s). */
-    public static final long DEFAULT_DRAIN_MILLIS = 1_000;
 
     private final Path path;
     private final SessionConfig config;
@@ -58,6 +59,9 @@ public final class ShmServer implements AutoCloseable {
     private ShmServer(final Path path, final SessionConfig config, final StreamHandler handler,
                       final ExecutorService executor, final boolean takeOver) throws ShmIpcException {
         Handshake.ensurePlatform();
+        if (takeOver) {
+            requireSocketOrNothing(path);
+        }
         this.path = path;
         this.config = config;
         this.handler = handler;
@@ -70,7 +74,6 @@ public final class ShmServer implements AutoCloseable {
         this.hotRestart = new ServerHotRestart("server on " + path);
         try {
             if (takeOver) {
-                requireSocketOrNothing(path);
                 // The old server keeps its listening socket and sessions; new clients reach us from now on.
                 Posix.unlink(path.toString());
             }
