@@ -743,6 +743,106 @@ SCENARIOS+=(
   java-client-kitex-server-framed
 )
 
+# ---- hot restart (issue #3): a client keeps calling while the server hands over to a new process --
+
+JAVA_HOT_RESTART_SERVER_CLASS=io.shmipc.interop.HotRestartEchoServerMain
+HOT_RESTART_EPOCH=42
+
+# hot_restart_server KIND ROLE NAME: starts the old (ROLE=old) or new (ROLE=new) go|java echo server of
+# a hot restart on $SOCKET, waits for READY. The old one hands over on SIGUSR1 (Go: Listener.HotRestart,
+# Java: ShmServer.hotRestart); the new one takes the socket path over (shmipc-go's NewListener always
+# does, Java needs -take-over). Sets HR_WRAPPER (timeout pid) and HR_PID (the server itself).
+hot_restart_server() {
+  local kind=$1 role=$2 name=$3 args
+  if [ "$role" = old ]; then args=(-hot-restart-epoch "$HOT_RESTART_EPOCH"); else args=(); fi
+  case $kind in
+    go) start_bg "$name.$role" "$SERVER_LIMIT" "$BIN/echo-server" -socket "$SOCKET" "${args[@]}" ;;
+    # shellcheck disable=SC2086 # SHMIPC_JVM_FLAGS is a list of flags
+    java) [ "$role" = new ] && args=(-take-over)
+          start_bg "$name.$role" "$SERVER_LIMIT" "$SHMIPC_JAVA" $SHMIPC_JVM_FLAGS -cp "$SHMIPC_CLASSPATH" \
+            "$JAVA_HOT_RESTART_SERVER_CLASS" -socket "$SOCKET" "${args[@]}" ;;
+  esac
+  HR_WRAPPER=$BG_PID
+  HR_PID=$(program_pid "$HR_WRAPPER")
+  wait_for_line "$LOGS/$name.$role.out" '^READY$' "$HR_WRAPPER" "$READY_WAIT"
+}
+
+# hot_restart_scenario NAME SERVER_KIND CLIENT_KIND CLIENT_ARGS...: the client makes pooled calls
+# (-duration) for 8 s; after 2 s a new server takes the socket path and the old one is sent SIGUSR1.
+# Passes if no call failed, the old server finished its hot restart, the new one served calls after
+# it, and no region file is left.
+hot_restart_scenario() {
+  local name=$1 server_kind=$2 client_kind=$3
+  shift 3
+  local base=$LOGS/$name old old_pid new
+  SOCKET=$SOCKETS/$name.sock
+  if ! hot_restart_server "$server_kind" old "$name"; then
+    fail "$name" "old $server_kind server did not print READY within ${READY_WAIT}s" "$base.old.err"
+    return
+  fi
+  old=$HR_WRAPPER old_pid=$HR_PID
+  client_command "$client_kind" "$name" -duration 8s -streams 4 -sizes 64,4096,65536 "$@"
+  start_bg "$name.client" "$CLIENT_LIMIT" "${CLIENT_CMD[@]}"
+  local client=$BG_PID
+  sleep 2
+  if ! hot_restart_server "$server_kind" new "$name"; then
+    fail "$name" "new $server_kind server did not print READY within ${READY_WAIT}s" "$base.new.err"
+    return
+  fi
+  new=$HR_WRAPPER
+  kill -USR1 "$old_pid"
+  wait "$old"
+  local old_rc=$?
+  wait "$client"
+  local client_rc=$?
+  kill -TERM "$new" 2>/dev/null
+  wait "$new"
+  local new_rc=$? result
+  result=$(tail -n 1 "$base.client.out" 2>/dev/null)
+  if [ "$client_rc" -ne 0 ]; then
+    fail "$name" "client exited $client_rc (failed calls across the hot restart): ${result:-no summary}" \
+      "$base.client.err" "$base.old.err" "$base.new.err"
+  elif [ "$old_rc" -ne 0 ]; then
+    fail "$name" "old server exited $old_rc: hot restart not finished ($(tail -n 1 "$base.old.out"))" "$base.old.err"
+  elif [ "$new_rc" -ne 0 ]; then
+    fail "$name" "new server exited $new_rc: $(tail -n 1 "$base.new.out")" "$base.new.err"
+  elif [ "$client_kind" = java ] && ! grep -q "\"hot_restart_epoch\":$HOT_RESTART_EPOCH" <<<"$result"; then
+    fail "$name" "the Java client never followed a hot restart: $result" "$base.client.err"
+  elif [ "$server_kind" = go ] && grep -qE '"frames":0[,}]' "$base.new.out"; then
+    fail "$name" "the new Go server served no call: $(tail -n 1 "$base.new.out")" "$base.new.err"
+  elif [ "$server_kind" = java ] && ! grep -q '"hot_restart":"acked"' "$base.old.out"; then
+    fail "$name" "the old Java server's hot restart was not acked: $(tail -n 1 "$base.old.out")" "$base.old.err"
+  elif [ -n "$(leftover_region_files "$name")" ]; then
+    fail "$name" "region files left in /dev/shm: $(leftover_region_files "$name" | tr '\n' ' ')"
+  else
+    pass "$name"
+  fi
+}
+
+scenario_go_server_hot_restart_java_client_memfd() {
+  java_peer_missing "$1" "$JAVA_CLIENT_CLASS" && return
+  hot_restart_scenario "$1" go java -mem memfd
+}
+scenario_go_server_hot_restart_java_client_file() {
+  java_peer_missing "$1" "$JAVA_CLIENT_CLASS" && return
+  hot_restart_scenario "$1" go java -mem file
+}
+scenario_java_server_hot_restart_go_client_memfd() {
+  java_peer_missing "$1" "$JAVA_HOT_RESTART_SERVER_CLASS" && return
+  hot_restart_scenario "$1" java go -mem memfd
+}
+scenario_java_server_hot_restart_go_client_file() {
+  java_peer_missing "$1" "$JAVA_HOT_RESTART_SERVER_CLASS" && return
+  hot_restart_scenario "$1" java go -mem file
+}
+
+SCENARIOS+=(
+  go-server-hot-restart-java-client-memfd
+  go-server-hot-restart-java-client-file
+  java-server-hot-restart-go-client-memfd
+  java-server-hot-restart-go-client-file
+)
+
 # ---- build --------------------------------------------------------------------------------------
 
 # The Go toolchain must fetch shmipc-go through the module proxy into a writable module cache.

@@ -68,6 +68,7 @@ type options struct {
 	closeTest        int
 	tapEvents        bool
 	expectEvents     bool
+	duration         time.Duration
 }
 
 type summary struct {
@@ -129,6 +130,8 @@ func parseOptions() (options, error) {
 	flag.BoolVar(&o.expectEvents, "expect-events", false,
 		"with -tap-events: fail if the server sent an event type shmipc-go does not know, or no Polling event")
 	flag.DurationVar(&o.hold, "hold", 0, "after the run, with streams closed and the session still open, print HOLD <pid> and wait this long (for region-inspect)")
+	flag.DurationVar(&o.duration, "duration", 0,
+		"pooled mode: for this long, each of -streams workers calls without pause, taking a stream from the SessionManager per call (GetStream/PutBack) and cycling through -sizes; -count is ignored. Every call must succeed (hot-restart scenarios)")
 	flag.Parse()
 
 	if o.socket == "" {
@@ -234,6 +237,11 @@ func run(opts options, out *os.File) int {
 		}
 	}()
 
+	if opts.duration > 0 {
+		c.pooledCalls(manager)
+		return c.report(out, start, 0, exitOK)
+	}
+
 	// Open every stream first: after the first FallbackData shmipc-go marks the
 	// session unhealthy for 30 s and refuses new streams, so late opens would fail
 	// for reasons that have nothing to do with the peer.
@@ -283,6 +291,10 @@ func (c *client) awaitRegionFilesRemoved() {
 	paths := []string{prefix + "_buffer"}
 	for i := 0; i < c.opts.sessions; i++ {
 		paths = append(paths, fmt.Sprintf("%s_queue_%d", prefix, i))
+	}
+	// Sessions rebuilt by a hot restart are named <prefix>_<pid>_epoch_<epoch>_<random>_buffer|_queue_<n>.
+	if rebuilt, err := filepath.Glob(prefix + "_epoch_*"); err == nil {
+		paths = append(paths, rebuilt...)
 	}
 	const wait, poll = time.Second, 10 * time.Millisecond
 	for waited := time.Duration(0); ; waited += poll {
@@ -337,6 +349,51 @@ func (c *client) work(worker int, stream *shmipc.Stream) {
 			c.bytes.Add(int64(size))
 		}
 	}
+}
+
+// pooledCalls runs -streams workers for -duration, one stream from the manager per call, as an RPC
+// client of shmipc-go would: a hot restart of the server moves new calls to the new server's sessions.
+func (c *client) pooledCalls(manager *shmipc.SessionManager) {
+	largest := 0
+	for _, size := range c.opts.sizes {
+		largest = max(largest, size)
+	}
+	end := time.Now().Add(c.opts.duration)
+	if end.After(c.deadline) {
+		end = c.deadline
+	}
+	const callDeadline = 5 * time.Second
+	var wg sync.WaitGroup
+	for worker := 0; worker < c.opts.streams; worker++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			payload := make([]byte, largest)
+			for message := 0; time.Now().Before(end); message++ {
+				size := c.opts.sizes[message%len(c.opts.sizes)]
+				sent := payload[:size]
+				echoframe.FillPattern(sent, echoframe.Seed(worker, 0, message))
+				stream, err := manager.GetStream()
+				if err == nil {
+					_ = stream.SetDeadline(time.Now().Add(callDeadline))
+					err = c.roundTrip(stream, sent)
+					if err == nil {
+						manager.PutBack(stream)
+					} else {
+						_ = stream.Close()
+					}
+				}
+				if err != nil {
+					c.failures.Add(1)
+					c.logf("worker %d: %d-byte call #%d: %v", worker, size, message, err)
+					continue
+				}
+				c.calls.Add(1)
+				c.bytes.Add(int64(size))
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // checkStreamEnd is the -close-test workload of one stream (see the package comment).
@@ -473,6 +530,10 @@ func (c *client) report(out *os.File, start time.Time, fallbacks uint64, exitCod
 	closers := int64(c.opts.streams / 2) // odd-numbered streams, closed by the server
 	if c.opts.closeTest > 0 {
 		expected = int64(c.opts.streams) - closers + closers*int64(c.opts.closeTest)
+	}
+	if c.opts.duration > 0 {
+		// Pooled mode has no fixed number of calls: every call made must succeed, and some must be made.
+		expected = max(c.calls.Load()+c.failures.Load(), 1)
 	}
 	s := summary{
 		Calls:      c.calls.Load(),

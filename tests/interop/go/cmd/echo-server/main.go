@@ -9,6 +9,9 @@
 //   - stdout line "READY" once the socket is listening;
 //   - on SIGTERM or SIGINT: one JSON summary line on stdout, exit 0 if no CRC error
 //     was ever seen, else 1;
+//   - with -hot-restart-epoch N, on SIGUSR1: Listener.HotRestart(N) towards a new server
+//     already listening on the same -socket, then the same summary and exit (1 also if the
+//     hot restart did not finish);
 //   - everything else (shmipc-go's logs, per-error lines) goes to stderr.
 //
 // -close-after N closes every stream after echoing N frames, and when a client
@@ -51,6 +54,8 @@ func main() {
 	tapEvents := flag.Bool("tap-events", false, "relay clients through an in-process tap that counts their control events by type")
 	expectEvents := flag.Bool("expect-events", false,
 		"with -tap-events: exit 1 if a client sent an event type shmipc-go does not know, or no Polling event at all")
+	hotRestartEpoch := flag.Uint64("hot-restart-epoch", 0,
+		"on SIGUSR1, hand the sessions over to a new server on the same -socket with Listener.HotRestart(epoch), wait for IsHotRestartDone, drain 1 s, then exit like on SIGTERM (0: SIGUSR1 is not handled)")
 	flag.Parse()
 	if *socket == "" {
 		fmt.Fprintln(os.Stderr, "echo-server: -socket is required")
@@ -85,8 +90,16 @@ func main() {
 		}
 	}
 
+	if *hotRestartEpoch != 0 {
+		// A new server will own the socket path: closing this listener must not remove its socket file.
+		listener.SetUnlinkOnClose(false)
+	}
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
+	hotRestart := make(chan os.Signal, 1)
+	if *hotRestartEpoch != 0 {
+		signal.Notify(hotRestart, syscall.SIGUSR1)
+	}
 	runDone := make(chan struct{})
 	go func() {
 		_ = listener.Run()
@@ -98,6 +111,11 @@ func main() {
 	select {
 	case sig := <-signals:
 		srv.log.Printf("received %s, shutting down", sig)
+	case <-hotRestart:
+		srv.log.Printf("SIGUSR1: hot restart to epoch %d", *hotRestartEpoch)
+		if !handOver(listener, *hotRestartEpoch, srv.log) {
+			exitCode = 1
+		}
 	case <-runDone:
 		srv.log.Printf("listener stopped accepting, shutting down")
 		exitCode = exitUsage
@@ -120,6 +138,27 @@ func main() {
 		}
 	}
 	os.Exit(exitCode)
+}
+
+// handOver performs the old server's side of a hot restart as shmipc-go's example does: HotRestart(epoch),
+// poll IsHotRestartDone, then leave calls in flight 1 s before the listener closes the old sessions.
+// The new server must already listen on the socket path. Reports whether the hot restart finished in time.
+func handOver(listener *shmipc.Listener, epoch uint64, logger *log.Logger) bool {
+	if err := listener.HotRestart(epoch); err != nil {
+		logger.Printf("HotRestart(%d): %v", epoch, err)
+		return false
+	}
+	const limit, poll, drain = 5 * time.Second, 50 * time.Millisecond, time.Second
+	for waited := time.Duration(0); !listener.IsHotRestartDone(); waited += poll {
+		if waited >= limit {
+			logger.Printf("hot restart to epoch %d not done after %v", epoch, limit)
+			return false
+		}
+		time.Sleep(poll)
+	}
+	logger.Printf("hot restart to epoch %d done; draining %v", epoch, drain)
+	time.Sleep(drain)
+	return true
 }
 
 // echoServer implements shmipc.ListenCallback and keeps the counters of the summary.

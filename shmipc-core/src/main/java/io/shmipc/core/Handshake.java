@@ -45,6 +45,17 @@ final class Handshake {
     }
 
     static Session connect(final Path socketPath, final SessionConfig config) throws ShmIpcException {
+        return connect(socketPath, config, 0, null);
+    }
+
+    /**
+     * @param epoch      0 for a first connection; after a server's HotRestart(epoch) the new session's region names
+     *                   carry the epoch, so they never clash with the regions of the session being replaced
+     * @param hotRestart handles the server's HotRestart; set before the session starts, since the server may send
+     *                   one right after the handshake
+     */
+    static Session connect(final Path socketPath, final SessionConfig config, final long epoch,
+                           final HotRestartListener hotRestart) throws ShmIpcException {
         ensurePlatform();
         final UnixSocket socket;
         try {
@@ -64,11 +75,12 @@ final class Handshake {
             final String base;
             if (config.memoryType() == MemoryType.FILE) {
                 StaleFiles.sweep(config.filePrefix(), false);
-                base = StaleFiles.newBaseName(config.filePrefix(), REGION_SEQUENCE.incrementAndGet());
+                base = StaleFiles.newBaseName(config.filePrefix(), epoch, REGION_SEQUENCE.incrementAndGet());
                 queueRegion = SharedRegion.createFile(base + "_queue", queueLength);
                 bufferRegion = SharedRegion.createFile(base + "_buffer", config.bufferCapacity());
             } else {
-                base = "shmipc-java_" + Posix.getpid() + "_" + REGION_SEQUENCE.incrementAndGet();
+                base = "shmipc-java_" + Posix.getpid() + StaleFiles.epochInfix(epoch) + "_"
+                    + REGION_SEQUENCE.incrementAndGet();
                 queueRegion = SharedRegion.createMemfd(base + "_queue", queueLength);
                 bufferRegion = SharedRegion.createMemfd(base + "_buffer", config.bufferCapacity());
             }
@@ -104,6 +116,7 @@ final class Handshake {
             }
             final Session session = new Session(config, true, control, queueRegion, bufferRegion, pool, sendQueue,
                 recvQueue, peer.pid(), null, null, null);
+            session.hotRestartListener(hotRestart);
             session.start();
             return session;
         } catch (final ShmIpcException | NativeException | RuntimeException e) {

@@ -93,6 +93,8 @@ public final class Session implements AutoCloseable {
     private final long parkNanos;
     private final long flagAddress;
     private volatile boolean peerFutexKnown;
+    /** Who handles the peer's HotRestart (client) or HotRestartAck (server); null: none, the event is only logged. */
+    private volatile HotRestartListener hotRestartListener;
     private volatile Throwable closeCause;
     /** Set by shutdown once no thread can drain any more: from then on the regions close when readers are done. */
     private volatile boolean regionsDrained;
@@ -728,8 +730,7 @@ public final class Session implements AutoCloseable {
                         controlHandoffs.add(event);
                         wakeReceiver();
                     }
-                    case HOT_RESTART, HOT_RESTART_ACK -> LOG.log(System.Logger.Level.WARNING,
-                        "session " + name + ": peer sent " + event.type() + ", which this version does not handle yet");
+                    case HOT_RESTART, HOT_RESTART_ACK -> onHotRestartEvent(event);
                     default -> throw new ProtocolViolationException("peer sent " + event.type()
                         + " after the handshake");
                 }
@@ -775,6 +776,47 @@ public final class Session implements AutoCloseable {
                     + config.writeTimeout().toMillis() + " ms (bound " + limit
                     + "); the control connection waits until they read");
             }
+        }
+    }
+
+    /**
+     * HotRestart goes from server to client only, HotRestartAck from client to server only, each with exactly a u64
+     * epoch; anything else is hostile input. Whether the epoch is the expected one is the listener's call.
+     */
+    private void onHotRestartEvent(final ControlEvent event) throws ProtocolViolationException {
+        final EventType type = event.type();
+        if ((type == EventType.HOT_RESTART) != client) {
+            throw new ProtocolViolationException((client ? "server" : "client") + " sent " + type
+                + ", which only the " + (client ? "client" : "server") + " side of a session may send");
+        }
+        if (event.body().length != HotRestartListener.EPOCH_LENGTH) {
+            throw new ProtocolViolationException(type + " event carries " + event.body().length
+                + " body bytes; it must carry exactly a u64 epoch");
+        }
+        final long epoch = event.bodyLong(0);
+        final HotRestartListener listener = hotRestartListener;
+        if (listener == null) {
+            LOG.log(System.Logger.Level.WARNING, () -> "session " + name + ": peer sent " + type + " (epoch "
+                + Long.toUnsignedString(epoch) + ") but this session belongs to no SessionPool or ShmServer that"
+                + " could migrate it; ignored");
+            return;
+        }
+        listener.onEpochEvent(this, epoch);
+    }
+
+    /** Routes this session's hot-restart events to {@code listener} (its pool or server). */
+    void hotRestartListener(final HotRestartListener listener) {
+        this.hotRestartListener = listener;
+    }
+
+    /** Sends HotRestart (server) or HotRestartAck (client) carrying {@code epoch}. */
+    void sendEpochEvent(final EventType type, final long epoch) throws ShmIpcException {
+        checkOpen();
+        try {
+            control.send(ControlEvent.epochEvent(type, control.version(), epoch));
+        } catch (final NativeException e) {
+            throw fail(new SessionClosedException("control connection failed while sending " + type + ": "
+                + e.getMessage(), e));
         }
     }
 

@@ -12,8 +12,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Names of file-mode regions, and the sweep that removes those left behind by crashed processes.
  *
- * <p>A region file is named {@code <prefix>_<pid>_<sequence>-<random>_<queue|buffer>}: the creator's pid lets any
- * later process recognise the files of a dead one.
+ * <p>A region file is named {@code <prefix>_<pid>_<sequence>-<random>_<queue|buffer>}, or after a hot restart
+ * {@code <prefix>_<pid>_epoch_<epoch>_<sequence>-<random>_<queue|buffer>}: the creator's pid lets any later process
+ * recognise the files of a dead one.
  */
 public final class StaleFiles {
     private static final Set<String> SWEPT = ConcurrentHashMap.newKeySet();
@@ -23,8 +24,21 @@ public final class StaleFiles {
 
     /** The base name (without the {@code _queue}/{@code _buffer} suffix) for a new region pair of this process. */
     public static String newBaseName(final String prefix, final long sequence) {
-        return prefix + "_" + Posix.getpid() + "_" + sequence + "-"
+        return newBaseName(prefix, 0, sequence);
+    }
+
+    /**
+     * The base name for a region pair of a session built after a server's HotRestart(epoch): the pid stays first so
+     * the sweep still recognises it, then {@link #epochInfix(long)}.
+     */
+    public static String newBaseName(final String prefix, final long epoch, final long sequence) {
+        return prefix + "_" + Posix.getpid() + epochInfix(epoch) + "_" + sequence + "-"
             + Long.toHexString(Double.doubleToLongBits(Math.random()) & 0xFFFFFFL);
+    }
+
+    /** {@code _epoch_<epoch>} (unsigned decimal) as in shmipc-go's region names, or empty for epoch 0. */
+    public static String epochInfix(final long epoch) {
+        return epoch == 0 ? "" : "_epoch_" + Long.toUnsignedString(epoch);
     }
 
     /** Removes region files under {@code prefix} whose creating process is dead. Returns how many. Once per prefix per JVM unless forced. */

@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
  * The Java echo client of the interop suite, with the Go echo-client's flags and summary:
  * {@code -socket PATH -mem memfd|file -sizes 0,1,64 -streams 32 -count N [-buffer-capacity B]
  * [-slice-sizes 8172:50,...] [-queue-cap N] [-path-prefix P] [-timeout 60s] [-expect-fallback]
- * [-expect-session-end] [-close-test N] [-expect-polling] [-hold D]}. Opens every stream first, then sends
+ * [-expect-session-end] [-close-test N] [-expect-polling] [-hold D] [-duration D [-sessions N]]}. Opens every stream first, then sends
  * {@code count} frames of every size on each stream concurrently, checking every echo byte for byte. The last stdout
  * line is (after {@code FLOWING} once the first echo came back) {@code {"calls":..,"bytes":..,"failures":..,"fallbacks":..,"expected_calls":..,"session_end":..,
  * "elapsed_ms":..,...}}; exit 0 only if everything matched (or, with -expect-session-end, the session ended with
@@ -38,6 +38,9 @@ import java.util.regex.Pattern;
  * if the session used futex wake-ups or sent no Polling event. {@code -hold D}: after the run, streams closed and
  * the session open, print {@code POOL size:free/capacity,...} (the buffer lists as this session counts them) and
  * {@code HOLD <pid>}, and wait D, so region-inspect can read this process's regions and compare.
+ *
+ * <p>With {@code -duration} it makes pooled calls instead ({@link PooledEchoCalls}) and adds
+ * {@code hot_restart_epoch} to the summary.
  */
 public final class EchoClientMain {
     /** A buffer list line of {@link Session#debugDump()}. */
@@ -58,6 +61,8 @@ public final class EchoClientMain {
         int closeTest = 0;
         boolean expectPolling = false;
         Duration hold = Duration.ZERO;
+        Duration duration = null;
+        int sessions = 1;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "-socket" -> socket = Path.of(args[++i]);
@@ -75,6 +80,8 @@ public final class EchoClientMain {
                 case "-close-test" -> closeTest = Integer.parseInt(args[++i]);
                 case "-expect-polling" -> expectPolling = true;
                 case "-hold" -> hold = goDuration(args[++i]);
+                case "-duration" -> duration = goDuration(args[++i]);
+                case "-sessions" -> sessions = Integer.parseInt(args[++i]);
                 default -> {
                     System.err.println("echo client: unknown flag " + args[i]);
                     System.exit(2);
@@ -84,6 +91,9 @@ public final class EchoClientMain {
         if (socket == null) {
             System.err.println("echo client: -socket is required");
             System.exit(2);
+        }
+        if (duration != null) {
+            runPooled(socket, config.build(), sessions, sizes, streams, duration);
         }
         final long start = System.nanoTime();
         final AtomicLong calls = new AtomicLong();
@@ -201,6 +211,23 @@ public final class EchoClientMain {
             ok = false;
         }
         Runtime.getRuntime().halt(ok ? 0 : 1);
+    }
+
+    /** {@code -duration}: pooled calls (see {@link PooledEchoCalls}); every call made must succeed. */
+    private static void runPooled(final Path socket, final SessionConfig config, final int sessions,
+                                  final int[] sizes, final int workers, final Duration duration)
+        throws InterruptedException {
+        final long start = System.nanoTime();
+        final PooledEchoCalls pooled = new PooledEchoCalls();
+        final long epoch = pooled.run(socket, config, sessions, sizes, workers, duration);
+        final long calls = pooled.calls.get();
+        final long failures = pooled.failures.get();
+        System.out.printf("{\"calls\":%d,\"bytes\":%d,\"failures\":%d,\"fallbacks\":0,\"expected_calls\":%d,"
+                + "\"session_end\":false,\"hot_restart_epoch\":%s,\"elapsed_ms\":%d}%n", calls, pooled.bytes.get(),
+            failures, calls + failures, Long.toUnsignedString(epoch),
+            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        System.out.flush();
+        Runtime.getRuntime().halt(failures == 0 && calls > 0 ? 0 : 1);
     }
 
     private static void exchange(final Stream stream, final int streamIndex, final int[] sizes, final int count,
