@@ -58,7 +58,8 @@ final class RpcBenchServer implements BenchServer
             perThread.get().serve(request);
         final ServerOptions.Builder options = ServerOptions.builder(rpcHandler)
             .maxFrameSize(RpcTransport.maxFrameSize(settings))
-            .drainTimeout(DRAIN_TIMEOUT);
+            .drainTimeout(DRAIN_TIMEOUT)
+            .nonBlockingHandler(true);
         Path directory = null;
         if (transport.usesShm())
         {
