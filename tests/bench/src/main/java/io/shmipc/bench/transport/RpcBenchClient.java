@@ -45,6 +45,9 @@ final class RpcBenchClient implements BenchClient
         final ClientOptions.Builder options = ClientOptions.builder()
             .target(separator < 0 ? endpoint : endpoint.substring(0, separator))
             .maxFrameSize(RpcTransport.maxFrameSize(settings))
+            // Mapping a large region on a busy machine can take longer than the default second, and a slow connect
+            // must not quietly turn the run into a TCP measurement.
+            .connectTimeout(Duration.ofNanos(settings.timeoutNanos()))
             .callTimeout(Duration.ofNanos(settings.timeoutNanos()));
         if (transport.usesShm())
         {
@@ -131,8 +134,9 @@ final class RpcBenchClient implements BenchClient
         final TransportKind kind = response.callInfo().transport();
         if (kind != expectedKind)
         {
-            throw new RpcException("the reply came over " + kind + ", not " + expectedKind +
-                ": the bench would measure the wrong transport");
+            throw new RpcException("the reply came over " + kind + ", not " + expectedKind + " (" +
+                client.metrics().fallbacks() + " fallback(s) to TCP; the client's log says why): the bench would " +
+                "measure the wrong transport");
         }
     }
 
