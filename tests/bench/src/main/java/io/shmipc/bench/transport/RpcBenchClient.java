@@ -22,7 +22,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Client side of the RPC bench transports: one {@link RpcClient}, one outstanding call per stream.
+ * Client side of the RPC bench transports: one {@link RpcClient} with one connection and one outstanding call per
+ * stream (the client spreads calls over its connections itself).
  * <p>
  * With one stream (pingpong, chain) the call is the blocking {@link RpcClient#call(Request, ResponseDecoder)}, made
  * in {@link #receive}, whose decoder verifies the reply in place: the path an application waiting for its answer
@@ -48,6 +49,8 @@ final class RpcBenchClient implements BenchClient
             // Mapping a large region on a busy machine can take longer than the default second, and a slow connect
             // must not quietly turn the run into a TCP measurement.
             .connectTimeout(Duration.ofNanos(settings.timeoutNanos()))
+            // One connection (shm stream or TCP socket) per bench stream, as uds and tcp have.
+            .connectionsPerAddress(settings.streams())
             .callTimeout(Duration.ofNanos(settings.timeoutNanos()));
         if (transport.usesShm())
         {
