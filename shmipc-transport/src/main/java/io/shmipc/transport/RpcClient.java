@@ -131,7 +131,7 @@ public final class RpcClient implements AutoCloseable
         }
         try
         {
-            // The waiting caller keeps its own deadline: no timer task per call, whose scheduling wakes the timer thread.
+            // The waiting caller keeps its own deadline: no timer task per call (scheduling one wakes the timer).
             return future.get(Math.max(0, call.deadlineNanos() - System.nanoTime()), TimeUnit.NANOSECONDS);
         }
         catch (final TimeoutException ex)

@@ -23,9 +23,10 @@ import static java.lang.System.Logger.Level.WARNING;
 
 /**
  * The server role, the same for every transport: each call is handed to the executor (or served where it was read,
- * when the handler never blocks or the connection's transport has already handed reading on to another thread), the {@link RpcHandler}'s
- * answer (or exception) is written back in the request's framing with the same seq id. Replies go out in the order
- * handlers finish, so many calls on one connection proceed at once. Tracks in-flight calls so shutdown can drain.
+ * when the handler never blocks or the connection's transport has already handed reading on to another thread), the
+ * {@link RpcHandler}'s answer (or exception) is written back in the request's framing with the same seq id. Replies go
+ * out in the order handlers finish, so many calls on one connection proceed at once. Tracks in-flight calls so
+ * shutdown can drain.
  */
 final class ServerTransHandler extends RpcTransHandler
 {
