@@ -29,6 +29,8 @@ public final class RpcTransport implements BenchTransport
 
     static final String ENDPOINT_SEPARATOR = "|";
     static final String METHOD = "echo";
+    /** Warm-up before the first point even in a quick run: the RPC path is much more code than a raw transport's. */
+    private static final long MIN_INITIAL_WARMUP_MILLIS = 2_000;
     /** Room for the TTHeader and Thrift message headers around the payload, well over what they take. */
     private static final int FRAME_OVERHEAD = 1024;
 
@@ -77,6 +79,12 @@ public final class RpcTransport implements BenchTransport
     public boolean supports(final Scenario scenario)
     {
         return scenario != Scenario.IDLE;
+    }
+
+    @Override
+    public long minInitialWarmupMillis()
+    {
+        return MIN_INITIAL_WARMUP_MILLIS;
     }
 
     @Override
