@@ -4,7 +4,8 @@ import org.agrona.DirectBuffer;
 
 /**
  * Serves calls on an {@link RpcServer}: takes the request payload (a Thrift struct in binary encoding, or any bytes
- * the two sides agree on) and returns the response payload. Runs on the server's executor; many calls run at once.
+ * the two sides agree on) and returns the response payload. Runs on the server's executor, many calls at once; or,
+ * when declared non-blocking ({@link ServerOptions.Builder#nonBlockingHandler}), on the thread that read the call.
  */
 @FunctionalInterface
 public interface RpcHandler

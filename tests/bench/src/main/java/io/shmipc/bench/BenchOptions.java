@@ -59,7 +59,7 @@ public final class BenchOptions
           --iterations N         measured calls per point instead of a duration
           --json FILE            write machine facts and every result as JSON
           --chart FILE.png       draw round-trip p50 by size for every transport (log-log)
-          --quick                a smoke run: short points, short idle (well under 3 minutes for everything)
+          --quick                a smoke run: short points, short idle (a few minutes for everything)
           --help                 this text
 
         Exit status: 0 all measured, 1 some transport failed, 2 bad options, 3 aborted on a payload mismatch.

@@ -53,4 +53,15 @@ public interface BenchTransport
      * @throws Exception when the connection cannot be made.
      */
     BenchClient connect(TransportSettings settings, String endpoint) throws Exception;
+
+    /**
+     * The least warm-up before a client's first point, for a transport whose hot path is so much code that the short
+     * warm-up of a quick run leaves it interpreted (the measurement would then be of the JIT, not the transport).
+     *
+     * @return milliseconds; 0 to take the run's own warm-up.
+     */
+    default long minInitialWarmupMillis()
+    {
+        return 0;
+    }
 }
