@@ -59,8 +59,8 @@ final class PeerProcess implements AutoCloseable {
     }
 
     /**
-     * As {@link #start(Class, List, Map, Path)}, for peers that are killed soon after they start: C1 only and the
-     * shared class archive, which roughly halve JVM start-up on this VM.
+     * As {@link #start(Class, List, Map, Path)}, for peers that are killed soon after they start: C1 only (no C2
+     * compilations competing for the CPU while the test measures) and the JDK's shared class archive.
      */
     static PeerProcess startShortLived(final Class<?> mainClass, final List<String> args,
                                        final Map<String, String> env, final Path logDir) throws IOException {
