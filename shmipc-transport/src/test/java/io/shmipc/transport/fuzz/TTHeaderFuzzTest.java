@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TTHeaderFuzzTest
 {
     /** A few seconds of fuzzing in a plain build; -Pfuzz lifts the limit. */
-    private static final long SHORT_RUN_EXECUTIONS = 100_000;
+    private static final long SHORT_RUN_EXECUTIONS = 50_000;
     private static final int OFFSET = 5;
     private static final int MAX_FRAME_SIZE = 1 << 20;
 

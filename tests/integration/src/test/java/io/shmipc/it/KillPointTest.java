@@ -10,6 +10,7 @@ import io.shmipc.core.Stream;
 import io.shmipc.demo.EchoFrame;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -45,6 +46,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *
  * <p>Memory modes alternate between trials. {@code -Dshmipc.killpoint.trials} sets the trial count per direction.
  */
+@Timeout(value = 5, unit = TimeUnit.MINUTES) // 20 peer JVMs per test: more than the 90 s default on a loaded VM
 class KillPointTest {
     private static final int TRIALS = Integer.getInteger("shmipc.killpoint.trials", 20);
     /** Kill point within the chain loop: up to this long after the first chain echo completed. */
