@@ -17,10 +17,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -59,7 +61,8 @@ class KillPointTest {
     private static final long WAIT_MILLIS = 10_000;
     private static final int FD_SLACK = 2;
     private static final int MAPPING_SLACK = 8;
-    private static final Pattern PEER_GONE = Pattern.compile("peer closed the control connection|peer process \\d+ is gone");
+    private static final Pattern PEER_GONE =
+        Pattern.compile("peer closed the control connection|peer process \\d+ is gone");
     private static final Pattern SESSION_FRAME = Pattern.compile("io\\.shmipc\\.core\\.(Session|Handshake|Stream)");
 
     @TempDir
@@ -226,7 +229,7 @@ class KillPointTest {
         } catch (final ShmIpcException e) {
             return Outcome.failed(e);
         }
-        final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+        final CountDownLatch closed = new CountDownLatch(1);
         final long[] closedAt = new long[1];
         session.onClose(() -> {
             closedAt[0] = System.nanoTime();
@@ -370,7 +373,7 @@ class KillPointTest {
     /** Detection times by kill point, in nanoseconds from just before SIGKILL. */
     private static final class Detections {
         private final String direction;
-        private final Map<KillPoint, List<Long>> times = new java.util.EnumMap<>(KillPoint.class);
+        private final Map<KillPoint, List<Long>> times = new EnumMap<>(KillPoint.class);
 
         Detections(final String direction) {
             this.direction = direction;
@@ -389,7 +392,8 @@ class KillPointTest {
                 sorted.sort(null);
                 Figures.report("kill points, " + direction + ", " + point.description, sorted.size()
                     + " trials: p50 " + Figures.millis(percentile(sorted, 50)) + ", p99 "
-                    + Figures.millis(percentile(sorted, 99)) + ", max " + Figures.millis(sorted.get(sorted.size() - 1)));
+                    + Figures.millis(percentile(sorted, 99)) + ", max "
+                    + Figures.millis(sorted.get(sorted.size() - 1)));
             }
         }
 
@@ -418,10 +422,6 @@ class KillPointTest {
 
         static Outcome failed(final Throwable failure) {
             return new Outcome(System.nanoTime(), failure);
-        }
-
-        boolean isCompleted() {
-            return failure == null;
         }
     }
 
