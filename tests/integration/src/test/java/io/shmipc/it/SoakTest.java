@@ -7,6 +7,7 @@ import io.shmipc.core.ShmIpcException;
 import io.shmipc.core.ShmTimeoutException;
 import io.shmipc.core.Stream;
 import io.shmipc.demo.EchoFrame;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -25,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -59,13 +61,28 @@ class SoakTest {
 
     @TempDir
     Path dir;
+    private String prefix;
+    private final List<AutoCloseable> cleanup = new ArrayList<>();
+
+    /** Also after a failure or a timeout: no server process, session or region file may outlive the test. */
+    @AfterEach
+    void cleanUp() throws Exception {
+        for (int i = cleanup.size() - 1; i >= 0; i--) {
+            cleanup.get(i).close();
+        }
+        if (prefix != null) {
+            for (final Path file : Resources.filesWithPrefix(prefix)) {
+                Files.deleteIfExists(file);
+            }
+        }
+    }
 
     @Test
     @Timeout(value = 24, unit = TimeUnit.HOURS) // bounded by shmipc.soak.duration instead of the 90 s default
     void shouldReturnTheRightBytesOrThrowOnEveryCallWhileTheServerRestarts() throws Exception {
         final long durationMillis = parseDuration(System.getProperty("shmipc.soak.duration", "10m"));
         final long seed = Long.getLong("shmipc.soak.seed", System.nanoTime());
-        final String prefix = Resources.uniqueShmPrefix("soak");
+        prefix = Resources.uniqueShmPrefix("soak");
         final Path socket = dir.resolve("echo.sock");
         final byte[][] payloads = new byte[SIZES.length][];
         for (int i = 0; i < SIZES.length; i++) {
@@ -79,9 +96,14 @@ class SoakTest {
         final Tally tally = new Tally();
         final AtomicBoolean running = new AtomicBoolean(true);
         final Random schedule = new Random(seed);
-        PeerProcess server = PeerProcess.echoServer(socket, Map.of(), dir);
+        final AtomicReference<PeerProcess> server = new AtomicReference<>(PeerProcess.echoServer(socket, Map.of(),
+            dir));
+        cleanup.add(() -> server.get().close());
         final SessionPool memfd = new SessionPool(socket, config(MemoryType.MEMFD, prefix), SESSIONS_PER_POOL);
+        cleanup.add(memfd);
         final SessionPool file = new SessionPool(socket, config(MemoryType.FILE, prefix), SESSIONS_PER_POOL);
+        cleanup.add(file);
+        cleanup.add(() -> running.set(false));
         final List<Thread> callers = new ArrayList<>();
         for (int i = 0; i < STREAMS; i++) {
             final Random random = new Random(seed * 31 + i);
@@ -106,17 +128,17 @@ class SoakTest {
                 }
                 Thread.sleep(uptime);
                 if (schedule.nextBoolean()) {
-                    server.kill9();
-                    server.awaitExit();
+                    server.get().kill9();
+                    server.get().awaitExit();
                     kills++;
                 } else {
-                    assertEquals(0, server.stop(), "a gracefully stopped server saw no corrupted frame"
-                        + server.describe());
+                    assertEquals(0, server.get().stop(), "a gracefully stopped server saw no corrupted frame"
+                        + server.get().describe());
                     gracefulStops++;
                 }
-                server.close();
+                server.get().close();
                 Thread.sleep((long) (schedule.nextDouble() * MAX_DOWNTIME_MILLIS));
-                server = PeerProcess.echoServer(socket, Map.of(), dir);
+                server.set(PeerProcess.echoServer(socket, Map.of(), dir));
             }
         } finally {
             running.set(false);
@@ -129,7 +151,7 @@ class SoakTest {
         final long stuck = callers.stream().filter(Thread::isAlive).count();
         memfd.close();
         file.close();
-        assertEquals(0, server.stop(), "the last server saw no corrupted frame" + server.describe());
+        assertEquals(0, server.get().stop(), "the last server saw no corrupted frame" + server.get().describe());
 
         final long self = Resources.self();
         final long memfdsLeft = Resources.awaitAtMost(() -> Resources.fdsContaining(self, Resources.OUR_MEMFD), 0,
@@ -154,9 +176,6 @@ class SoakTest {
         Figures.report("soak resources", "fds " + fdsBefore + " -> " + fdsAfter + ", mappings " + mappingsBefore
             + " -> " + mappingsAfter + " (buffer regions still mapped: " + regionsLeft + "), memfds left " + memfdsLeft
             + ", /dev/shm files left " + filesLeft.size());
-        for (final Path left : filesLeft) {
-            Files.deleteIfExists(left);
-        }
 
         assertEquals(0, tally.corrupted.sum(), "corrupted calls: " + tally.firstCorruption);
         assertEquals(0, stuck, "callers stuck in a call");
