@@ -17,6 +17,8 @@ import io.shmipc.nativeio.WriteTimeoutException;
 import org.agrona.collections.IntArrayList;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -54,6 +56,15 @@ public final class Session implements AutoCloseable {
     private static final long INLINE_ROOM_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final int CPUS = Runtime.getRuntime().availableProcessors();
     private static final int REGION_GONE = Integer.MIN_VALUE;
+    private static final VarHandle CLOSE_CAUSE;
+
+    static {
+        try {
+            CLOSE_CAUSE = MethodHandles.lookup().findVarHandle(Session.class, "closeCause", Throwable.class);
+        } catch (final ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final String name;
     private final SessionConfig config;
@@ -863,13 +874,16 @@ public final class Session implements AutoCloseable {
     }
 
     private void shutdown(final Throwable cause) {
-        if (!closed.compareAndSet(false, true)) {
+        // The cause is set first and decides who closes: whoever sees the session closed also sees why.
+        final Throwable reason = cause != null ? cause : new SessionClosedException("closed", null);
+        if (!CLOSE_CAUSE.compareAndSet(this, null, reason)) {
             awaitShutdownByOtherThread();
             return;
         }
+        closed.set(true);
         closingThread = Thread.currentThread();
         try {
-            releaseResources(cause);
+            releaseResources(reason);
         } finally {
             shutdownDone.countDown();
         }
@@ -889,7 +903,6 @@ public final class Session implements AutoCloseable {
     }
 
     private void releaseResources(final Throwable cause) {
-        closeCause = cause;
         // Names go first: a process that exits right after seeing the session end must leave no file behind.
         queueRegion.unlink();
         bufferRegion.unlink();

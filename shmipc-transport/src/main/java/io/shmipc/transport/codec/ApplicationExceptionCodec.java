@@ -94,7 +94,7 @@ public final class ApplicationExceptionCodec
             if (fieldType == TYPE_STRING && i + 4 <= end)
             {
                 final int stringLength = src.getInt(i, ORDER);
-                if (stringLength < 0 || i + 4 + stringLength > end)
+                if (stringLength < 0 || stringLength > end - i - 4)
                 {
                     return new Decoded(UNKNOWN, "unparseable TApplicationException body");
                 }

@@ -55,6 +55,20 @@ final class PeerProcess implements AutoCloseable {
      */
     static PeerProcess start(final Class<?> mainClass, final List<String> args, final Map<String, String> env,
                              final Path logDir) throws IOException {
+        return start(mainClass, args, env, logDir, List.of());
+    }
+
+    /**
+     * As {@link #start(Class, List, Map, Path)}, for peers that are killed soon after they start: C1 only (no C2
+     * compilations competing for the CPU while the test measures) and the JDK's shared class archive.
+     */
+    static PeerProcess startShortLived(final Class<?> mainClass, final List<String> args,
+                                       final Map<String, String> env, final Path logDir) throws IOException {
+        return start(mainClass, args, env, logDir, List.of("-XX:TieredStopAtLevel=1", "-Xshare:auto"));
+    }
+
+    private static PeerProcess start(final Class<?> mainClass, final List<String> args, final Map<String, String> env,
+                                     final Path logDir, final List<String> extraFlags) throws IOException {
         final List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(JavaProcess.DEFAULT_FLAGS);
@@ -63,6 +77,7 @@ final class PeerProcess implements AutoCloseable {
         }
         // Small, quick-starting peers: one GC thread set, bounded heap (8 MB echoes need some room).
         command.addAll(List.of("-XX:+UseSerialGC", "-Xmx512m", "-XX:-UsePerfData"));
+        command.addAll(extraFlags);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass.getName()));
         command.addAll(args);
         final ProcessBuilder builder = new ProcessBuilder(command);
