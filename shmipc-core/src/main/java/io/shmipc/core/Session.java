@@ -892,7 +892,7 @@ public final class Session implements AutoCloseable {
     /** A second closer returns once the first has given everything back, so "closed" means cleaned up. */
     private void awaitShutdownByOtherThread() {
         final Thread self = Thread.currentThread();
-        if (self == closingThread || self == receiver) {
+        if (self == closingThread || self == receiver || isDrainingThread()) {
             return;
         }
         try {
