@@ -7,6 +7,7 @@ import io.shmipc.transport.remote.Connection;
 import io.shmipc.transport.remote.RpcMessage;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -29,21 +30,29 @@ final class PendingCall<T>
     private volatile ScheduledFuture<?> deadline;
     private final AtomicInteger state = new AtomicInteger(NEW);
     private final Thread waitingCaller;
+    private final Duration timeout;
     private final long deadlineNanos;
     private volatile boolean callerReads;
 
     /**
      * @param waitingCaller the thread that will wait for the result (a blocking call), or {@code null}.
+     * @param timeout       how long the call may take.
      * @param deadlineNanos {@link System#nanoTime()} at which the call times out.
      */
     PendingCall(final int seqId, final String method, final ResponseDecoder<T> decoder, final Thread waitingCaller,
-        final long deadlineNanos)
+        final Duration timeout, final long deadlineNanos)
     {
         this.seqId = seqId;
         this.method = method;
         this.decoder = decoder;
         this.waitingCaller = waitingCaller;
+        this.timeout = timeout;
         this.deadlineNanos = deadlineNanos;
+    }
+
+    Duration timeout()
+    {
+        return timeout;
     }
 
     long deadlineNanos()

@@ -24,6 +24,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -130,7 +131,13 @@ public final class RpcClient implements AutoCloseable
         }
         try
         {
-            return future.get();
+            // The waiting caller keeps its own deadline: no timer task per call, whose scheduling wakes the timer thread.
+            return future.get(Math.max(0, call.deadlineNanos() - System.nanoTime()), TimeUnit.NANOSECONDS);
+        }
+        catch (final TimeoutException ex)
+        {
+            call.fail(timeout(call));
+            return awaitFailed(future);
         }
         catch (final InterruptedException ex)
         {
@@ -141,6 +148,21 @@ public final class RpcClient implements AutoCloseable
         catch (final ExecutionException ex)
         {
             throw asRpcException(ex.getCause());
+        }
+    }
+
+    /**
+     * The outcome of a call just failed, or completed an instant before: its value, or its failure as an exception.
+     */
+    private static <T> T awaitFailed(final CompletableFuture<T> future)
+    {
+        try
+        {
+            return future.join();
+        }
+        catch (final CompletionException | CancellationException ex)
+        {
+            throw asRpcException(ex);
         }
     }
 
@@ -170,7 +192,7 @@ public final class RpcClient implements AutoCloseable
         final Duration timeout = request.timeout() != null ? request.timeout() : options.callTimeout();
         final int seqId = request.hasSeqId() ? request.seqId() : nextSeqId();
         final PendingCall<T> call = new PendingCall<>(seqId, request.method(), decoder, waitingCaller,
-            System.nanoTime() + timeout.toNanos());
+            timeout, System.nanoTime() + timeout.toNanos());
         final CompletableFuture<T> result = call.result();
         if (closed)
         {
@@ -179,9 +201,10 @@ public final class RpcClient implements AutoCloseable
         }
         metrics.inFlightCounter().incrementAndGet();
         result.whenComplete((value, error) -> finish(call, error));
-        call.deadline(timer.schedule(() -> call.fail(new CallTimeoutException(
-            call.describe() + " timed out after " + timeout.toMillis() + " ms")), timeout.toNanos(),
-            TimeUnit.NANOSECONDS));
+        if (waitingCaller == null)
+        {
+            call.deadline(timer.schedule(() -> call.fail(timeout(call)), timeout.toNanos(), TimeUnit.NANOSECONDS));
+        }
 
         CompletableFuture<TransportSelector.Route> routed;
         try
@@ -312,6 +335,11 @@ public final class RpcClient implements AutoCloseable
                 metrics.recordTimeout();
             }
         }
+    }
+
+    private static CallTimeoutException timeout(final PendingCall<?> call)
+    {
+        return new CallTimeoutException(call.describe() + " timed out after " + call.timeout().toMillis() + " ms");
     }
 
     private int nextSeqId()

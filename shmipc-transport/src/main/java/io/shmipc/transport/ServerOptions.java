@@ -35,6 +35,7 @@ public final class ServerOptions
     private final RpcHandler handler;
     private final Executor executor;
     private final int executorThreads;
+    private final boolean nonBlockingHandler;
     private final int maxFrameSize;
     private final Duration drainTimeout;
     private final int ioThreads;
@@ -52,6 +53,7 @@ public final class ServerOptions
         this.handler = b.handler;
         this.executor = b.executor;
         this.executorThreads = b.executorThreads;
+        this.nonBlockingHandler = b.nonBlockingHandler;
         this.maxFrameSize = b.maxFrameSize;
         this.drainTimeout = b.drainTimeout;
         this.ioThreads = b.ioThreads;
@@ -113,6 +115,14 @@ public final class ServerOptions
     public int executorThreads()
     {
         return executorThreads;
+    }
+
+    /**
+     * @return whether the handler was declared non-blocking, so each call is served on the thread that read it.
+     */
+    public boolean nonBlockingHandler()
+    {
+        return nonBlockingHandler;
     }
 
     /**
@@ -206,6 +216,7 @@ public final class ServerOptions
         private final RpcHandler handler;
         private Executor executor;
         private int executorThreads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+        private boolean nonBlockingHandler;
         private int maxFrameSize = FramedThriftCodec.THRIFT_DEFAULT_MAX_FRAME_SIZE;
         private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
         private int ioThreads = Runtime.getRuntime().availableProcessors();
@@ -251,6 +262,21 @@ public final class ServerOptions
         public Builder executorThreads(final int threads)
         {
             this.executorThreads = requirePositive(threads, "executorThreads");
+            return this;
+        }
+
+        /**
+         * Declare that the handler never blocks (no I/O, no waiting on locks or other calls), so each call can be
+         * served on the thread that read it, the shared-memory connection's reader or the TCP I/O thread, with no
+         * hand-off to the executor (or to another reader) on its way. Calls on one connection are then served one
+         * after another, and a handler that does block holds up the calls read after it. Off by default.
+         *
+         * @param nonBlocking {@code true} when the handler never blocks.
+         * @return this.
+         */
+        public Builder nonBlockingHandler(final boolean nonBlocking)
+        {
+            this.nonBlockingHandler = nonBlocking;
             return this;
         }
 

@@ -22,8 +22,8 @@ import static java.lang.System.Logger.Level.DEBUG;
 import static java.lang.System.Logger.Level.WARNING;
 
 /**
- * The server role, the same for every transport: each call is handed to the executor (or, when the connection's
- * transport has already handed reading on to another thread, served where it was read), the {@link RpcHandler}'s
+ * The server role, the same for every transport: each call is handed to the executor (or served where it was read,
+ * when the handler never blocks or the connection's transport has already handed reading on to another thread), the {@link RpcHandler}'s
  * answer (or exception) is written back in the request's framing with the same seq id. Replies go out in the order
  * handlers finish, so many calls on one connection proceed at once. Tracks in-flight calls so shutdown can drain.
  */
@@ -34,18 +34,23 @@ final class ServerTransHandler extends RpcTransHandler
 
     private final RpcHandler handler;
     private final Executor executor;
+    private final boolean serveWhereRead;
     private final TransportMetrics metrics;
     private final AtomicInteger inFlight;
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
     private volatile TransHandler pipeline = this;
     private volatile boolean draining;
 
-    ServerTransHandler(
-        final RpcHandler handler, final Executor executor, final int maxFrameSize, final TransportMetrics metrics)
+    /**
+     * @param serveWhereRead the handler never blocks: serve every call on the thread that read it.
+     */
+    ServerTransHandler(final RpcHandler handler, final Executor executor, final boolean serveWhereRead,
+        final int maxFrameSize, final TransportMetrics metrics)
     {
         super(maxFrameSize);
         this.handler = handler;
         this.executor = executor;
+        this.serveWhereRead = serveWhereRead;
         this.metrics = metrics;
         this.inFlight = metrics.inFlightCounter();
     }
@@ -128,7 +133,7 @@ final class ServerTransHandler extends RpcTransHandler
             finish(message);
             return;
         }
-        if (connection.servesOnReadingThread())
+        if (serveWhereRead || connection.servesOnReadingThread())
         {
             serve(connection, message);
             return;

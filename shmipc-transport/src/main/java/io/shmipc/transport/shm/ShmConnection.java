@@ -280,6 +280,32 @@ final class ShmConnection implements Connection
     }
 
     /**
+     * A server's reading when the handler never blocks: this thread reads every frame and serves it right here
+     * ({@link #servesOnReadingThread()}), until the connection ends. No thread is woken per call, so a call costs the
+     * server no hand-off at all; calls on this connection are served one after another.
+     */
+    void serveWhereRead()
+    {
+        while (true)
+        {
+            final ReceivedBytes frame;
+            try
+            {
+                frame = takeFrame(0);
+            }
+            catch (final ShmTimeoutException ex)
+            {
+                terminate(ex);
+                return;
+            }
+            if (frame == null || !deliver(frame))
+            {
+                return;
+            }
+        }
+    }
+
+    /**
      * A client connection's background reader: it reads while calls are due that no caller reads for (asynchronous
      * calls, or callers who found another thread reading), and otherwise sleeps, waking now and then to notice a
      * connection that ended while idle.

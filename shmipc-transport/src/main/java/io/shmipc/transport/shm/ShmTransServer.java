@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Accepts ShmIPC sessions on a control socket and serves every stream a client opens as one RPC connection, whose
  * frames go to the server's {@link TransHandler} (the same one the TCP transport feeds). The threads of this server's
  * own pool take turns reading each stream, and each serves the call it read (leader/follower): calls over shared
- * memory run on these threads, not on the server's executor, which saves a hand-off per call.
+ * memory run on these threads, not on the server's executor, which saves a hand-off per call. When the handler is
+ * declared non-blocking, one thread per stream reads and serves every call, which saves the hand-off of reading too.
  */
 public final class ShmTransServer implements TransServer
 {
@@ -37,6 +38,7 @@ public final class ShmTransServer implements TransServer
     private final SessionConfig config;
     private final TransHandler handler;
     private final int maxFrameSize;
+    private final boolean serveWhereRead;
     private final Set<ShmConnection> connections = ConcurrentHashMap.newKeySet();
     /** Accepted streams' first readers, and the threads that take turns reading and serving calls. */
     private final ExecutorService threads = Executors.newCachedThreadPool(new ThreadFactory()
@@ -64,10 +66,21 @@ public final class ShmTransServer implements TransServer
     public ShmTransServer(final Path path, final SessionConfig config, final TransHandler handler,
         final int maxFrameSize)
     {
+        this(path, config, handler, maxFrameSize, false);
+    }
+
+    /**
+     * @param serveWhereRead the handler never blocks: each stream's one reading thread serves every call it reads,
+     *                       with no hand-off to another reader ({@link ShmConnection#serveWhereRead()}).
+     */
+    ShmTransServer(final Path path, final SessionConfig config, final TransHandler handler, final int maxFrameSize,
+        final boolean serveWhereRead)
+    {
         this.path = path;
         this.config = config;
         this.handler = handler;
         this.maxFrameSize = maxFrameSize;
+        this.serveWhereRead = serveWhereRead;
     }
 
     @Override
@@ -102,7 +115,14 @@ public final class ShmTransServer implements TransServer
         connections.add(connection);
         connection.closeFuture().whenComplete((v, e) -> connections.remove(connection));
         handler.onActive(connection);
-        connection.leadServing();
+        if (serveWhereRead)
+        {
+            connection.serveWhereRead();
+        }
+        else
+        {
+            connection.leadServing();
+        }
     }
 
     @Override

@@ -113,6 +113,45 @@ class BenchSmokeTest
     }
 
     @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void shouldMeasureRpcOverShmAndTcpInPingpongAndThroughput() throws Exception
+    {
+        final Path json = tempDir.resolve("rpc.json");
+        final Run run = run("--transports", "shm-rpc,tcp-rpc", "--sizes", "64,200000", "--scenario",
+            "pingpong,throughput", "--iterations", "500", "--json", json.toString());
+
+        assertEquals(BenchMain.EXIT_OK, run.exitCode, run.err);
+        assertTrue(run.out.contains("| 64 B | shm-rpc |"), run.out);
+        final Set<String> measured = new HashSet<>();
+        for (final Object item : assertInstanceOf(List.class,
+            assertInstanceOf(Map.class, Json.parse(Files.readString(json))).get("results")))
+        {
+            final Map<?, ?> result = assertInstanceOf(Map.class, item);
+            assertTrue((Double)result.get("calls_per_s") > 0, result.toString());
+            if ("pingpong".equals(result.get("scenario")))
+            {
+                assertTrue((Double)result.get("rtt_p50_us") > 0, result.toString());
+            }
+            measured.add(result.get("transport") + "/" + result.get("scenario") + "/" +
+                Math.round((Double)result.get("size")));
+        }
+        assertEquals(Set.of("shm-rpc/pingpong/64", "shm-rpc/pingpong/200000", "shm-rpc/throughput/64",
+            "shm-rpc/throughput/200000", "tcp-rpc/pingpong/64", "tcp-rpc/pingpong/200000", "tcp-rpc/throughput/64",
+            "tcp-rpc/throughput/200000"), measured);
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void shouldAbortWhenRpcServerCorruptsResponses() throws Exception
+    {
+        final Run run = run("--transports", "shm-rpc", "--sizes", "64", "--scenario", "pingpong",
+            "--iterations", "500", "--corrupt-after", "50");
+
+        assertEquals(BenchMain.EXIT_MISMATCH, run.exitCode, run.err);
+        assertTrue(run.err.contains("ABORTED: payload checksum mismatch: shm-rpc client size 64"), run.err);
+    }
+
+    @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void shouldAbortWithChecksumMessageWhenServerCorruptsResponses() throws Exception
     {

@@ -68,20 +68,12 @@ public final class ShmTransport implements BenchTransport
     static SessionConfig config(final TransportSettings settings)
     {
         final int largest = settings.maxPayload() + ShmFraming.HEADER_LENGTH;
-        final long inFlight = 2L * settings.streams() + 2;
-        final SessionConfig.Builder builder = SessionConfig.builder();
-        if (largest > SliceClass.DEFAULTS[SliceClass.DEFAULTS.length - 1].dataCapacity())
+        final SessionConfig.Builder builder = SessionConfig.builder()
+            .bufferCapacity(regionBytes(settings, largest));
+        final SliceClass[] classes = sliceClasses(largest);
+        if (classes != null)
         {
-            final long region = inFlight * (largest + SLICE_HEADER) * 100 / LARGE_CLASS_PERCENT + (8L << 20);
-            builder.bufferCapacity(Math.max(MIN_REGION, Math.min(MAX_REGION, region)))
-                .sliceClasses(
-                    new SliceClass(8172, 30), new SliceClass(32748, 15), new SliceClass(131052, 15),
-                    new SliceClass(largest, LARGE_CLASS_PERCENT));
-        }
-        else
-        {
-            final long region = 2L * settings.streams() * largest + (16L << 20);
-            builder.bufferCapacity(Math.max(MIN_REGION, Math.min(MAX_REGION, region)));
+            builder.sliceClasses(classes);
         }
         if (settings.waitMode() == WaitMode.SPIN)
         {
@@ -92,5 +84,41 @@ public final class ShmTransport implements BenchTransport
             builder.spinIterations(0);
         }
         return builder.build();
+    }
+
+    /**
+     * @param largest the largest message in bytes, framing included.
+     * @return the default slice classes plus one that holds {@code largest} whole, or {@code null} when the default
+     * 128 KiB slices already hold it.
+     */
+    static SliceClass[] sliceClasses(final int largest)
+    {
+        if (largest <= SliceClass.DEFAULTS[SliceClass.DEFAULTS.length - 1].dataCapacity())
+        {
+            return null;
+        }
+        return new SliceClass[] {
+            new SliceClass(8172, 30), new SliceClass(32748, 15), new SliceClass(131052, 15),
+            new SliceClass(largest, LARGE_CLASS_PERCENT)};
+    }
+
+    /**
+     * @param settings the run's settings (streams).
+     * @param largest  the largest message in bytes, framing included.
+     * @return a region that holds every stream's largest message twice over, in the slice class that holds it.
+     */
+    static long regionBytes(final TransportSettings settings, final int largest)
+    {
+        final long region;
+        if (sliceClasses(largest) != null)
+        {
+            final long inFlight = 2L * settings.streams() + 2;
+            region = inFlight * (largest + SLICE_HEADER) * 100 / LARGE_CLASS_PERCENT + (8L << 20);
+        }
+        else
+        {
+            region = 2L * settings.streams() * largest + (16L << 20);
+        }
+        return Math.max(MIN_REGION, Math.min(MAX_REGION, region));
     }
 }

@@ -13,10 +13,12 @@ public final class Transports
 {
     private static final List<BenchTransport> ALL = List.of(
         new ShmTransport(),
+        RpcTransport.overShm(),
         new AgronaRingTransport(),
         new AeronTransport(),
         new UdsTransport(),
         new TcpTransport(),
+        RpcTransport.overTcp(),
         new GrpcUdsTransport(),
         new ShmipcGoTransport());
 

@@ -1,0 +1,131 @@
+package io.shmipc.bench.transport;
+
+import io.shmipc.bench.Scenario;
+import io.shmipc.bench.WaitMode;
+import io.shmipc.bench.spi.BenchClient;
+import io.shmipc.bench.spi.BenchServer;
+import io.shmipc.bench.spi.BenchTransport;
+import io.shmipc.bench.spi.RequestHandler;
+import io.shmipc.bench.spi.TransportSettings;
+import io.shmipc.core.buffer.SliceClass;
+import io.shmipc.nativeio.Platform;
+import io.shmipc.transport.codec.FramedThriftCodec;
+import io.shmipc.transport.config.ShmSettings;
+
+/**
+ * The RPC layer ({@code shmipc-transport}): an {@link io.shmipc.transport.RpcClient} calling an
+ * {@link io.shmipc.transport.RpcServer} with TTHeader frames, over shared memory ({@code shm-rpc}) or, with shared
+ * memory disabled, over loopback TCP ({@code tcp-rpc}), so the RPC-level ratio of the two and the cost of the RPC
+ * layer over the core {@code shm} transport are both visible. Each stream is one outstanding call on one client.
+ * The endpoint is the server's TCP address, followed for {@code shm-rpc} by {@value #ENDPOINT_SEPARATOR} and its
+ * shared-memory control socket.
+ */
+public final class RpcTransport implements BenchTransport
+{
+    /** Name on the command line of RPC over shared memory. */
+    public static final String SHM_NAME = "shm-rpc";
+    /** Name on the command line of the same RPC stack over loopback TCP. */
+    public static final String TCP_NAME = "tcp-rpc";
+
+    static final String ENDPOINT_SEPARATOR = "|";
+    static final String METHOD = "echo";
+    /** Room for the TTHeader and Thrift message headers around the payload, well over what they take. */
+    private static final int FRAME_OVERHEAD = 1024;
+
+    private final String name;
+    private final boolean shm;
+
+    private RpcTransport(final String name, final boolean shm)
+    {
+        this.name = name;
+        this.shm = shm;
+    }
+
+    /**
+     * @return RPC over shared memory.
+     */
+    public static RpcTransport overShm()
+    {
+        return new RpcTransport(SHM_NAME, true);
+    }
+
+    /**
+     * @return RPC over loopback TCP.
+     */
+    public static RpcTransport overTcp()
+    {
+        return new RpcTransport(TCP_NAME, false);
+    }
+
+    @Override
+    public String name()
+    {
+        return name;
+    }
+
+    @Override
+    public String unavailableReason()
+    {
+        return !shm || Platform.isSupported() ? null : Platform.unsupportedReason();
+    }
+
+    /**
+     * Pingpong, throughput and chain. Not idle: an idle RPC connection costs what the core session under it costs,
+     * which {@code shm} measures, and the quick run stays short.
+     */
+    @Override
+    public boolean supports(final Scenario scenario)
+    {
+        return scenario != Scenario.IDLE;
+    }
+
+    @Override
+    public BenchServer startServer(final TransportSettings settings, final RequestHandler.Factory handlers)
+        throws Exception
+    {
+        return RpcBenchServer.start(this, settings, handlers);
+    }
+
+    @Override
+    public BenchClient connect(final TransportSettings settings, final String endpoint)
+    {
+        return new RpcBenchClient(this, settings, endpoint);
+    }
+
+    boolean usesShm()
+    {
+        return shm;
+    }
+
+    /**
+     * @return the largest frame either side must accept: the payload and its headers.
+     */
+    static int maxFrameSize(final TransportSettings settings)
+    {
+        return Math.max(FramedThriftCodec.THRIFT_DEFAULT_MAX_FRAME_SIZE, settings.maxPayload() + FRAME_OVERHEAD);
+    }
+
+    /**
+     * Sizes the sessions as the {@code shm} transport sizes its own (every frame in one slice, the region holding
+     * every stream's largest frame twice over) and maps the wait mode onto the spin setting; the default wait mode
+     * keeps the transport's own default spin, which is what an application gets.
+     */
+    static void configure(final ShmSettings.Builder builder, final TransportSettings settings)
+    {
+        final int largest = settings.maxPayload() + FRAME_OVERHEAD;
+        builder.bufferCapacity(ShmTransport.regionBytes(settings, largest));
+        final SliceClass[] classes = ShmTransport.sliceClasses(largest);
+        if (classes != null)
+        {
+            builder.sliceClasses(classes);
+        }
+        if (settings.waitMode() == WaitMode.SPIN)
+        {
+            builder.spinIterations(Integer.MAX_VALUE);
+        }
+        else if (settings.waitMode() == WaitMode.PARK)
+        {
+            builder.spinIterations(0);
+        }
+    }
+}
