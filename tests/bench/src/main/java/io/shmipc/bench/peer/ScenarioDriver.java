@@ -89,7 +89,7 @@ final class ScenarioDriver
                 case PINGPONG -> pingpong(caller);
                 case THROUGHPUT -> throughput(caller);
                 case IDLE -> idle(caller);
-                case CHAIN -> chain(caller);
+                case CHAIN, SIDECAR -> pingpongWithServiceCpu(caller);
                 default -> throw new IllegalStateException("unhandled scenario " + scenario);
             }
         }
@@ -110,7 +110,11 @@ final class ScenarioDriver
         }
     }
 
-    private void chain(final Caller caller) throws Exception
+    /**
+     * Pingpong that also reads the CPU time the services behind the client spent (chain: A and B; sidecar: the
+     * bridge and the upstream server).
+     */
+    private void pingpongWithServiceCpu(final Caller caller) throws Exception
     {
         for (final int size : sizes)
         {
