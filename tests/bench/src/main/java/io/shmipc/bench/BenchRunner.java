@@ -34,6 +34,7 @@ final class BenchRunner
     /**
      * Calls before the first sidecar point even in a quick run: three cold JVMs sit on the call path, and half a
      * second of warm-up left the bridge interpreted, its JIT threads counted as CPU per call, and latency in ms.
+     * Not with {@code --iterations}, which asks for counted calls and a short warm-up, as for every scenario.
      */
     private static final long SIDECAR_MIN_INITIAL_WARMUP_CALLS = 3_000;
 
@@ -150,7 +151,7 @@ final class BenchRunner
 
     private long initialWarmupCallsFor(final Scenario scenario)
     {
-        return scenario == Scenario.SIDECAR ?
+        return scenario == Scenario.SIDECAR && options.iterations() == 0 ?
             Math.max(SIDECAR_MIN_INITIAL_WARMUP_CALLS, options.initialWarmupCalls()) : options.initialWarmupCalls();
     }
 
