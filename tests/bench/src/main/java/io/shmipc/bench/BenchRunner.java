@@ -31,12 +31,6 @@ final class BenchRunner
     private static final long OPERATION_TIMEOUT_MILLIS = 30_000;
     /** The most a client's first warm-up may take, whatever its call count (matches the peers' cap). */
     private static final long INITIAL_WARMUP_CAP_MILLIS = 15_000;
-    /**
-     * Calls before the first sidecar point even in a quick run: three cold JVMs sit on the call path, and half a
-     * second of warm-up left the bridge interpreted, its JIT threads counted as CPU per call, and latency in ms.
-     * Not with {@code --iterations}, which asks for counted calls and a short warm-up, as for every scenario.
-     */
-    private static final long SIDECAR_MIN_INITIAL_WARMUP_CALLS = 3_000;
 
     private final BenchOptions options;
     private final JvmLauncher launcher;
@@ -149,12 +143,6 @@ final class BenchRunner
         };
     }
 
-    private long initialWarmupCallsFor(final Scenario scenario)
-    {
-        return scenario == Scenario.SIDECAR && options.iterations() == 0 ?
-            Math.max(SIDECAR_MIN_INITIAL_WARMUP_CALLS, options.initialWarmupCalls()) : options.initialWarmupCalls();
-    }
-
     private long timeoutMillisFor(final Scenario scenario)
     {
         final int points = sizesFor(scenario).length;
@@ -244,7 +232,7 @@ final class BenchRunner
                 "--iterations", Long.toString(scenario == Scenario.IDLE ? 0 : options.iterations()),
                 "--warmup-ms", Long.toString(options.warmupMillis()),
                 "--initial-warmup-ms", Long.toString(options.initialWarmupMillis()),
-                "--initial-warmup-calls", Long.toString(initialWarmupCallsFor(scenario)),
+                "--initial-warmup-calls", Long.toString(options.initialWarmupCalls()),
                 "--idle-settle-ms", Long.toString(options.idleSettleMillis()),
                 "--timeout-ms", Long.toString(OPERATION_TIMEOUT_MILLIS),
                 "--cpu-pids", join(cpuPids)));
