@@ -19,6 +19,8 @@ public final class BenchOptions
     public static final int[] DEFAULT_SIZES = {64, 1024, 4096, 65536, 1048576, 4194304};
     /** The chain scenario's request size (4 KB), whatever {@code --sizes} says. */
     public static final int CHAIN_SIZE = 4096;
+    /** The sidecar scenario's request sizes (64 B and 4 KiB), whatever {@code --sizes} says. */
+    public static final int[] SIDECAR_SIZES = {64, 4096};
     /** The largest payload: Aeron's IPC limit with a 128 MB term. */
     public static final int MAX_SIZE = 8 << 20;
 
@@ -38,6 +40,8 @@ public final class BenchOptions
     private static final long QUICK_IDLE_MEASURE_MILLIS = 1_500;
     /** CPU time per call needs a longer window than latency to be read precisely. */
     private static final long MIN_CHAIN_MEASURE_MILLIS = 1_000;
+    /** A quick sidecar point: long enough for a CPU reading, short enough for four points of three JVMs. */
+    private static final long QUICK_SIDECAR_MEASURE_MILLIS = 500;
 
     static final String USAGE = """
         usage: ./shmipc bench [options]
@@ -48,11 +52,13 @@ public final class BenchOptions
         options:
           --transports a,b,...   transports to run (default: all): %s
           --sizes n,n,...        payload sizes in bytes (default: 64,1024,4096,65536,1048576,4194304; 8..8388608)
-          --scenario s[,s]       pingpong | throughput | idle | chain (default: all)
+          --scenario s[,s]       pingpong | throughput | idle | chain | sidecar (default: all)
                                    pingpong    one call outstanding: round-trip p50/p99/p99.9 per size
                                    throughput  32 streams pipelined: calls/s and MB/s per size
                                    idle        connection open and idle: CPU %% of both processes
                                    chain       client -> A -> B with 4 KB requests: CPU per call of A+B, end-to-end p99
+                                   sidecar     app -> sidecar bridge -> TCP server, 64 B and 4 KB: shm-rpc vs tcp-rpc
+                                               as the app's hop to the bridge; p50/p99, CPU per call of bridge+server
           --wait spin|park|default  how polling transports wait for data (default: default)
           --pin / --no-pin       pin client and server to different CPUs with taskset (default: on when possible)
           --duration SECONDS     measured time per point (default: 2; quick: 0.25)
@@ -324,6 +330,14 @@ public final class BenchOptions
     public long chainMeasureMillis()
     {
         return Math.max(MIN_CHAIN_MEASURE_MILLIS, measureMillis());
+    }
+
+    /**
+     * @return measured time of a sidecar point: as long as a chain point, half a second in a quick run.
+     */
+    public long sidecarMeasureMillis()
+    {
+        return quick && durationSeconds == null ? QUICK_SIDECAR_MEASURE_MILLIS : chainMeasureMillis();
     }
 
     /**

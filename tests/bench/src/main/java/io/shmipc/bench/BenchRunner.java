@@ -5,6 +5,7 @@ import io.shmipc.bench.peer.PeerProtocol;
 import io.shmipc.bench.spi.BenchTransport;
 import io.shmipc.bench.spi.SelfMeasuringTransport;
 import io.shmipc.bench.spi.TransportSettings;
+import io.shmipc.bench.transport.RpcTransport;
 import io.shmipc.bench.transport.Transports;
 
 import java.util.ArrayList;
@@ -50,7 +51,25 @@ final class BenchRunner
      */
     static int steps(final BenchOptions options)
     {
-        return options.scenarios().size() * options.transports().size();
+        int steps = 0;
+        for (final Scenario scenario : options.scenarios())
+        {
+            for (final String name : options.transports())
+            {
+                steps += runsIn(scenario, name) ? 1 : 0;
+            }
+        }
+        return steps;
+    }
+
+    /**
+     * The sidecar scenario compares the app's hop to the bridge over {@code shm-rpc} and {@code tcp-rpc} only: the
+     * bridge speaks TTHeader RPC, so no other transport can reach it, and listing them all as not measured would
+     * say nothing.
+     */
+    private static boolean runsIn(final Scenario scenario, final String transport)
+    {
+        return scenario != Scenario.SIDECAR || SidecarBridge.APP_TRANSPORTS.contains(transport);
     }
 
     /**
@@ -65,6 +84,10 @@ final class BenchRunner
         {
             for (final String name : options.transports())
             {
+                if (!runsIn(scenario, name))
+                {
+                    continue;
+                }
                 final BenchTransport transport = Transports.byName(name);
                 progress.step(scenario.label() + " " + name);
                 final String unavailable = transport.unavailableReason();
@@ -104,6 +127,7 @@ final class BenchRunner
         {
             case IDLE -> new int[]{IDLE_PROBE_SIZE};
             case CHAIN -> new int[]{BenchOptions.CHAIN_SIZE};
+            case SIDECAR -> BenchOptions.SIDECAR_SIZES.clone();
             default -> options.sizes();
         };
     }
@@ -114,6 +138,7 @@ final class BenchRunner
         {
             case IDLE -> options.idleMeasureMillis();
             case CHAIN -> options.chainMeasureMillis();
+            case SIDECAR -> options.sidecarMeasureMillis();
             default -> options.measureMillis();
         };
     }
@@ -155,9 +180,10 @@ final class BenchRunner
         final int[] sizes = sizesFor(scenario);
         final String name = transport.name();
         final List<PeerProcess> servers = new ArrayList<>();
+        SidecarBridge bridge = null;
         try
         {
-            final PeerProcess server;
+            final String endpoint;
             final List<Long> cpuPids = new ArrayList<>();
             if (scenario == Scenario.CHAIN)
             {
@@ -165,20 +191,35 @@ final class BenchRunner
                     CpuPinning.DOWNSTREAM_SLOT, null, options.corruptFromCall());
                 servers.add(serviceB);
                 final String endpointB = serviceB.awaitReady(READY_TIMEOUT_MILLIS);
-                server = startServer(name + " service A", transport, sizes, streams,
+                final PeerProcess serviceA = startServer(name + " service A", transport, sizes, streams,
                     CpuPinning.SERVER_SLOT, endpointB, 0);
-                servers.add(server);
-                cpuPids.add(server.pid());
+                servers.add(serviceA);
+                cpuPids.add(serviceA.pid());
                 cpuPids.add(serviceB.pid());
+                endpoint = serviceA.awaitReady(READY_TIMEOUT_MILLIS);
+            }
+            else if (scenario == Scenario.SIDECAR)
+            {
+                // The bridge forwards over TCP whatever the app's hop, so the upstream is always a tcp-rpc server;
+                // it and the bridge sit where the chain's services do.
+                final PeerProcess upstream = startServer(name + " upstream", Transports.byName(RpcTransport.TCP_NAME),
+                    sizes, streams, CpuPinning.DOWNSTREAM_SLOT, null, options.corruptFromCall());
+                servers.add(upstream);
+                bridge = SidecarBridge.start(name + " bridge", launcher, pinning.prefixFor(CpuPinning.SERVER_SLOT),
+                    upstream.awaitReady(READY_TIMEOUT_MILLIS), READY_TIMEOUT_MILLIS);
+                servers.add(bridge.process());
+                cpuPids.add(bridge.process().pid());
+                cpuPids.add(upstream.pid());
+                endpoint = bridge.endpointFor(name);
             }
             else
             {
-                server = startServer(name + " server", transport, sizes, streams,
+                final PeerProcess server = startServer(name + " server", transport, sizes, streams,
                     CpuPinning.SERVER_SLOT, null, options.corruptFromCall());
                 servers.add(server);
                 cpuPids.add(server.pid());
+                endpoint = server.awaitReady(READY_TIMEOUT_MILLIS);
             }
-            final String endpoint = server.awaitReady(READY_TIMEOUT_MILLIS);
 
             final List<String> clientArgs = new ArrayList<>(List.of(PeerProtocol.ROLE_CLIENT,
                 "--transport", name,
@@ -207,6 +248,10 @@ final class BenchRunner
             for (int i = servers.size() - 1; i >= 0; i--)
             {
                 servers.get(i).close();
+            }
+            if (bridge != null)
+            {
+                bridge.close();
             }
         }
     }

@@ -36,15 +36,17 @@ public final class PeerProcess implements AutoCloseable
 
     private final String name;
     private final Process process;
+    private final boolean stopsOnSignal;
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
     private final ArrayDeque<String> stderrTail = new ArrayDeque<>();
     private volatile String errorLine;
     private boolean closed;
 
-    private PeerProcess(final String name, final Process process)
+    private PeerProcess(final String name, final Process process, final boolean stopsOnSignal)
     {
         this.name = name;
         this.process = process;
+        this.stopsOnSignal = stopsOnSignal;
     }
 
     /**
@@ -57,7 +59,27 @@ public final class PeerProcess implements AutoCloseable
      */
     public static PeerProcess start(final String name, final List<String> command) throws IOException
     {
-        final ProcessBuilder builder = new ProcessBuilder(command);
+        return start(name, new ProcessBuilder(command), false);
+    }
+
+    /**
+     * Starts a peer that ignores its stdin and drains and exits on SIGTERM (the sidecar bridge): closing it sends
+     * SIGTERM before it waits.
+     *
+     * @param name    names the peer in messages.
+     * @param builder the command line and environment.
+     * @return the running peer.
+     * @throws IOException when the process cannot start.
+     */
+    public static PeerProcess startStoppedBySignal(final String name, final ProcessBuilder builder)
+        throws IOException
+    {
+        return start(name, builder, true);
+    }
+
+    private static PeerProcess start(final String name, final ProcessBuilder builder, final boolean stopsOnSignal)
+        throws IOException
+    {
         final Process process;
         try
         {
@@ -65,9 +87,10 @@ public final class PeerProcess implements AutoCloseable
         }
         catch (final IOException e)
         {
-            throw new IOException("cannot start " + name + " (" + command.get(0) + "): " + e.getMessage(), e);
+            throw new IOException(
+                "cannot start " + name + " (" + builder.command().get(0) + "): " + e.getMessage(), e);
         }
-        final PeerProcess peer = new PeerProcess(name, process);
+        final PeerProcess peer = new PeerProcess(name, process, stopsOnSignal);
         LIVE.add(peer);
         peer.pump(process.getInputStream(), true);
         peer.pump(process.getErrorStream(), false);
@@ -132,6 +155,23 @@ public final class PeerProcess implements AutoCloseable
      */
     public String awaitReady(final long timeoutMillis) throws IOException, TimeoutException, InterruptedException
     {
+        return awaitLine(PeerProtocol.READY, timeoutMillis);
+    }
+
+    /**
+     * Waits for the first stdout line that starts with {@code prefix}, failing early on a
+     * {@link PeerProtocol#ERROR} line or the peer's exit.
+     *
+     * @param prefix        how the line starts.
+     * @param timeoutMillis the most to wait.
+     * @return the rest of the line after the prefix, trimmed.
+     * @throws IOException when the peer failed or exited before printing it.
+     * @throws TimeoutException when it did not print it in time.
+     * @throws InterruptedException when interrupted.
+     */
+    public String awaitLine(final String prefix, final long timeoutMillis)
+        throws IOException, TimeoutException, InterruptedException
+    {
         final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         while (true)
         {
@@ -146,9 +186,9 @@ public final class PeerProcess implements AutoCloseable
                 throw new IOException(name + " exited before it was ready" +
                     (errorLine != null ? ": " + errorLine : stderrSuffix()));
             }
-            if (line.startsWith(PeerProtocol.READY))
+            if (line.startsWith(prefix))
             {
-                return line.substring(PeerProtocol.READY.length()).trim();
+                return line.substring(prefix.length()).trim();
             }
             if (line.startsWith(PeerProtocol.ERROR))
             {
@@ -189,7 +229,8 @@ public final class PeerProcess implements AutoCloseable
     }
 
     /**
-     * Stops the peer: closes its stdin, waits a little, then destroys it forcibly. Idempotent.
+     * Stops the peer: closes its stdin (and sends SIGTERM to a peer that stops on a signal), waits a little, then
+     * destroys it forcibly. Idempotent.
      */
     @Override
     public void close()
@@ -206,6 +247,10 @@ public final class PeerProcess implements AutoCloseable
         catch (final IOException e)
         {
             // already gone
+        }
+        if (stopsOnSignal)
+        {
+            process.destroy();
         }
         try
         {

@@ -14,7 +14,9 @@ public enum Scenario
     /** A connection open and idle; CPU used by both processes. */
     IDLE,
     /** Client to service A to service B; CPU per call over A and B, end-to-end latency. */
-    CHAIN;
+    CHAIN,
+    /** App to the sidecar bridge (over shared memory or TCP) to a TCP server; latency, CPU per call of both. */
+    SIDECAR;
 
     /**
      * @return the lower-case name used on the command line and in reports.
@@ -38,6 +40,6 @@ public enum Scenario
                 return scenario;
             }
         }
-        throw new IllegalArgumentException("unknown scenario '" + label + "' (pingpong|throughput|idle|chain)");
+        throw new IllegalArgumentException("unknown scenario '" + label + "' (pingpong|throughput|idle|chain|sidecar)");
     }
 }

@@ -141,6 +141,32 @@ class BenchSmokeTest
     }
 
     @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void shouldMeasureSidecarHopsOverShmRpcAndTcpRpcAndSkipOtherTransports() throws Exception
+    {
+        final Path json = tempDir.resolve("sidecar.json");
+        final Run run = run("--transports", "tcp,shm-rpc,tcp-rpc", "--scenario", "sidecar", "--iterations", "300",
+            "--json", json.toString());
+
+        assertEquals(BenchMain.EXIT_OK, run.exitCode, run.err);
+        assertTrue(run.out.contains("## sidecar: app → bridge → TCP server"), run.out);
+        assertTrue(run.out.contains("| 4 KiB | tcp-rpc |"), run.out);
+        assertFalse(run.out.contains("| tcp |"), run.out);
+        final Set<String> measured = new HashSet<>();
+        for (final Object item : assertInstanceOf(List.class,
+            assertInstanceOf(Map.class, Json.parse(Files.readString(json))).get("results")))
+        {
+            final Map<?, ?> result = assertInstanceOf(Map.class, item);
+            assertEquals("sidecar", result.get("scenario"));
+            assertTrue((Double)result.get("rtt_p50_us") > 0, result.toString());
+            assertTrue((Double)result.get("rtt_p99_us") >= (Double)result.get("rtt_p50_us"), result.toString());
+            assertTrue((Double)result.get("cpu_us_per_call") > 0, result.toString());
+            measured.add(result.get("transport") + "/" + Math.round((Double)result.get("size")));
+        }
+        assertEquals(Set.of("shm-rpc/64", "shm-rpc/4096", "tcp-rpc/64", "tcp-rpc/4096"), measured);
+    }
+
+    @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void shouldAbortWhenRpcServerCorruptsResponses() throws Exception
     {

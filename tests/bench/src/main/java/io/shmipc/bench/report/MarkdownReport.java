@@ -3,6 +3,7 @@ package io.shmipc.bench.report;
 import io.shmipc.bench.BenchResult;
 import io.shmipc.bench.RunOutcome;
 import io.shmipc.bench.Scenario;
+import io.shmipc.bench.transport.RpcTransport;
 import io.shmipc.bench.transport.ShmTransport;
 
 import java.util.Arrays;
@@ -12,12 +13,14 @@ import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
- * The run as Markdown: one table per scenario with every transport and the ratio {@code shm ÷ transport} (a
- * transport not measured gets a row saying why), then the targets marked met or missed.
+ * The run as Markdown: one table per scenario with every transport and the ratio {@code shm ÷ transport}
+ * ({@code shm-rpc ÷ transport} for sidecar, which runs the two RPC transports only; a transport not measured gets a
+ * row saying why), then the targets marked met or missed.
  */
 public final class MarkdownReport
 {
     private static final String SHM = ShmTransport.NAME;
+    private static final String SHM_RPC = RpcTransport.SHM_NAME;
 
     private final RunOutcome outcome;
     private final List<Scenario> scenarios;
@@ -56,6 +59,7 @@ public final class MarkdownReport
                 case THROUGHPUT -> report.throughput();
                 case IDLE -> report.idle();
                 case CHAIN -> report.chain();
+                case SIDECAR -> report.sidecar();
                 default -> throw new IllegalStateException("unhandled scenario " + scenario);
             }
         }
@@ -129,6 +133,22 @@ public final class MarkdownReport
         notMeasured(Scenario.CHAIN, true, 8);
     }
 
+    private void sidecar()
+    {
+        section("sidecar: app → bridge → TCP server, the app's hop to the bridge over shm-rpc or tcp-rpc " +
+            "(lower is better)");
+        row("size", "app → bridge", "p50 µs", "p99 µs", "p99.9 µs", "CPU µs/call (bridge+server)",
+            "shm-rpc ÷ transport (p50)", "shm-rpc ÷ transport (p99)", "shm-rpc ÷ transport (CPU)");
+        row("---:", "---", "---:", "---:", "---:", "---:", "---:", "---:", "---:");
+        forEachSize(Scenario.SIDECAR, (size, result) -> row(Format.size(size), result.transport(),
+            Format.micros(result.rttP50Micros()), Format.micros(result.rttP99Micros()),
+            Format.micros(result.rttP999Micros()), Format.micros(result.cpuMicrosPerCall()),
+            ratio(SHM_RPC, Scenario.SIDECAR, size, result, BenchResult::rttP50Micros),
+            ratio(SHM_RPC, Scenario.SIDECAR, size, result, BenchResult::rttP99Micros),
+            ratio(SHM_RPC, Scenario.SIDECAR, size, result, BenchResult::cpuMicrosPerCall)));
+        notMeasured(Scenario.SIDECAR, true, 9);
+    }
+
     private void targets()
     {
         out.append("\n## Targets (reported, not asserted)\n\n");
@@ -176,12 +196,22 @@ public final class MarkdownReport
     private String shmRatio(
         final Scenario scenario, final int size, final BenchResult peer, final Function<BenchResult, Double> metric)
     {
-        if (peer.transport().equals(SHM))
+        return ratio(SHM, scenario, size, peer, metric);
+    }
+
+    private String ratio(
+        final String baseline,
+        final Scenario scenario,
+        final int size,
+        final BenchResult peer,
+        final Function<BenchResult, Double> metric)
+    {
+        if (peer.transport().equals(baseline))
         {
             return "—";
         }
-        final BenchResult shm = outcome.find(SHM, scenario.label(), size);
-        return shm == null ? Format.NONE : Format.ratio(metric.apply(shm), metric.apply(peer));
+        final BenchResult base = outcome.find(baseline, scenario.label(), size);
+        return base == null ? Format.NONE : Format.ratio(metric.apply(base), metric.apply(peer));
     }
 
     /**

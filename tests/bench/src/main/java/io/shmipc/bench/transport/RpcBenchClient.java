@@ -12,6 +12,7 @@ import io.shmipc.transport.ResponseDecoder;
 import io.shmipc.transport.RpcClient;
 import io.shmipc.transport.RpcException;
 import io.shmipc.transport.TransportKind;
+import io.shmipc.transport.codec.IntInfoKey;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -198,7 +199,8 @@ final class RpcBenchClient implements BenchClient
                     payloadBytes = new byte[length];
                 }
                 payload.wrap(payloadBytes, 0, length);
-                request = Request.of(RpcTransport.METHOD, payload);
+                request = Request.builder(RpcTransport.METHOD).payload(payload)
+                    .intInfo(IntInfoKey.TO_SERVICE, RpcTransport.SERVICE).build();
             }
             writer.write(payload, 0, length);
         }

@@ -27,6 +27,12 @@ public final class RpcTransport implements BenchTransport
     /** Name on the command line of the same RPC stack over loopback TCP. */
     public static final String TCP_NAME = "tcp-rpc";
 
+    /**
+     * The ToService key of every bench request, as a Kitex client sets it; a sidecar bridge routes by it, an RPC
+     * server ignores it.
+     */
+    public static final String SERVICE = "shmipc-bench-echo";
+
     static final String ENDPOINT_SEPARATOR = "|";
     static final String METHOD = "echo";
     /** Warm-up before the first point even in a quick run: the RPC path is much more code than a raw transport's. */
@@ -98,6 +104,16 @@ public final class RpcTransport implements BenchTransport
     public BenchClient connect(final TransportSettings settings, final String endpoint)
     {
         return new RpcBenchClient(this, settings, endpoint);
+    }
+
+    /**
+     * @param tcpAddress the server's TCP {@code host:port}, where a client falls back to.
+     * @param socketPath the server's shared-memory control socket.
+     * @return the endpoint a {@code shm-rpc} client connects to.
+     */
+    public static String shmEndpoint(final String tcpAddress, final String socketPath)
+    {
+        return tcpAddress + ENDPOINT_SEPARATOR + socketPath;
     }
 
     boolean usesShm()

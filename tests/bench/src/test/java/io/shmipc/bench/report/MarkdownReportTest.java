@@ -42,6 +42,21 @@ class MarkdownReportTest
     }
 
     @Test
+    void shouldShowShmRpcOverTcpRpcRatiosInTheSidecarTable()
+    {
+        final RunOutcome outcome = new RunOutcome();
+        outcome.results().addAll(List.of(
+            new BenchResult("shm-rpc", "sidecar", 64, "default", 100.0, 200.0, 300.0, 1e4, null, null, 50.0),
+            new BenchResult("tcp-rpc", "sidecar", 64, "default", 200.0, 250.0, 400.0, 5e3, null, null, 100.0)));
+
+        final String report = MarkdownReport.render(outcome, List.of(Scenario.SIDECAR), List.of("shm-rpc", "tcp-rpc"),
+            Map.of("cpu_model", "test cpu"), "Run: test.");
+
+        assertTrue(report.contains("| 64 B | shm-rpc | 100 | 200 | 300 | 50.0 | — | — | — |"), report);
+        assertTrue(report.contains("| 64 B | tcp-rpc | 200 | 250 | 400 | 100 | 0.50× | 0.80× | 0.50× |"), report);
+    }
+
+    @Test
     void shouldMarkTargetsMetMissedOrNotMeasured()
     {
         final Map<String, Targets.Status> statuses = new HashMap<>();
