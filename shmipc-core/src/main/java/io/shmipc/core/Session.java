@@ -477,7 +477,12 @@ public final class Session implements AutoCloseable {
     int poll() {
         // Read-only check first, so spinning threads do not bounce the lock's cache line while nothing arrives.
         // A stale head can only make the queue look non-empty, never empty when it is not.
-        if (recvQueue.isEmpty() && controlHandoffs.isEmpty()) {
+        try {
+            if (recvQueue.isEmpty() && controlHandoffs.isEmpty()) {
+                return 0;
+            }
+        } catch (final InternalError e) {
+            fail(regionFault(e));
             return 0;
         }
         if (!consumerBusy.compareAndSet(false, true)) {
@@ -495,6 +500,9 @@ public final class Session implements AutoCloseable {
             return handled;
         } catch (final ProtocolViolationException e) {
             fail(e);
+            return 0;
+        } catch (final InternalError e) {
+            fail(regionFault(e));
             return 0;
         } finally {
             if (closed.get()) {
@@ -652,6 +660,26 @@ public final class Session implements AutoCloseable {
     }
 
     private void receiveLoop() {
+        try {
+            receiveUntilClosed();
+        } catch (final InternalError e) {
+            fail(regionFault(e));
+        } catch (final RuntimeException e) {
+            // e.g. EFAULT from a futex wait on memory the peer took away
+            fail(new SessionClosedException("receive loop failed: " + e.getMessage(), e));
+        }
+    }
+
+    /**
+     * HotSpot reports a fault on mapped memory (SIGBUS: a file-mode peer truncated its region; memfds are sealed
+     * against that) as an InternalError in the thread that touched it: the session ends, the JVM goes on.
+     */
+    private ProtocolViolationException regionFault(final InternalError e) {
+        return new ProtocolViolationException("the shared memory of session " + name + " faulted on access ("
+            + e.getMessage() + "): the peer truncated or removed its region");
+    }
+
+    private void receiveUntilClosed() {
         final EventQueue queue = recvQueue;
         final int spinLimit = config.spinIterations();
         int idle = 0;
@@ -754,6 +782,8 @@ public final class Session implements AutoCloseable {
             }
         } catch (final RuntimeException e) {
             fail(new SessionClosedException("control loop failed: " + e, e));
+        } catch (final InternalError e) {
+            fail(regionFault(e));
         }
     }
 
@@ -910,7 +940,11 @@ public final class Session implements AutoCloseable {
         LOG.log(local ? System.Logger.Level.DEBUG : System.Logger.Level.INFO,
             () -> "session " + name + " closed: " + cause.getMessage());
         control.close();
-        Futex.wake(flagAddress, Integer.MAX_VALUE);
+        try {
+            Futex.wake(flagAddress, Integer.MAX_VALUE);
+        } catch (final RuntimeException | InternalError e) {
+            // The memory is gone (a file-mode peer truncated it): nobody can be parked on it any more.
+        }
         for (final Stream stream : streams.values()) {
             stream.signal();
         }
@@ -972,15 +1006,22 @@ public final class Session implements AutoCloseable {
         out.append("session ").append(name).append(closed.get() ? " (closed: " + closeCause + ")" : " (open)")
             .append('\n');
         out.append("  protocol v").append(control.version()).append(", memory ").append(bufferRegion.type())
-            .append(", wake-ups ").append(peerUsesFutex() ? "futex" : "polling events").append('\n');
-        if (!closed.get()) {
-            out.append("  send queue: ").append(sendQueue.size()).append('/').append(sendQueue.capacity())
-                .append(", receive queue: ").append(recvQueue.size()).append('/').append(recvQueue.capacity())
-                .append(", receive flag ").append(recvQueue.workingFlag()).append('\n');
-            for (int i = 0; i < pool.listCount(); i++) {
-                out.append("  slices of ").append(pool.sliceCapacity(i)).append(" B: ").append(pool.freeSlices(i))
-                    .append(" free of ").append(pool.sliceCount(i)).append('\n');
+            .append('\n');
+        // A closed session's memory may be gone (a file-mode peer can truncate it): read it only while open. A fault
+        // here surfaces as an InternalError in this thread, possibly a little later (HotSpot delivers it async).
+        try {
+            if (!closed.get()) {
+                out.append("  wake-ups ").append(peerUsesFutex() ? "futex" : "polling events").append('\n');
+                out.append("  send queue: ").append(sendQueue.size()).append('/').append(sendQueue.capacity())
+                    .append(", receive queue: ").append(recvQueue.size()).append('/').append(recvQueue.capacity())
+                    .append(", receive flag ").append(recvQueue.workingFlag()).append('\n');
+                for (int i = 0; i < pool.listCount(); i++) {
+                    out.append("  slices of ").append(pool.sliceCapacity(i)).append(" B: ")
+                        .append(pool.freeSlices(i)).append(" free of ").append(pool.sliceCount(i)).append('\n');
+                }
             }
+        } catch (final InternalError e) {
+            out.append("\n  shared memory inaccessible: ").append(e.getMessage()).append('\n');
         }
         out.append("  streams: ").append(streams.size()).append('\n');
         for (final Stream stream : streams.values()) {

@@ -195,6 +195,12 @@ public final class HostilePeerMain {
         return event;
     }
 
+    private static void truncate(final String file) throws java.io.IOException {
+        try (java.io.RandomAccessFile region = new java.io.RandomAccessFile(file, "rw")) {
+            region.setLength(0);
+        }
+    }
+
     private void misbehave(final Misbehaviour misbehaviour) throws Exception {
         final int version = control.version();
         switch (misbehaviour) {
@@ -238,6 +244,13 @@ public final class HostilePeerMain {
                 new UnsafeBuffer(body).putInt(ControlEvent.FALLBACK_STREAM_ID_OFFSET, STREAM_ID, ByteOrder.BIG_ENDIAN);
                 control.send(head, body, 0, body.length);
                 control.shutdownOutput();
+            }
+            case TRUNCATED_REGION_FILES -> {
+                // File mode only (memfds are sealed): the victim's mapping now ends at page 0, then wake it up.
+                final String queueFile = queue.name();
+                truncate(queueFile);
+                truncate(queueFile.substring(0, queueFile.length() - "_queue".length()) + "_buffer");
+                control.sendPolling();
             }
             default -> throw new IllegalArgumentException("no such misbehaviour " + misbehaviour);
         }

@@ -28,7 +28,9 @@ enum Misbehaviour {
     /** A control event announcing 2 GiB. */
     OVERSIZED_EVENT("outside 8.."),
     /** The first bytes of a FallbackData event, then end of stream. */
-    TRUNCATED_EVENT("truncated");
+    TRUNCATED_EVENT("truncated"),
+    /** File mode: both region files cut to zero bytes under the victim's mapping (a SIGBUS on its next access). */
+    TRUNCATED_REGION_FILES("faulted on access");
 
     final String expectedMessage;
 

@@ -70,6 +70,10 @@ public final class Targets
         final List<Evaluation> evaluations = new ArrayList<>();
         evaluations.add(atMost(outcome, "pingpong 64 B: shm p50 ≤ 1.5 × aeron p50",
             PINGPONG, SMALL, "aeron", BenchResult::rttP50Micros, 1.5, "µs"));
+        evaluations.add(atMost(outcome, "pingpong 64 B: shm p50 ≤ 1.5 × agrona-ring p50 (core issue's bar)",
+            PINGPONG, SMALL, "agrona-ring", BenchResult::rttP50Micros, 1.5, "µs"));
+        evaluations.add(atMost(outcome, "pingpong 64 B: shm-rpc p50 ≤ 2 × shm p50 (transport issue's bar)",
+            "shm-rpc", PINGPONG, SMALL, SHM, BenchResult::rttP50Micros, 2.0, "µs"));
         evaluations.add(atMost(outcome, "pingpong 64 B: shm p50 ≤ 0.25 × uds p50",
             PINGPONG, SMALL, "uds", BenchResult::rttP50Micros, 0.25, "µs"));
         evaluations.add(atMost(outcome, "pingpong 1 MiB: shm p50 ≤ 0.25 × uds p50",
@@ -98,17 +102,32 @@ public final class Targets
         final double factor,
         final String unit)
     {
-        final Double shm = value(outcome.find(SHM, scenario, size), metric);
+        return atMost(outcome, description, SHM, scenario, size, peer, metric, factor, unit);
+    }
+
+    /** {@code subject}'s metric at most {@code factor} times {@code peer}'s. */
+    private static Evaluation atMost(
+        final RunOutcome outcome,
+        final String description,
+        final String subject,
+        final String scenario,
+        final int size,
+        final String peer,
+        final Function<BenchResult, Double> metric,
+        final double factor,
+        final String unit)
+    {
+        final Double mine = value(outcome.find(subject, scenario, size), metric);
         final Double other = value(outcome.find(peer, scenario, size), metric);
-        if (shm == null || other == null)
+        if (mine == null || other == null)
         {
             return new Evaluation(description, Status.NOT_MEASURED,
-                missing(outcome, shm, other, peer, scenario, size));
+                missing(outcome, subject, mine, other, peer, scenario, size));
         }
-        final boolean met = shm <= factor * other;
+        final boolean met = mine <= factor * other;
         return new Evaluation(description, met ? Status.MET : Status.MISSED, String.format(Locale.ROOT,
-            "shm %s %s, %s %s %s: ratio %s (limit %.2f×)", Format.micros(shm), unit, peer, Format.micros(other), unit,
-            Format.ratio(shm, other), factor));
+            "%s %s %s, %s %s %s: ratio %s (limit %.2f×)", subject, Format.micros(mine), unit, peer,
+            Format.micros(other), unit, Format.ratio(mine, other), factor));
     }
 
     private static Evaluation fasterThanUdsEverywhere(final RunOutcome outcome)
@@ -179,12 +198,20 @@ public final class Targets
         final RunOutcome outcome, final Double shm, final Double other, final String peer, final String scenario,
         final int size)
     {
+        return missing(outcome, SHM, shm, other, peer, scenario, size);
+    }
+
+    private static String missing(
+        final RunOutcome outcome, final String subject, final Double mine, final Double other, final String peer,
+        final String scenario, final int size)
+    {
         final String where = scenario + (size > 0 ? " " + Format.size(size) : "");
-        final String shmReason = outcome.notMeasuredReason(SHM, Scenario.fromLabel(scenario));
-        final String shmMissing = shmReason != null ? "shm " + shmReason : "no shm result for " + where;
-        if (shm == null)
+        final String subjectReason = outcome.notMeasuredReason(subject, Scenario.fromLabel(scenario));
+        final String subjectMissing = subjectReason != null ? subject + " " + subjectReason
+            : "no " + subject + " result for " + where;
+        if (mine == null)
         {
-            return other == null && peer != null ? shmMissing + "; no " + peer + " result either" : shmMissing;
+            return other == null && peer != null ? subjectMissing + "; no " + peer + " result either" : subjectMissing;
         }
         final String peerReason = outcome.notMeasuredReason(peer, Scenario.fromLabel(scenario));
         return peerReason != null ? peer + ": " + peerReason : "no " + peer + " result for " + where;
