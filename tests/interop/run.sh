@@ -357,15 +357,16 @@ scenario_java_client_go_server_shm_only_file() {
   local no_fallback=1
   echo_scenario "$1" go java -mem file -sizes "$SIZES_SHM_ONLY" -streams 8 -count 4
 }
-# Shared memory exhausted, each direction: a 1 MiB region under 32 streams of up to 1 MiB must push frames through
+# Shared memory exhausted, each direction: a 1 MiB region (2 MiB for the Java client, which wants two slices of
+# each default size class) under 32 streams of up to 1 MiB must push frames through
 # FallbackData (-expect-fallback fails a run that saw none), and every frame must still come back whole.
 scenario_java_client_go_server_fallback_memfd() {
   java_peer_missing "$1" "$JAVA_CLIENT_CLASS" && return
-  echo_scenario "$1" go java -mem memfd -sizes "$SIZES_SMALL_REGION" -streams 32 -count 3 -buffer-capacity 1048576 -expect-fallback
+  echo_scenario "$1" go java -mem memfd -sizes "$SIZES_SMALL_REGION" -streams 32 -count 3 -buffer-capacity 2097152 -expect-fallback
 }
 scenario_java_client_go_server_fallback_file() {
   java_peer_missing "$1" "$JAVA_CLIENT_CLASS" && return
-  echo_scenario "$1" go java -mem file -sizes "$SIZES_SMALL_REGION" -streams 32 -count 3 -buffer-capacity 1048576 -expect-fallback
+  echo_scenario "$1" go java -mem file -sizes "$SIZES_SMALL_REGION" -streams 32 -count 3 -buffer-capacity 2097152 -expect-fallback
 }
 scenario_go_client_java_server_fallback_memfd() {
   java_peer_missing "$1" "$JAVA_SERVER_CLASS" && return
