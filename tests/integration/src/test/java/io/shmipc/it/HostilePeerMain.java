@@ -252,6 +252,13 @@ public final class HostilePeerMain {
                 truncate(queueFile.substring(0, queueFile.length() - "_queue".length()) + "_buffer");
                 control.sendPolling();
             }
+            case UNLINKED_REGION_FILES -> {
+                final String queueFile = queue.name();
+                java.nio.file.Files.delete(Path.of(queueFile));
+                java.nio.file.Files.delete(Path.of(queueFile.substring(0, queueFile.length() - "_queue".length())
+                    + "_buffer"));
+                publish(slice(), QueueDescriptor.STATUS_OPEN);
+            }
             default -> throw new IllegalArgumentException("no such misbehaviour " + misbehaviour);
         }
     }

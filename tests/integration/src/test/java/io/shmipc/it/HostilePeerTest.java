@@ -69,7 +69,8 @@ class HostilePeerTest {
     }
 
     @ParameterizedTest(name = "memfd client: {0}")
-    @EnumSource(value = Misbehaviour.class, mode = EnumSource.Mode.EXCLUDE, names = "TRUNCATED_REGION_FILES")
+    @EnumSource(value = Misbehaviour.class, mode = EnumSource.Mode.EXCLUDE,
+        names = {"TRUNCATED_REGION_FILES", "UNLINKED_REGION_FILES"})
     void shouldCloseOnlyTheHostileSessionWhenAMemfdClientMisbehaves(final Misbehaviour misbehaviour)
         throws Exception {
         hostileClient("memfd", misbehaviour);
@@ -150,6 +151,29 @@ class HostilePeerTest {
             Figures.report("hostile server, " + misbehaviour, "our pending read failed: " + failure.getMessage());
         }
         // Our own server in this JVM never noticed anything.
+        good.assertStillServed(good.echoes());
+    }
+
+    @Test
+    void shouldKeepServingAFileClientThatUnlinksItsRegionFiles() throws Exception {
+        final PeerProcess hostile = PeerProcess.start(HostilePeerMain.class, List.of("client", socket.toString(),
+            "file", Misbehaviour.UNLINKED_REGION_FILES.name()), Map.of("SHMIPC_FILE_PREFIX", prefix), dir);
+        cleanup.add(hostile);
+        hostile.awaitLine("HANDSHAKEN", 30_000);
+        final Session victim = serverSessionOf(hostile.pid());
+        final long received = victim.metrics().messagesReceived();
+
+        hostile.send("GO");
+        hostile.awaitLine("DONE", 10_000);
+
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (victim.metrics().messagesReceived() == received && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertEquals(received + 1, victim.metrics().messagesReceived(), "the message sent after the unlink arrived");
+        assertEquals(List.of(), Resources.filesWithPrefix(prefix), "the files are gone");
+        assertFalse(victim.isClosed(), "unlinked files leave the mappings, and the session, intact: "
+            + victim.closeCause());
         good.assertStillServed(good.echoes());
     }
 

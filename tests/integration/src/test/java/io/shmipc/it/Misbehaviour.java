@@ -30,7 +30,9 @@ enum Misbehaviour {
     /** The first bytes of a FallbackData event, then end of stream. */
     TRUNCATED_EVENT("truncated"),
     /** File mode: both region files cut to zero bytes under the victim's mapping (a SIGBUS on its next access). */
-    TRUNCATED_REGION_FILES("faulted on access");
+    TRUNCATED_REGION_FILES("faulted on access"),
+    /** File mode: both region files unlinked, then a valid message: harmless, the mappings keep the memory. */
+    UNLINKED_REGION_FILES(null);
 
     final String expectedMessage;
 
