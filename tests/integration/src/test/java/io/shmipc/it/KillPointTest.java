@@ -59,8 +59,6 @@ class KillPointTest {
     /** The target is 100 ms; the bound is generous because this VM is shared and noisy (the figure goes in the doc). */
     private static final long P99_LIMIT_MILLIS = 500;
     private static final long WAIT_MILLIS = 10_000;
-    private static final int FD_SLACK = 2;
-    private static final int MAPPING_SLACK = 8;
     private static final Pattern PEER_GONE =
         Pattern.compile("peer closed the control connection|peer process \\d+ is gone");
     private static final Pattern SESSION_FRAME = Pattern.compile("io\\.shmipc\\.core\\.(Session|Handshake|Stream)");
@@ -89,17 +87,17 @@ class KillPointTest {
         final ExecutorService callers = Executors.newCachedThreadPool();
         cleanup.add(callers::shutdownNow);
         final Detections detections = new Detections("client sees server kill -9");
-        Baseline baseline = null;
+        ResourceBaseline baseline = null;
         for (int trial = 0; trial < TRIALS; trial++) {
             killServer(trial, random, callers, detections);
             assertEquals(List.of(), Resources.filesWithPrefix(prefix), "region files left after trial " + trial);
             if (baseline == null) {
-                baseline = Baseline.take();
+                baseline = ResourceBaseline.take("the first trial");
             }
         }
         detections.report();
         assertNoSessionThreads();
-        baseline.assertRestored(prefix);
+        baseline.assertRestored(prefix, "kill points, survivor resources after all trials");
         detections.assertP99Within(P99_LIMIT_MILLIS);
     }
 
@@ -163,7 +161,7 @@ class KillPointTest {
             handlers);
         cleanup.add(server);
         final Detections detections = new Detections("server sees client kill -9");
-        Baseline baseline = null;
+        ResourceBaseline baseline = null;
         for (int trial = 0; trial < TRIALS; trial++) {
             final MemoryType type = memoryTypeOf(trial);
             ends.clear();
@@ -197,12 +195,12 @@ class KillPointTest {
                 Files.delete(file);
             }
             if (baseline == null) {
-                baseline = Baseline.take();
+                baseline = ResourceBaseline.take("the first trial");
             }
         }
         detections.report();
         assertNoSessionThreads();
-        baseline.assertRestored(prefix);
+        baseline.assertRestored(prefix, "kill points, survivor resources after all trials");
         detections.assertP99Within(P99_LIMIT_MILLIS);
     }
 
@@ -488,39 +486,6 @@ class KillPointTest {
         @Override
         public void close() {
             logger.removeHandler(this);
-        }
-    }
-
-    /** Descriptors and mappings of this process after the first trial, to compare with after the last. */
-    private record Baseline(int fds, long sockets, long mappings) {
-        static Baseline take() throws InterruptedException {
-            assertEquals(0, Resources.settleAtMost(() -> Resources.mappingsOfLength(Resources.ODD_REGION_32M), 0),
-                "the first trial's buffer regions were released");
-            return new Baseline(Resources.fdCount(), Resources.socketFds(Resources.self()), Resources.mappingCount());
-        }
-
-        void assertRestored(final String prefix) throws InterruptedException {
-            final long self = Resources.self();
-            assertEquals(0, Resources.awaitAtMost(() -> Resources.fdsContaining(self, Resources.OUR_MEMFD), 0, 2000),
-                "memfd descriptors left: " + Resources.fdTargets(self));
-            assertEquals(0, Resources.awaitAtMost(() -> Resources.mappingsContaining(self, Resources.OUR_MEMFD), 0,
-                2000), "shared memfd mappings left");
-            assertEquals(0, Resources.awaitAtMost(() -> Resources.mappingsContaining(self, prefix), 0, 2000),
-                "region file mappings left");
-            assertEquals(List.of(), Resources.filesWithPrefix(prefix), "region files left");
-            final long socketsNow = Resources.awaitAtMost(() -> Resources.socketFds(self), sockets, 2000);
-            assertTrue(socketsNow <= sockets, "sockets back to " + sockets + ", now " + socketsNow + ": "
-                + Resources.fdTargets(self));
-            assertEquals(0, Resources.settleAtMost(() -> Resources.mappingsOfLength(Resources.ODD_REGION_32M), 0),
-                "every buffer region's address range was released");
-            final long fdsNow = Resources.settleAtMost(Resources::fdCount, fds + FD_SLACK);
-            final long mappingsNow = Resources.settleAtMost(Resources::mappingCount, mappings + MAPPING_SLACK);
-            Figures.report("kill points, survivor resources after all trials", "fds " + fds + " -> " + fdsNow
-                + ", mappings " + mappings + " -> " + mappingsNow);
-            assertTrue(fdsNow <= fds + FD_SLACK, "descriptors back to " + fds + " (+" + FD_SLACK + "), now " + fdsNow
-                + ": " + Resources.fdTargets(self));
-            assertTrue(mappingsNow <= mappings + MAPPING_SLACK, "mappings back to " + mappings + " (+"
-                + MAPPING_SLACK + "), now " + mappingsNow);
         }
     }
 }

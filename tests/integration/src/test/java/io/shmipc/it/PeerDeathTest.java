@@ -52,8 +52,6 @@ class PeerDeathTest {
     /** The brief's target is 100 ms; the assertion is generous because CI machines can be slow and loaded. */
     private static final long DETECTION_LIMIT_MILLIS = 1_000;
     private static final int STREAMS = 4;
-    private static final int FD_SLACK = 2;
-    private static final int MAPPING_SLACK = 8;
     private static final Pattern PEER_GONE = Pattern.compile("peer closed the control connection|peer process \\d+ is gone");
 
     @TempDir
@@ -85,7 +83,7 @@ class PeerDeathTest {
         cleanup.add(readers::shutdownNow);
         warmUp(readers, socket, config);
 
-        final Baseline baseline = Baseline.take();
+        final ResourceBaseline baseline = ResourceBaseline.take("the warm-up session");
         Session session = Session.connect(socket, config);
         final AtomicLong closedAt = new AtomicLong();
         session.onClose(() -> closedAt.set(System.nanoTime()));
@@ -120,7 +118,7 @@ class PeerDeathTest {
 
         session = null;
         pending = null;
-        baseline.assertRestored(prefix);
+        baseline.assertRestored(prefix, "survivor resources");
     }
 
     @ParameterizedTest(name = "{0} memory")
@@ -156,7 +154,7 @@ class PeerDeathTest {
         client.awaitLine("STARTED", 30_000);
         victimPid.set(client.pid());
 
-        final Baseline baseline = Baseline.take();
+        final ResourceBaseline baseline = ResourceBaseline.take("the warm-up session");
         client.send("GO");
         client.awaitLine("MID", 30_000);
         Session session = serverSessionOf(server, client.pid());
@@ -202,7 +200,7 @@ class PeerDeathTest {
                 Files.delete(file);
             }
         }
-        baseline.assertRestored(prefix);
+        baseline.assertRestored(prefix, "survivor resources");
         echoOnce(socket, clientConfig);
     }
 
@@ -315,38 +313,5 @@ class PeerDeathTest {
     }
 
     private record PendingRead(int stream, long failedAt, Throwable failure) {
-    }
-
-    /** Descriptors and mappings of this process before a session, to compare with afterwards. */
-    private record Baseline(int fds, long sockets, long mappings) {
-        static Baseline take() throws InterruptedException {
-            assertEquals(0, Resources.settleAtMost(() -> Resources.mappingsOfLength(Resources.ODD_REGION_32M), 0),
-                "the warm-up session's buffer region was released");
-            return new Baseline(Resources.fdCount(), Resources.socketFds(Resources.self()), Resources.mappingCount());
-        }
-
-        void assertRestored(final String prefix) throws InterruptedException {
-            final long self = Resources.self();
-            assertEquals(0, Resources.awaitAtMost(() -> Resources.fdsContaining(self, Resources.OUR_MEMFD), 0, 2000),
-                "memfd descriptors left: " + Resources.fdTargets(self));
-            assertEquals(0, Resources.awaitAtMost(() -> Resources.mappingsContaining(self, Resources.OUR_MEMFD), 0,
-                2000), "shared memfd mappings left");
-            assertEquals(0, Resources.awaitAtMost(() -> Resources.mappingsContaining(self, prefix), 0, 2000),
-                "region file mappings left");
-            assertEquals(List.of(), Resources.filesWithPrefix(prefix), "region files left");
-            final long socketsNow = Resources.awaitAtMost(() -> Resources.socketFds(self), sockets, 2000);
-            assertTrue(socketsNow <= sockets, "sockets back to " + sockets + ", now " + socketsNow + ": "
-                + Resources.fdTargets(self));
-            assertEquals(0, Resources.settleAtMost(() -> Resources.mappingsOfLength(Resources.ODD_REGION_32M), 0),
-                "the buffer region's address range was released once the session became unreachable");
-            final long fdsNow = Resources.settleAtMost(Resources::fdCount, fds + FD_SLACK);
-            final long mappingsNow = Resources.settleAtMost(Resources::mappingCount, mappings + MAPPING_SLACK);
-            Figures.report("survivor resources", "fds " + fds + " -> " + fdsNow + ", mappings " + mappings + " -> "
-                + mappingsNow);
-            assertTrue(fdsNow <= fds + FD_SLACK, "descriptors back to " + fds + " (+" + FD_SLACK + "), now " + fdsNow
-                + ": " + Resources.fdTargets(self));
-            assertTrue(mappingsNow <= mappings + MAPPING_SLACK, "mappings back to " + mappings + " (+"
-                + MAPPING_SLACK + "), now " + mappingsNow);
-        }
     }
 }
