@@ -10,17 +10,18 @@ import java.util.zip.CRC32;
 /**
  * Test payloads that prove integrity end to end: a request is a CRC32 followed by random bytes; the server checks
  * it and answers with every byte inverted, again behind a CRC32; the client checks both the CRC and the inversion.
+ * Also used by the sidecar bridge's tests (test-jar).
  */
-final class ChecksumEcho
+public final class ChecksumEcho
 {
-    static final String METHOD = "checksumEcho";
+    public static final String METHOD = "checksumEcho";
     private static final int CRC_LENGTH = 4;
 
     private ChecksumEcho()
     {
     }
 
-    static UnsafeBuffer request(final Random random, final int bodyLength)
+    public static UnsafeBuffer request(final Random random, final int bodyLength)
     {
         final byte[] bytes = new byte[CRC_LENGTH + bodyLength];
         for (int i = CRC_LENGTH; i < bytes.length; i++)
@@ -35,10 +36,10 @@ final class ChecksumEcho
     /**
      * The server side: check the request, build the answer.
      */
-    static DirectBuffer respond(final DirectBuffer request)
+    public static DirectBuffer respond(final DirectBuffer request)
     {
         final int bodyLength = request.capacity() - CRC_LENGTH;
-        if (request.getInt(0, ByteOrder.BIG_ENDIAN) != crc(request, CRC_LENGTH, bodyLength))
+        if (bodyLength < 0 || request.getInt(0, ByteOrder.BIG_ENDIAN) != crc(request, CRC_LENGTH, bodyLength))
         {
             throw new IllegalStateException("request checksum mismatch");
         }
@@ -54,7 +55,7 @@ final class ChecksumEcho
     /**
      * The client side: the response must carry a good CRC and be the inverted request.
      */
-    static boolean verify(final DirectBuffer request, final DirectBuffer response)
+    public static boolean verify(final DirectBuffer request, final DirectBuffer response)
     {
         if (response.capacity() != request.capacity())
         {

@@ -1,5 +1,6 @@
 package io.shmipc.sidecar;
 
+import io.shmipc.transport.ChecksumEcho;
 import io.shmipc.transport.ChildJvm;
 import io.shmipc.transport.ClientOptions;
 import io.shmipc.transport.RemoteApplicationException;
@@ -78,7 +79,7 @@ class SidecarEndToEndTest
         {
             context.putResponseStringInfo(UpstreamServerMain.SEEN_RIP,
                 context.stringInfo().getOrDefault(StringInfoKeys.REMOTE_IP, "none"));
-            return ChecksumPayloads.respond(request);
+            return ChecksumEcho.respond(request);
         }).drainTimeout(Duration.ofSeconds(1));
         appServer.shm().enabled(true).path(dir.resolve("app.sock").toString());
         localApp = RpcServer.start(appServer.build());
@@ -169,7 +170,7 @@ class SidecarEndToEndTest
                     int good = 0;
                     for (int i = 0; i < CALLS_PER_THREAD; i++)
                     {
-                        final UnsafeBuffer request = ChecksumPayloads.request(random, random.nextInt(16 * 1024));
+                        final UnsafeBuffer request = ChecksumEcho.request(random, random.nextInt(16 * 1024));
                         final Response response = app.call(Mesh.call("echo", "echo", request));
                         assertEquals(TransportKind.SHM, response.callInfo().transport(), response.toString());
                         assertNotNull(response.stringInfo().get(UpstreamServerMain.SERVED_BY),
@@ -177,7 +178,7 @@ class SidecarEndToEndTest
                         assertEquals(Integer.toString(response.seqId()),
                             response.stringInfo().get(UpstreamServerMain.SEEN_SEQ),
                             "the upstream saw the app's own seq id");
-                        if (ChecksumPayloads.verify(request, response.payload()))
+                        if (ChecksumEcho.verify(request, response.payload()))
                         {
                             good++;
                         }
@@ -204,16 +205,16 @@ class SidecarEndToEndTest
         try (RpcClient otherApp = Mesh.appClient(dir.resolve("egress.sock").toString(),
             bridgeAddresses.get("egress-tcp"), APP_CALL_TIMEOUT))
         {
-            final UnsafeBuffer first = ChecksumPayloads.request(new Random(21), 4096);
-            final UnsafeBuffer second = ChecksumPayloads.request(new Random(22), 4096);
+            final UnsafeBuffer first = ChecksumEcho.request(new Random(21), 4096);
+            final UnsafeBuffer second = ChecksumEcho.request(new Random(22), 4096);
             final var one = app.callAsync(Request.builder("slow").payload(first)
                 .intInfo(IntInfoKey.TO_SERVICE, "echo").seqId(424_242).build());
             final var two = otherApp.callAsync(Request.builder("slow").payload(second)
                 .intInfo(IntInfoKey.TO_SERVICE, "echo").seqId(424_242).build());
             final Response oneReply = one.get(10, TimeUnit.SECONDS);
             final Response twoReply = two.get(10, TimeUnit.SECONDS);
-            assertTrue(ChecksumPayloads.verify(first, oneReply.payload()), "each app gets its own reply");
-            assertTrue(ChecksumPayloads.verify(second, twoReply.payload()), "each app gets its own reply");
+            assertTrue(ChecksumEcho.verify(first, oneReply.payload()), "each app gets its own reply");
+            assertTrue(ChecksumEcho.verify(second, twoReply.payload()), "each app gets its own reply");
             assertEquals("424242", oneReply.stringInfo().get(UpstreamServerMain.SEEN_SEQ));
             assertEquals("424242", twoReply.stringInfo().get(UpstreamServerMain.SEEN_SEQ));
         }
@@ -225,9 +226,9 @@ class SidecarEndToEndTest
         final Random random = new Random(42);
         for (final int size : new int[] {1 << 20, 6 << 20})
         {
-            final UnsafeBuffer request = ChecksumPayloads.request(random, size);
+            final UnsafeBuffer request = ChecksumEcho.request(random, size);
             final Response response = app.call(Mesh.call("echo", "echo", request));
-            assertTrue(ChecksumPayloads.verify(request, response.payload()), "payload of " + size + " bytes");
+            assertTrue(ChecksumEcho.verify(request, response.payload()), "payload of " + size + " bytes");
         }
     }
 
@@ -235,7 +236,7 @@ class SidecarEndToEndTest
     void shouldAnswerNoRouteWithAnApplicationExceptionAndKeepServing()
     {
         final RemoteApplicationException ex = assertThrows(RemoteApplicationException.class,
-            () -> app.call(Mesh.call("echo", "nobody", ChecksumPayloads.request(new Random(1), 8))));
+            () -> app.call(Mesh.call("echo", "nobody", ChecksumEcho.request(new Random(1), 8))));
         assertTrue(ex.getMessage().contains("sidecar: no route") && ex.getMessage().contains("ToService=nobody"),
             ex.getMessage());
         assertEchoWorks();
@@ -245,7 +246,7 @@ class SidecarEndToEndTest
     void shouldAnswerUnreachableUpstreamWithAnApplicationException()
     {
         final RemoteApplicationException ex = assertThrows(RemoteApplicationException.class,
-            () -> app.call(Mesh.call("echo", "gone", ChecksumPayloads.request(new Random(2), 8))));
+            () -> app.call(Mesh.call("echo", "gone", ChecksumEcho.request(new Random(2), 8))));
         assertTrue(ex.getMessage().contains("sidecar: unreachable"), ex.getMessage());
         assertEchoWorks();
     }
@@ -253,7 +254,7 @@ class SidecarEndToEndTest
     @Test
     void shouldAnswerWithTimeoutWhenTheCallsRpcTimeoutExpires()
     {
-        final Request slow = Request.builder("slow").payload(ChecksumPayloads.request(new Random(3), 8))
+        final Request slow = Request.builder("slow").payload(ChecksumEcho.request(new Random(3), 8))
             .intInfo(IntInfoKey.TO_SERVICE, "echo").intInfo(IntInfoKey.RPC_TIMEOUT, "200").build();
         final long start = System.nanoTime();
         final RemoteApplicationException ex = assertThrows(RemoteApplicationException.class, () -> app.call(slow));
@@ -267,7 +268,7 @@ class SidecarEndToEndTest
     void shouldAnswerConnectionLostWhenTheUpstreamSendsAMalformedFrame()
     {
         final RemoteApplicationException ex = assertThrows(RemoteApplicationException.class,
-            () -> app.call(Mesh.call("echo", "garbage", ChecksumPayloads.request(new Random(8), 8))));
+            () -> app.call(Mesh.call("echo", "garbage", ChecksumEcho.request(new Random(8), 8))));
         assertTrue(ex.getMessage().contains("sidecar: connection_lost"), ex.getMessage());
         assertEchoWorks();
     }
@@ -275,18 +276,18 @@ class SidecarEndToEndTest
     @Test
     void shouldRouteByDestAddressWhenTheRequestNamesOne()
     {
-        final UnsafeBuffer payload = ChecksumPayloads.request(new Random(4), 64);
+        final UnsafeBuffer payload = ChecksumEcho.request(new Random(4), 64);
         final Request request = Request.builder("echo").payload(payload)
             .intInfo(IntInfoKey.TO_SERVICE, "nobody")
             .intInfo(IntInfoKey.DEST_ADDRESS, upstreamAddress).build();
-        assertTrue(ChecksumPayloads.verify(payload, app.call(request).payload()));
+        assertTrue(ChecksumEcho.verify(payload, app.call(request).payload()));
     }
 
     @Test
     void shouldRelayTheUpstreamsOwnApplicationException()
     {
         final RemoteApplicationException ex = assertThrows(RemoteApplicationException.class,
-            () -> app.call(Mesh.call("fail", "echo", ChecksumPayloads.request(new Random(5), 8))));
+            () -> app.call(Mesh.call("fail", "echo", ChecksumEcho.request(new Random(5), 8))));
         assertTrue(ex.getMessage().contains("upstream refuses this call"), ex.getMessage());
     }
 
@@ -297,9 +298,9 @@ class SidecarEndToEndTest
         options.shm().enabled(false);
         try (RpcClient caller = RpcClient.create(options.build()))
         {
-            final UnsafeBuffer payload = ChecksumPayloads.request(new Random(6), 100_000);
+            final UnsafeBuffer payload = ChecksumEcho.request(new Random(6), 100_000);
             final Response response = caller.call(Request.of("echo", payload));
-            assertTrue(ChecksumPayloads.verify(payload, response.payload()));
+            assertTrue(ChecksumEcho.verify(payload, response.payload()));
             final String rip = response.stringInfo().get(UpstreamServerMain.SEEN_RIP);
             assertTrue(rip != null && rip.contains("127.0.0.1"), "the app saw rip=" + rip);
         }
@@ -348,7 +349,7 @@ class SidecarEndToEndTest
 
     private static void assertEchoWorks()
     {
-        final UnsafeBuffer payload = ChecksumPayloads.request(new Random(7), 256);
-        assertTrue(ChecksumPayloads.verify(payload, app.call(Mesh.call("echo", "echo", payload)).payload()));
+        final UnsafeBuffer payload = ChecksumEcho.request(new Random(7), 256);
+        assertTrue(ChecksumEcho.verify(payload, app.call(Mesh.call("echo", "echo", payload)).payload()));
     }
 }

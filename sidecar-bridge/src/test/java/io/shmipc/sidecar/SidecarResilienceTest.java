@@ -1,5 +1,6 @@
 package io.shmipc.sidecar;
 
+import io.shmipc.transport.ChecksumEcho;
 import io.shmipc.transport.ChildJvm;
 import io.shmipc.transport.RemoteApplicationException;
 import io.shmipc.transport.Response;
@@ -55,7 +56,7 @@ class SidecarResilienceTest
             final List<CompletableFuture<Response>> inFlight = new ArrayList<>();
             for (int i = 0; i < IN_FLIGHT; i++)
             {
-                inFlight.add(app.callAsync(Mesh.call("slow", "any", ChecksumPayloads.request(new Random(i), 1024))));
+                inFlight.add(app.callAsync(Mesh.call("slow", "any", ChecksumEcho.request(new Random(i), 1024))));
             }
             Thread.sleep(UpstreamServerMain.SLOW_MILLIS / 3);
             upstream.kill();
@@ -69,7 +70,7 @@ class SidecarResilienceTest
             }
             final RemoteApplicationException down = assertThrows(
                 RemoteApplicationException.class, () -> app.call(Mesh.call("echo", "any",
-                    ChecksumPayloads.request(new Random(9), 8))));
+                    ChecksumEcho.request(new Random(9), 8))));
             assertTrue(down.getMessage().contains("sidecar: unreachable"), down.getMessage());
 
             upstream = Mesh.startUpstream(upstreamAddress, dir);
@@ -96,17 +97,17 @@ class SidecarResilienceTest
         try (RpcClient app = Mesh.appClient(socket, tcp, Duration.ofSeconds(5)))
         {
             assertEcho(app);
-            final UnsafeBuffer slowPayload = ChecksumPayloads.request(new Random(11), 4096);
+            final UnsafeBuffer slowPayload = ChecksumEcho.request(new Random(11), 4096);
             final CompletableFuture<Response> inFlight = app.callAsync(Mesh.call("slow", "any", slowPayload));
             Thread.sleep(UpstreamServerMain.SLOW_MILLIS / 3);
 
             assertEquals(0, bridge.getKey().terminate(), "drained and exited 0; stderr:\n" + bridge.getKey().stderr());
-            assertTrue(ChecksumPayloads.verify(slowPayload, inFlight.get(5, TimeUnit.SECONDS).payload()),
+            assertTrue(ChecksumEcho.verify(slowPayload, inFlight.get(5, TimeUnit.SECONDS).payload()),
                 "the call in flight at SIGTERM was finished, not dropped");
             assertTrue(bridge.getKey().stderr().contains("session closed"), bridge.getKey().stderr());
 
             final RpcException gap = assertThrows(RpcException.class,
-                () -> app.call(Mesh.call("echo", "any", ChecksumPayloads.request(new Random(12), 8))));
+                () -> app.call(Mesh.call("echo", "any", ChecksumEcho.request(new Random(12), 8))));
             assertTrue(gap.getMessage() != null && !gap.getMessage().isBlank(), "a clear failure: " + gap);
 
             bridge = Mesh.startBridge(args, dir);
@@ -121,8 +122,8 @@ class SidecarResilienceTest
 
     private static void assertEcho(final RpcClient app)
     {
-        final UnsafeBuffer payload = ChecksumPayloads.request(new Random(5), 512);
-        assertTrue(ChecksumPayloads.verify(payload, app.call(Mesh.call("echo", "any", payload)).payload()));
+        final UnsafeBuffer payload = ChecksumEcho.request(new Random(5), 512);
+        assertTrue(ChecksumEcho.verify(payload, app.call(Mesh.call("echo", "any", payload)).payload()));
     }
 
     /**

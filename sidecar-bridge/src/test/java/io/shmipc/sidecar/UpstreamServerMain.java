@@ -1,5 +1,6 @@
 package io.shmipc.sidecar;
 
+import io.shmipc.transport.ChecksumEcho;
 import io.shmipc.transport.RpcServer;
 import io.shmipc.transport.ServerOptions;
 import io.shmipc.transport.codec.StringInfoKeys;
@@ -8,7 +9,7 @@ import java.time.Duration;
 
 /**
  * The remote service of the end-to-end tests, run in its own JVM on loopback TCP. Methods: {@code echo} (checks
- * and answers a {@link ChecksumPayloads} request, reporting the {@code rip} and seq id it saw in reply keys),
+ * and answers a {@link ChecksumEcho} request, reporting the {@code rip} and seq id it saw in reply keys),
  * {@code slow} (the same after {@value #SLOW_MILLIS} ms), {@code fail} (throws). Prints
  * {@code UPSTREAM READY host:port}; stops when its stdin closes.
  */
@@ -47,7 +48,7 @@ public final class UpstreamServerMain
             }
             context.putResponseStringInfo(SERVED_BY, pid);
             context.putResponseStringInfo(SEEN_SEQ, Integer.toString(context.seqId()));
-            return ChecksumPayloads.respond(request);
+            return ChecksumEcho.respond(request);
         }).tcpAddress(args[0]).executorThreads(80).drainTimeout(Duration.ofSeconds(2));
         options.shm().enabled(false);
         try (RpcServer server = RpcServer.start(options.build()))
