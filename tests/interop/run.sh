@@ -312,11 +312,16 @@ scenario_go_client_go_server_shm_only_file() {
   local no_fallback=1
   echo_scenario "$1" go go -mem file -sizes "$SIZES_SHM_ONLY" -streams 8 -count 4
 }
+# fallback_scenario NAME SERVER_KIND CLIENT_KIND MEM REGION_BYTES
+fallback_scenario() {
+  echo_scenario "$1" "$2" "$3" -mem "$4" -sizes "$SIZES_SMALL_REGION" -streams 32 -count 3 -buffer-capacity "$5" \
+    -expect-fallback
+}
 scenario_go_client_go_server_fallback_memfd() {
-  echo_scenario "$1" go go -mem memfd -sizes "$SIZES_SMALL_REGION" -streams 32 -count 3 -buffer-capacity 1048576 -expect-fallback
+  fallback_scenario "$1" go go memfd 1048576
 }
 scenario_go_client_go_server_fallback_file() {
-  echo_scenario "$1" go go -mem file -sizes "$SIZES_SMALL_REGION" -streams 32 -count 3 -buffer-capacity 1048576 -expect-fallback
+  fallback_scenario "$1" go go file 1048576
 }
 scenario_go_server_killed_memfd() { killed_server_scenario "$1" go go -mem memfd; }
 scenario_go_server_killed_file() { killed_server_scenario "$1" go go -mem file; }
@@ -362,19 +367,19 @@ scenario_java_client_go_server_shm_only_file() {
 # FallbackData (-expect-fallback fails a run that saw none), and every frame must still come back whole.
 scenario_java_client_go_server_fallback_memfd() {
   java_peer_missing "$1" "$JAVA_CLIENT_CLASS" && return
-  echo_scenario "$1" go java -mem memfd -sizes "$SIZES_SMALL_REGION" -streams 32 -count 3 -buffer-capacity 2097152 -expect-fallback
+  fallback_scenario "$1" go java memfd 2097152
 }
 scenario_java_client_go_server_fallback_file() {
   java_peer_missing "$1" "$JAVA_CLIENT_CLASS" && return
-  echo_scenario "$1" go java -mem file -sizes "$SIZES_SMALL_REGION" -streams 32 -count 3 -buffer-capacity 2097152 -expect-fallback
+  fallback_scenario "$1" go java file 2097152
 }
 scenario_go_client_java_server_fallback_memfd() {
   java_peer_missing "$1" "$JAVA_SERVER_CLASS" && return
-  echo_scenario "$1" java go -mem memfd -sizes "$SIZES_SMALL_REGION" -streams 32 -count 3 -buffer-capacity 1048576 -expect-fallback
+  fallback_scenario "$1" java go memfd 1048576
 }
 scenario_go_client_java_server_fallback_file() {
   java_peer_missing "$1" "$JAVA_SERVER_CLASS" && return
-  echo_scenario "$1" java go -mem file -sizes "$SIZES_SMALL_REGION" -streams 32 -count 3 -buffer-capacity 1048576 -expect-fallback
+  fallback_scenario "$1" java go file 1048576
 }
 scenario_go_client_java_server_memfd() {
   java_peer_missing "$1" "$JAVA_SERVER_CLASS" && return
