@@ -171,7 +171,7 @@ public final class Targets
         if (shm == null)
         {
             return new Evaluation(description, Status.NOT_MEASURED,
-                missing(outcome, null, 0.0, null, "throughput", SMALL));
+                missing(outcome, SHM, null, 0.0, null, "throughput", SMALL));
         }
         return new Evaluation(description, shm >= 1e6 ? Status.MET : Status.MISSED,
             "shm " + Format.rate(shm) + " calls/s");
@@ -183,7 +183,7 @@ public final class Targets
         final Double shm = value(outcome.find(SHM, "idle", 0), BenchResult::cpuPercent);
         if (shm == null)
         {
-            return new Evaluation(description, Status.NOT_MEASURED, missing(outcome, null, 0.0, null, "idle", 0));
+            return new Evaluation(description, Status.NOT_MEASURED, missing(outcome, SHM, null, 0.0, null, "idle", 0));
         }
         return new Evaluation(description, shm <= 1.0 ? Status.MET : Status.MISSED,
             "shm " + Format.number(shm, 2) + " %");
@@ -192,13 +192,6 @@ public final class Targets
     private static Double value(final BenchResult result, final Function<BenchResult, Double> metric)
     {
         return result == null ? null : metric.apply(result);
-    }
-
-    private static String missing(
-        final RunOutcome outcome, final Double shm, final Double other, final String peer, final String scenario,
-        final int size)
-    {
-        return missing(outcome, SHM, shm, other, peer, scenario, size);
     }
 
     private static String missing(
