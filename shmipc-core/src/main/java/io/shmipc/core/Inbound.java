@@ -21,6 +21,15 @@ final class Inbound {
     /** Bytes already consumed from the head segment. */
     private int headConsumed;
     private volatile long available;
+    private static final java.lang.invoke.VarHandle AVAILABLE;
+
+    static {
+        try {
+            AVAILABLE = java.lang.invoke.MethodHandles.lookup().findVarHandle(Inbound.class, "available", long.class);
+        } catch (final ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     /** @param heapReleased told the length of each heap array once it leaves this buffer */
     Inbound(final java.util.function.LongConsumer heapReleased) {
@@ -89,45 +98,46 @@ final class Inbound {
     }
 
     /**
-     * Consumes {@code bytes} from the front. Each slice fully consumed is reported to {@code freed} (after it is
-     * removed from this buffer) so the caller can give it back to the pool.
+     * Consumes {@code bytes} from the front, and empty segments right behind them. Each slice fully consumed is
+     * reported to {@code freed} (after it is removed from this buffer) so the caller can give it back to the pool;
+     * one monitor for the whole call, since this runs once per message read.
      */
     void consume(final long bytes, final java.util.function.IntConsumer freed) {
         long left = bytes;
-        while (true) {
-            final int slice;
-            synchronized (this) {
-                if (count == 0) {
-                    return;
-                }
+        synchronized (this) {
+            while (count > 0) {
                 final int remaining = lengths[head] - headConsumed;
                 if (left < remaining) {
                     headConsumed += (int) left;
-                    available -= left;
+                    consumed(left);
                     return;
                 }
                 left -= remaining;
-                available -= remaining;
-                slice = slices[head];
-                if (slice == HEAP) {
-                    heap.pollFirst();
-                    heapReleased.accept(lengths[head]);
-                }
+                consumed(remaining);
+                final int slice = slices[head];
+                final int length = lengths[head];
                 head = (head + 1) % slices.length;
                 count--;
                 headConsumed = 0;
-            }
-            if (slice != HEAP) {
-                freed.accept(slice);
-            }
-            if (left == 0 && !hasEmptyHead()) {
-                return;
+                if (slice == HEAP) {
+                    heap.pollFirst();
+                    heapReleased.accept(length);
+                } else {
+                    freed.accept(slice);
+                }
+                if (left == 0 && (count == 0 || lengths[head] != 0)) {
+                    return;
+                }
             }
         }
     }
 
-    private synchronized boolean hasEmptyHead() {
-        return count > 0 && lengths[head] == 0;
+    /**
+     * Only the reader lowers {@link #available}, under the monitor: a release store is enough (nobody waits for it
+     * to go down), where a volatile one would fence every message.
+     */
+    private void consumed(final long bytes) {
+        AVAILABLE.setRelease(this, available - bytes);
     }
 
     /** Removes everything; reports every slice to {@code freed}. Returns the number of bytes dropped. */

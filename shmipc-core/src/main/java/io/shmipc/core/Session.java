@@ -86,7 +86,7 @@ public final class Session implements AutoCloseable {
     /** Parked readers the receive thread's drains woke since it last gave up the CPU; its own, so plain. */
     private int readersWoken;
     private final Executor handlerExecutor;
-    private final SessionMetrics metrics = new SessionMetrics();
+    private final SessionMetrics metrics;
     private final ConcurrentHashMap<Integer, Stream> streams = new ConcurrentHashMap<>();
     private final AtomicInteger nextStreamId = new AtomicInteger(2);
     private final AtomicBoolean consumerBusy = new AtomicBoolean();
@@ -124,6 +124,7 @@ public final class Session implements AutoCloseable {
         this.sliceCache = new SliceCache(pool);
         this.sendQueue = sendQueue;
         this.recvQueue = recvQueue;
+        this.metrics = new SessionMetrics(sendQueue);
         this.peerPid = peerPid;
         this.handler = handler;
         this.listener = listener;
@@ -293,7 +294,7 @@ public final class Session implements AutoCloseable {
 
     /** Gives back a received slice the reader is done with. */
     void releaseSlice(final int slice) {
-        metrics.slicesHeld.decrement();
+        metrics.slicesReleased.increment();
         if (closed.get()) {
             closeRegionsOnceReleased();
             return;
@@ -308,8 +309,8 @@ public final class Session implements AutoCloseable {
     /** Puts a message chain in the send queue (waiting for room up to the write timeout) and wakes the peer. */
     void publish(final int streamId, final int firstSlice, final long bytes) throws ShmIpcException {
         try {
-            if (!sendQueue.offer(streamId, firstSlice, QueueDescriptor.STATUS_OPEN)) {
-                waitForRoom(streamId, firstSlice, QueueDescriptor.STATUS_OPEN);
+            if (!sendQueue.offerMessage(streamId, firstSlice, bytes)) {
+                waitForRoom(streamId, firstSlice, bytes);
             }
         } catch (final ProtocolViolationException e) {
             throw fail(e);
@@ -326,16 +327,16 @@ public final class Session implements AutoCloseable {
             throw new SessionClosedException("session " + name + " closed while sending on stream " + streamId
                 + "; the message may not have been delivered", closeCause);
         }
-        metrics.messagesSent.increment();
-        metrics.bytesSent.add(bytes);
-        wakePeer();
+        if (wakePeer()) {
+            metrics.sendsThatWoke.increment();
+        }
     }
 
-    private void waitForRoom(final int streamId, final int offset, final int status) throws ShmIpcException {
+    private void waitForRoom(final int streamId, final int offset, final long bytes) throws ShmIpcException {
         metrics.queueFullWaits.increment();
         final long timeout = config.writeTimeout().toNanos();
         final long deadline = System.nanoTime() + timeout;
-        while (!sendQueue.offer(streamId, offset, status)) {
+        while (!sendQueue.offerMessage(streamId, offset, bytes)) {
             checkOpen();
             if (System.nanoTime() - deadline > 0) {
                 throw new ShmTimeoutException("send queue full for " + TimeUnit.NANOSECONDS.toMillis(timeout)
@@ -386,24 +387,24 @@ public final class Session implements AutoCloseable {
             throw fail(new SessionClosedException("control connection failed while sending fallback data: "
                 + e.getMessage(), e));
         }
-        metrics.messagesSent.increment();
-        metrics.bytesSent.add(length);
+        metrics.inlineMessagesSent.increment();
+        metrics.inlineBytesSent.add(length);
     }
 
-    /** Wakes the peer's receiver if it is not already draining. */
-    void wakePeer() throws ShmIpcException {
+    /** Wakes the peer's receiver if it is not already draining; true if it had to. */
+    boolean wakePeer() throws ShmIpcException {
         if (!sendQueue.markWorking()) {
-            metrics.wakeUpsAvoided.increment();
-            return;
+            return false;
         }
         if (peerUsesFutex()) {
             Futex.wake(sendQueue.workingFlagAddress(), 1);
             metrics.futexWakesSent.increment();
-            return;
+            return true;
         }
         try {
             control.sendPolling();
             metrics.pollingEventsSent.increment();
+            return true;
         } catch (final NativeException e) {
             throw fail(new SessionClosedException("control connection failed while waking the peer: "
                 + e.getMessage(), e));
@@ -510,7 +511,8 @@ public final class Session implements AutoCloseable {
                 announceEndToListener();
             }
             drainer = null;
-            consumerBusy.set(false);
+            // Release, not volatile: the next drainer's compare-and-set is what orders it after us.
+            consumerBusy.setRelease(false);
         }
     }
 
@@ -642,7 +644,7 @@ public final class Session implements AutoCloseable {
             chain.clear();
             final long bytes = pool.visitChain(bufferOffset, this);
             for (int i = 0; i < chain.size(); i += 3) {
-                metrics.slicesHeld.increment();
+                metrics.slicesReceived.increment();
                 stream.inbound.addSlice(chain.getInt(i), chain.getInt(i + 1), chain.getInt(i + 2));
             }
             chain.clear();

@@ -1,18 +1,29 @@
 package io.shmipc.core;
 
+import io.shmipc.core.queue.EventQueue;
+
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Counters of one session. Cheap to update from many threads; read them with the accessors or {@link #toString()}.
  */
 public final class SessionMetrics {
-    final LongAdder bytesSent = new LongAdder();
-    final LongAdder bytesReceived = new LongAdder();
-    final LongAdder messagesSent = new LongAdder();
-    final LongAdder messagesReceived = new LongAdder();
+    SessionMetrics(final EventQueue sendQueue) {
+        this.sendQueue = sendQueue;
+    }
+
+    /** Messages and bytes sent through the queue are counted by the queue itself, under its producer lock. */
+    private final EventQueue sendQueue;
+    /** Messages sent inline on the control connection: whole messages, however many events carried them. */
+    final LongAdder inlineMessagesSent = new LongAdder();
+    final LongAdder inlineBytesSent = new LongAdder();
+    /** Counted by the thread holding the drain. */
+    final SingleWriterCounter bytesReceived = new SingleWriterCounter();
+    final SingleWriterCounter messagesReceived = new SingleWriterCounter();
     final LongAdder futexWakesSent = new LongAdder();
     final LongAdder pollingEventsSent = new LongAdder();
-    final LongAdder wakeUpsAvoided = new LongAdder();
+    /** Sends through the queue that had to wake the peer; the others found it draining. */
+    final LongAdder sendsThatWoke = new LongAdder();
     final LongAdder pollingEventsReceived = new LongAdder();
     final LongAdder parks = new LongAdder();
     final LongAdder fallbackWrites = new LongAdder();
@@ -22,24 +33,26 @@ public final class SessionMetrics {
     final LongAdder queueFullWaits = new LongAdder();
     final LongAdder streamsOpened = new LongAdder();
     final LongAdder streamsClosed = new LongAdder();
-    final LongAdder slicesHeld = new LongAdder();
+    /** Received slices handed to streams (by the drain) and given back by readers (any thread). */
+    final SingleWriterCounter slicesReceived = new SingleWriterCounter();
+    final LongAdder slicesReleased = new LongAdder();
     final java.util.concurrent.atomic.AtomicLong inlineBytesBuffered = new java.util.concurrent.atomic.AtomicLong();
     final LongAdder inlineStalls = new LongAdder();
 
     public long bytesSent() {
-        return bytesSent.sum();
+        return sendQueue.bytesPublished() + inlineBytesSent.sum();
     }
 
     public long bytesReceived() {
-        return bytesReceived.sum();
+        return bytesReceived.get();
     }
 
     public long messagesSent() {
-        return messagesSent.sum();
+        return sendQueue.messagesPublished() + inlineMessagesSent.sum();
     }
 
     public long messagesReceived() {
-        return messagesReceived.sum();
+        return messagesReceived.get();
     }
 
     /** Wake-ups we issued as a futex wake (shmipc-java peer). */
@@ -54,7 +67,9 @@ public final class SessionMetrics {
 
     /** Messages sent while the peer was already draining, so no wake-up was needed. */
     public long wakeUpsAvoided() {
-        return wakeUpsAvoided.sum();
+        // Wakes first: a send is published before it wakes, so the difference never goes negative.
+        final long woke = sendsThatWoke.sum();
+        return sendQueue.messagesPublished() - woke;
     }
 
     public long pollingEventsReceived() {
@@ -99,7 +114,9 @@ public final class SessionMetrics {
 
     /** Received slices not yet released by readers: a leak if it keeps growing. */
     public long slicesHeld() {
-        return slicesHeld.sum();
+        // Released first: a slice is counted received before any reader can release it.
+        final long released = slicesReleased.sum();
+        return slicesReceived.get() - released;
     }
 
     /** Bytes received inline (FallbackData) that readers have not consumed yet; bounded by the session config. */

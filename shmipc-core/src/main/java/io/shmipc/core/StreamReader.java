@@ -30,6 +30,12 @@ public final class StreamReader {
     private final IntConsumer consumed = this::onConsumed;
     /** Slice -> number of unreleased {@link ReceivedBytes} viewing it (| CONSUMED); guarded by itself. */
     private final Int2IntHashMap holds = new Int2IntHashMap(0);
+    /**
+     * Entries in {@link #holds}, written under its monitor: while zero (no {@link ReceivedBytes} out, the common
+     * case) a consumed slice goes back without taking the monitor. Holds are only added by the reading thread, the
+     * one that consumes, so none can appear for the slice being consumed.
+     */
+    private volatile int slicesHeldByTakes;
     private int headSlice;
     private int headIndex;
     private byte[] headArray;
@@ -169,7 +175,11 @@ public final class StreamReader {
 
     private void hold(final int slice) {
         synchronized (holds) {
-            holds.put(slice, holds.get(slice) + 1);
+            final int count = holds.get(slice);
+            holds.put(slice, count + 1);
+            if (count == 0) {
+                slicesHeldByTakes++;
+            }
         }
     }
 
@@ -181,6 +191,7 @@ public final class StreamReader {
             free = left == CONSUMED;
             if ((left & ~CONSUMED) == 0) {
                 holds.remove(slice);
+                slicesHeldByTakes--;
             } else {
                 holds.put(slice, left);
             }
@@ -193,6 +204,10 @@ public final class StreamReader {
 
     /** A slice was read to the end (or dropped): back to the pool unless a {@link ReceivedBytes} still views it. */
     void onConsumed(final int slice) {
+        if (slicesHeldByTakes == 0) {
+            session.releaseSlice(slice);
+            return;
+        }
         synchronized (holds) {
             final int count = holds.get(slice);
             if (count != 0) {

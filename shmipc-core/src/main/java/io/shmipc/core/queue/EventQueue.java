@@ -1,6 +1,7 @@
 package io.shmipc.core.queue;
 
 import io.shmipc.core.ProtocolViolationException;
+import io.shmipc.core.layout.QueueDescriptor;
 import org.agrona.concurrent.AtomicBuffer;
 
 import static io.shmipc.core.layout.QueueDescriptor.CAPACITY_ALIGNMENT;
@@ -47,11 +48,19 @@ public final class EventQueue {
     @SuppressWarnings("unused")
     private long consumerHead;
     private static final java.lang.invoke.VarHandle CONSUMER_HEAD;
+    private static final long NOT_A_MESSAGE = -1;
+    /** Producer side, guarded by producerLock, read by anybody (opaque). */
+    private long messagesPublished;
+    private long bytesPublished;
+    private static final java.lang.invoke.VarHandle MESSAGES_PUBLISHED;
+    private static final java.lang.invoke.VarHandle BYTES_PUBLISHED;
 
     static {
         try {
-            CONSUMER_HEAD = java.lang.invoke.MethodHandles.lookup()
-                .findVarHandle(EventQueue.class, "consumerHead", long.class);
+            final java.lang.invoke.MethodHandles.Lookup lookup = java.lang.invoke.MethodHandles.lookup();
+            CONSUMER_HEAD = lookup.findVarHandle(EventQueue.class, "consumerHead", long.class);
+            MESSAGES_PUBLISHED = lookup.findVarHandle(EventQueue.class, "messagesPublished", long.class);
+            BYTES_PUBLISHED = lookup.findVarHandle(EventQueue.class, "bytesPublished", long.class);
         } catch (final ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -139,6 +148,20 @@ public final class EventQueue {
      */
     public boolean offer(final int streamId, final int bufferOffset, final int status)
         throws ProtocolViolationException {
+        return offer(streamId, bufferOffset, status, NOT_A_MESSAGE);
+    }
+
+    /**
+     * Producer: puts the element of a message of {@code bytes} bytes, counted in {@link #messagesPublished()} and
+     * {@link #bytesPublished()} (kept under the producer lock, so counting costs no atomic operation of its own).
+     */
+    public boolean offerMessage(final int streamId, final int bufferOffset, final long bytes)
+        throws ProtocolViolationException {
+        return offer(streamId, bufferOffset, QueueDescriptor.STATUS_OPEN, bytes);
+    }
+
+    private boolean offer(final int streamId, final int bufferOffset, final int status, final long bytes)
+        throws ProtocolViolationException {
         final AtomicBuffer buffer = this.buffer;
         // The peer reads everything up to tail, so elements are published strictly in order. Claiming slots first and
         // then waiting for earlier claimants to publish makes every producer wait on any claimant that is descheduled
@@ -167,6 +190,10 @@ public final class EventQueue {
             // Release: the element's three fields become visible before the new tail.
             buffer.putLongOrdered(tailIndex, sequence + 1);
             producerTail = sequence + 1;
+            if (bytes != NOT_A_MESSAGE) {
+                MESSAGES_PUBLISHED.setOpaque(this, messagesPublished + 1);
+                BYTES_PUBLISHED.setOpaque(this, bytesPublished + bytes);
+            }
         }
         return true;
     }
@@ -218,9 +245,12 @@ public final class EventQueue {
         buffer.putIntVolatile(flagIndex, 0);
     }
 
-    /** Consumer: announces that we are draining or spinning; producers need not wake us. */
+    /**
+     * Consumer: announces that we are draining or spinning; producers need not wake us. An ordered store: a producer
+     * that does not see it yet only wakes us needlessly, and one that does publishes before we poll again.
+     */
     public void markWorkingByConsumer() {
-        buffer.putIntVolatile(flagIndex, 1);
+        buffer.putIntOrdered(flagIndex, 1);
     }
 
     public int workingFlag() {
@@ -230,6 +260,16 @@ public final class EventQueue {
     /** Absolute address of the working flag, the word a futex waits on. */
     public long workingFlagAddress() {
         return buffer.addressOffset() + flagIndex;
+    }
+
+    /** Producer: messages published with {@link #offerMessage}. */
+    public long messagesPublished() {
+        return (long) MESSAGES_PUBLISHED.getOpaque(this);
+    }
+
+    /** Producer: bytes of the messages published with {@link #offerMessage}. */
+    public long bytesPublished() {
+        return (long) BYTES_PUBLISHED.getOpaque(this);
     }
 
     /** Total elements ever published to this ring. */
