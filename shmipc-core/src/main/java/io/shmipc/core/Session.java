@@ -467,6 +467,8 @@ public final class Session implements AutoCloseable {
     void exitSpin() {
         if (spinners.decrementAndGet() == 0) {
             recvQueue.markNotWorking();
+            // Same cache line as the flag, just made ours again by the fence: the head costs nothing more now.
+            publishConsumedHead();
             // Anything published before the flag went down would otherwise wait for a wake-up nobody sends.
             if ((!recvQueue.isEmpty() || !controlHandoffs.isEmpty()) && recvQueue.markWorking()) {
                 Futex.wake(flagAddress, 1);
@@ -480,6 +482,10 @@ public final class Session implements AutoCloseable {
         // A stale head can only make the queue look non-empty, never empty when it is not.
         try {
             if (recvQueue.isEmpty() && controlHandoffs.isEmpty()) {
+                if (recvQueue.headUnpublished()) {
+                    // Nothing to do: the moment to tell the peer what we consumed, off the delivery path.
+                    publishConsumedHead();
+                }
                 return 0;
             }
         } catch (final InternalError e) {
@@ -494,9 +500,14 @@ public final class Session implements AutoCloseable {
             if (closed.get()) {
                 return 0;
             }
+            recvQueue.publishHead();
             int handled = recvQueue.drain(collector, DRAIN_BATCH);
             if (!controlHandoffs.isEmpty()) {
                 handled += drainHandoffs();
+            }
+            if (Thread.currentThread() == receiver) {
+                // Its deliveries are made (listeners ran, readers were unparked): nobody waits behind this store.
+                recvQueue.publishHead();
             }
             return handled;
         } catch (final ProtocolViolationException e) {
@@ -513,6 +524,19 @@ public final class Session implements AutoCloseable {
             drainer = null;
             // Release, not volatile: the next drainer's compare-and-set is what orders it after us.
             consumerBusy.setRelease(false);
+        }
+    }
+
+    /** Publishes the receive queue's head unless another thread is draining (it publishes before it drains). */
+    private void publishConsumedHead() {
+        if (consumerBusy.compareAndSet(false, true)) {
+            try {
+                if (!closed.get()) {
+                    recvQueue.publishHead();
+                }
+            } finally {
+                consumerBusy.setRelease(false);
+            }
         }
     }
 
@@ -560,6 +584,7 @@ public final class Session implements AutoCloseable {
         ControlEvent event;
         while ((event = controlHandoffs.poll()) != null) {
             while (recvQueue.drain(collector, DRAIN_BATCH) > 0) {
+                recvQueue.publishHead();
                 handled++;
             }
             handled++;
@@ -705,6 +730,7 @@ public final class Session implements AutoCloseable {
                 // A reader is polling for us; sleep until it stops or the peer needs us.
                 result = Futex.wait(flagAddress, 1, parkNanos);
             } else {
+                publishConsumedHead();
                 queue.markNotWorking();
                 if (!queue.isEmpty() || !controlHandoffs.isEmpty()) {
                     queue.markWorkingByConsumer();

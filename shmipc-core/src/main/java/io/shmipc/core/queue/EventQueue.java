@@ -49,6 +49,8 @@ public final class EventQueue {
     private long consumerHead;
     private static final java.lang.invoke.VarHandle CONSUMER_HEAD;
     private static final long NOT_A_MESSAGE = -1;
+    /** Consumer side: the head last stored to shared memory; written by the draining thread. */
+    private long publishedHead;
     /** Producer side, guarded by producerLock, read by anybody (opaque). */
     private long messagesPublished;
     private long bytesPublished;
@@ -75,6 +77,7 @@ public final class EventQueue {
         this.flagIndex = ringOffset + WORKING_FLAG_OFFSET;
         this.producerTail = buffer.getLongVolatile(tailIndex);
         CONSUMER_HEAD.setRelease(this, buffer.getLongVolatile(headIndex));
+        this.publishedHead = (long) CONSUMER_HEAD.get(this);
     }
 
     /** Writes an empty ring header of the given capacity at {@code ringOffset} (creator side). */
@@ -218,11 +221,29 @@ public final class EventQueue {
             head++;
             count++;
             CONSUMER_HEAD.setRelease(this, head);
-            // Release the slot before handling, so a handler that fails does not wedge the producer.
-            buffer.putLongOrdered(headIndex, head);
             handler.onElement(streamId, bufferOffset, status);
         }
         return count;
+    }
+
+    /**
+     * Consumer: tells the producer how far we consumed. {@link #drain} does not: the store to the shared header line
+     * (which the producer's tail store keeps taking away) would make the next atomic operation on the delivery path
+     * wait for that line to come back. The session publishes once its deliveries are made: after a drain by its
+     * receive thread, when a spinning reader stops spinning or next finds the ring empty, and before each drain and
+     * park. Only the thread that drains calls this.
+     */
+    public void publishHead() {
+        final long head = (long) CONSUMER_HEAD.get(this);
+        if (head != publishedHead) {
+            buffer.putLongOrdered(headIndex, head);
+            publishedHead = head;
+        }
+    }
+
+    /** Consumer: true if {@link #publishHead()} has something to publish; a hint when asked by another thread. */
+    public boolean headUnpublished() {
+        return (long) CONSUMER_HEAD.getOpaque(this) != publishedHead;
     }
 
     /** Consumer: true when there is nothing to drain. */

@@ -161,6 +161,7 @@ class EventQueueFuzzTest {
                 }
                 handed.add(new int[] {streamId, bufferOffset, status});
             }, limit);
+            consumer.publishHead();
             assertTrue(available >= 0 && available <= capacity, "drained with tail " + tail + ", head " + consumed);
             assertEquals(handed.size(), count);
             assertEquals(expected.size(), count);

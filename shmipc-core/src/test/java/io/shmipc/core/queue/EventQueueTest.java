@@ -55,6 +55,10 @@ class EventQueueTest {
             assertEquals(i, ids.get(i));
         }
         assertTrue(consumer.isEmpty());
+        assertFalse(producer.offer(99, 0, 0), "the producer sees room only once the consumer publishes its head");
+        assertTrue(consumer.headUnpublished());
+        consumer.publishHead();
+        assertFalse(consumer.headUnpublished());
         assertTrue(producer.offer(99, 0, 0), "room again after the consumer moved head");
     }
 
@@ -116,6 +120,7 @@ class EventQueueTest {
                 next[id]++;
             }, 256);
             received += drained;
+            consumer.publishHead();
             if (drained == 0) {
                 Thread.yield();
             }

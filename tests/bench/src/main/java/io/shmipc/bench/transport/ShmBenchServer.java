@@ -55,8 +55,9 @@ final class ShmBenchServer implements BenchServer
             while ((length = ShmFraming.awaitMessage(stream, 0)) >= 0)
             {
                 responder.respond(stream, ShmFraming.payload(stream, length), 0, length);
-                stream.reader().release(length);
+                // Reply first: giving the request back is not on the caller's critical path.
                 stream.writer().flush();
+                stream.reader().release(length);
             }
         }
         catch (final ShmIpcException | RuntimeException e)
@@ -90,8 +91,8 @@ final class ShmBenchServer implements BenchServer
                     break;
                 }
                 responder.respond(stream, reader.view(framed), ShmFraming.HEADER_LENGTH, length);
-                reader.release(framed);
                 stream.writer().flush();
+                reader.release(framed);
             }
             if (stream.isOpen())
             {
