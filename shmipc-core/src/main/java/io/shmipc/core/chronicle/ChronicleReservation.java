@@ -13,8 +13,8 @@ import org.agrona.MutableDirectBuffer;
  * <p>The returned {@code Bytes} starts at write position 0 and its write limit and capacity are the reserved length,
  * so a write past the reservation throws {@link java.nio.BufferOverflowException} (Chronicle's
  * {@code DecoratedBufferOverflowException}, "writeCheckOffset failed") before it touches memory; it cannot reach the
- * neighbouring bytes of the slice. Every reserved byte is sent, written or not: reserve the exact length of the
- * message (or pad it), as with the Agrona view.
+ * neighbouring bytes of the slice. Every reserved byte is sent unless {@link #finish(StreamWriter)} gives the
+ * unwritten rest back: reserve the largest length a message can have, encode, then finish.
  *
  * <p>One object serves any number of reservations and the {@code Bytes} it returns is the same object each time
  * (no allocation per message over shared memory). That {@code Bytes} is valid, like the reservation, until the next
@@ -32,6 +32,22 @@ public final class ChronicleReservation {
      */
     public Bytes<?> reserve(final StreamWriter writer, final int length) throws ShmIpcException {
         return window.forWrite(writer.reserve(length));
+    }
+
+    /**
+     * Ends the latest reservation where the encoding stopped: the bytes past the {@code Bytes}' write position go
+     * back to the writer (see {@link StreamWriter#shrinkReservation(int)}) and are not sent. Call it after encoding,
+     * before any other call on the writer.
+     *
+     * @return the length of the message as written
+     * @throws IllegalStateException if the writer's latest call was not the reservation this object wraps
+     */
+    public int finish(final StreamWriter writer) {
+        final Bytes<?> bytes = window.current();
+        final int written = (int) bytes.writePosition();
+        writer.shrinkReservation((int) bytes.writeLimit() - written);
+        bytes.writeLimit(written);
+        return written;
     }
 
     /** Chronicle Bytes over a buffer already returned by {@link StreamWriter#reserve(int)}. */

@@ -29,6 +29,7 @@ final class ChronicleWindow {
     private byte[] heapArray;
     private int heapOffset;
     private int heapLength;
+    private Bytes<?> current = emptyBytes;
 
     /** Points the window at {@code buffer} for writing: write position 0, write limit its capacity. */
     Bytes<?> forWrite(final DirectBuffer buffer) {
@@ -46,7 +47,17 @@ final class ChronicleWindow {
         return bytes;
     }
 
+    /** The Bytes the window last returned. */
+    Bytes<?> current() {
+        return current;
+    }
+
     private Bytes<?> moveTo(final DirectBuffer buffer) {
+        current = bytesOver(buffer);
+        return current;
+    }
+
+    private Bytes<?> bytesOver(final DirectBuffer buffer) {
         final int length = buffer.capacity();
         if (length == 0) {
             return emptyBytes;

@@ -19,6 +19,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.management.ManagementFactory;
 import java.nio.BufferOverflowException;
@@ -228,6 +230,71 @@ class ChronicleViewsTest {
             assertDecodes(view.view(stream.reader(), OVERHEAD + size), i, size);
             stream.reader().release(OVERHEAD + size);
         }
+    }
+
+    @ParameterizedTest(name = "region of {0} bytes")
+    @ValueSource(ints = {1 << 20, 64 << 10})
+    void shouldSendOnlyWhatWasEncodedWhenAReservationIsFinished(final int regionBytes) throws Exception {
+        final Stream stream = connect(SessionConfig.builder().bufferCapacity(regionBytes).sliceClasses(SMALL_SLICES)
+            .build());
+        final StreamWriter writer = stream.writer();
+        final ChronicleReservation reservation = new ChronicleReservation();
+        final int messages = 40;
+        final int largest = 4 + 64 + OVERHEAD + 3 + 3000;
+        long sent = 0;
+        for (int i = 0; i < messages; i++) {
+            final Bytes<?> out = reservation.reserve(writer, largest);
+            out.writeSkip(4);
+            out.writeUtf8("message " + i);
+            out.writeStopBit(i * 75);
+            encode(out, i, payload(i * 75, i));
+            out.writeInt(0, (int) out.writePosition() - 4);
+            final int written = reservation.finish(writer);
+            assertEquals(out.writePosition(), written);
+            assertEquals(written, out.writeLimit(), "nothing more can be written once finished");
+            assertEquals(written, reservation.finish(writer), "finishing again changes nothing");
+            sent += written;
+            assertEquals(sent, writer.pending(), "only the encoded bytes are pending");
+        }
+        writer.flush();
+
+        final ChronicleView view = new ChronicleView();
+        long received = 0;
+        for (int i = 0; i < messages; i++) {
+            final int length = view.view(stream.reader(), 4).readInt();
+            stream.reader().release(4);
+            final Bytes<?> in = view.view(stream.reader(), length);
+            assertEquals("message " + i, in.readUtf8());
+            assertEquals(i * 75, in.readStopBit());
+            assertDecodes(in, i, i * 75);
+            assertEquals(0, in.readRemaining(), "message " + i + " ends where its encoding ended");
+            stream.reader().release(length);
+            received += 4 + length;
+        }
+        assertEquals(sent, received);
+        if (regionBytes < messages * largest) {
+            assertTrue(session.metrics().fallbackWrites() > 0, "the small region overflowed: "
+                + session.metrics());
+        }
+    }
+
+    @Test
+    void shouldRefuseToFinishAReservationThatIsNoLongerTheLatestCall() throws Exception {
+        final Stream stream = connect(SessionConfig.builder().bufferCapacity(1 << 20).sliceClasses(SMALL_SLICES).build());
+        final StreamWriter writer = stream.writer();
+        final ChronicleReservation reservation = new ChronicleReservation();
+        reservation.reserve(writer, 100).writeLong(1);
+        writer.write(new byte[] {1, 2, 3}, 0, 3);
+        assertThrows(IllegalStateException.class, () -> reservation.finish(writer), "a write came after it");
+        assertEquals(103, writer.pending(), "the refused finish changed nothing");
+        reservation.reserve(writer, 100).writeLong(2);
+        writer.flush();
+        assertThrows(IllegalStateException.class, () -> reservation.finish(writer), "the message was sent");
+        assertThrows(IllegalStateException.class, () -> writer.shrinkReservation(1), "nothing is reserved");
+        writer.reserve(10);
+        assertThrows(IllegalStateException.class, () -> writer.shrinkReservation(11), "more than was reserved");
+        assertThrows(IllegalStateException.class, () -> writer.shrinkReservation(-1), "a negative length");
+        writer.abort();
     }
 
     @Test
