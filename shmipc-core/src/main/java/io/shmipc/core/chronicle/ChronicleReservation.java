@@ -22,7 +22,13 @@ import org.agrona.MutableDirectBuffer;
  * Needs {@code net.openhft:chronicle-bytes} on the class path (an optional dependency of shmipc-core).
  */
 public final class ChronicleReservation {
-    private final ChronicleWindow window = new ChronicleWindow();
+    private final ChronicleWindow window;
+
+    /** @throws IllegalStateException if {@code net.openhft:chronicle-bytes} is not on the class path */
+    public ChronicleReservation() {
+        ChronicleClassPath.require();
+        this.window = new ChronicleWindow();
+    }
 
     /**
      * Reserves {@code length} bytes of the writer's current message and returns them as Chronicle Bytes.

@@ -24,7 +24,13 @@ import org.agrona.DirectBuffer;
  * dependency of shmipc-core).
  */
 public final class ChronicleView {
-    private final ChronicleWindow window = new ChronicleWindow();
+    private final ChronicleWindow window;
+
+    /** @throws IllegalStateException if {@code net.openhft:chronicle-bytes} is not on the class path */
+    public ChronicleView() {
+        ChronicleClassPath.require();
+        this.window = new ChronicleWindow();
+    }
 
     /**
      * The next {@code length} unread bytes of the reader, waiting for them, as Chronicle Bytes; the caller releases
