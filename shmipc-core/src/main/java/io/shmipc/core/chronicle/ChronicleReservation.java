@@ -18,8 +18,9 @@ import org.agrona.MutableDirectBuffer;
  *
  * <p>One object serves any number of reservations and the {@code Bytes} it returns is the same object each time
  * (no allocation per message over shared memory). That {@code Bytes} is valid, like the reservation, until the next
- * call on the writer, and is repointed by the next call on this object. Not thread-safe: one per writing thread.
- * Needs {@code net.openhft:chronicle-bytes} on the class path (an optional dependency of shmipc-core).
+ * call on the writer, and is repointed by the next call on this object. Not thread-safe: one thread at a time,
+ * which may change from one reservation to the next. Needs {@code net.openhft:chronicle-bytes} on the class path (an
+ * optional dependency of shmipc-core).
  */
 public final class ChronicleReservation {
     private final ChronicleWindow window;

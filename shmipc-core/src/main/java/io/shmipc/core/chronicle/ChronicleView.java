@@ -20,8 +20,8 @@ import org.agrona.DirectBuffer;
  * allocation per message over shared memory). That {@code Bytes} is valid while the memory it views is: until
  * {@link StreamReader#release(int)} or the next view for a {@link #view(StreamReader, int) reader view}, until
  * {@link ReceivedBytes#release()} for {@link #wrap(ReceivedBytes)}, and until the next call on this object. Not
- * thread-safe: one per reading thread. Needs {@code net.openhft:chronicle-bytes} on the class path (an optional
- * dependency of shmipc-core).
+ * thread-safe: one thread at a time, which may change from one message to the next. Needs
+ * {@code net.openhft:chronicle-bytes} on the class path (an optional dependency of shmipc-core).
  */
 public final class ChronicleView {
     private final ChronicleWindow window;

@@ -17,14 +17,14 @@ import java.nio.ByteBuffer;
  * unless it is the same range as last time: those are the already-copying paths, where a few small objects do not
  * matter and a store larger than the buffer would let a caller raise the limit past it.
  *
- * <p>Not thread-safe: one window per thread, as for the reader and writer it serves.
+ * <p>Not thread-safe: one thread at a time, as for the reader and writer it serves.
  */
 final class ChronicleWindow {
     private static final byte[] NO_BYTES = new byte[0];
 
     private final PointerBytesStore nativeStore = new PointerBytesStore();
-    private final Bytes<Void> nativeBytes = nativeStore.bytesForWrite();
-    private final Bytes<byte[]> emptyBytes = Bytes.wrapForWrite(NO_BYTES);
+    private final Bytes<Void> nativeBytes = unconfined(nativeStore.bytesForWrite());
+    private final Bytes<byte[]> emptyBytes = unconfined(Bytes.wrapForWrite(NO_BYTES));
     private Bytes<ByteBuffer> heapBytes;
     private byte[] heapArray;
     private int heapOffset;
@@ -70,11 +70,21 @@ final class ChronicleWindow {
         }
         final int offset = buffer.wrapAdjustment();
         if (array != heapArray || offset != heapOffset || length != heapLength) {
-            heapBytes = BytesStore.wrap(ByteBuffer.wrap(array, offset, length).slice()).bytesForWrite();
+            heapBytes = unconfined(BytesStore.wrap(ByteBuffer.wrap(array, offset, length).slice()).bytesForWrite());
             heapArray = array;
             heapOffset = offset;
             heapLength = length;
         }
         return heapBytes;
+    }
+
+    /**
+     * Turns off Chronicle's single-thread check (active with -ea), which would take a window passed from thread to
+     * thread between messages (a handler pool) for concurrent use. Resetting it per message instead costs an
+     * allocation per message with -ea.
+     */
+    private static <T> Bytes<T> unconfined(final Bytes<T> bytes) {
+        bytes.singleThreadedCheckDisabled(true);
+        return bytes;
     }
 }

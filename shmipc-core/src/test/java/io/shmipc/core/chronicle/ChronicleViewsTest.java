@@ -329,6 +329,32 @@ class ChronicleViewsTest {
     }
 
     @Test
+    void shouldServeOneThreadAfterAnotherWithChroniclesThreadCheckOn() throws Exception {
+        assertTrue(ChronicleViewsTest.class.desiredAssertionStatus(), "Chronicle checks threads only with -ea");
+        final UnsafeBuffer memory = new UnsafeBuffer(ByteBuffer.allocateDirect(64));
+        final ChronicleReservation reservation = new ChronicleReservation();
+        final ChronicleView view = new ChronicleView();
+        reservation.wrap(memory).writeLong(1);
+        assertEquals(1, view.wrap(memory).readLong());
+        final java.util.concurrent.atomic.AtomicReference<Throwable> failure =
+            new java.util.concurrent.atomic.AtomicReference<>();
+        final Thread other = new Thread(() -> {
+            try {
+                reservation.wrap(memory).writeLong(2);
+                assertEquals(2, view.wrap(memory).readLong());
+            } catch (final Throwable e) {
+                failure.set(e);
+            }
+        }, "second-user");
+        other.start();
+        other.join(10_000);
+        assertFalse(other.isAlive());
+        assertNull(failure.get(), () -> "the views moved to another thread: " + failure.get());
+        reservation.wrap(memory).writeLong(3);
+        assertEquals(3, view.wrap(memory).readLong(), "and back");
+    }
+
+    @Test
     void shouldNotAllocateWhenRepointedOverSharedMemory() {
         final ByteBuffer memory = ByteBuffer.allocateDirect(4096);
         final UnsafeBuffer slice = new UnsafeBuffer(memory);
