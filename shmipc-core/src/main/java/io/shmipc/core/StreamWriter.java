@@ -78,6 +78,34 @@ public final class StreamWriter {
         return reserved;
     }
 
+    /**
+     * Gives back the last {@code unused} bytes of the latest {@link #reserve(int)}, so that a message encoded into a
+     * reservation of its largest possible length is sent at its real length. Only right after that reservation,
+     * before any other call on this writer; the reserved view shrinks accordingly.
+     *
+     * @throws IllegalStateException if the latest call was not a reservation of at least {@code unused} bytes
+     */
+    public void shrinkReservation(final int unused) {
+        final int kept = reserved.capacity() - unused;
+        final boolean inHeap = heapMode && reserved.byteArray() == heap.byteArray()
+            && reserved.wrapAdjustment() + reserved.capacity() == heapLength;
+        final boolean inSlice = !heapMode && currentSlice != BufferPool.NO_SLICE && reserved.byteArray() == null
+            && reserved.addressOffset() + reserved.capacity()
+            == region.addressOffset() + BufferPool.dataIndex(currentSlice) + currentSize;
+        if (unused < 0 || kept < 0 || !(inHeap || inSlice)) {
+            throw new IllegalStateException("cannot give back " + unused + " bytes: the latest call on the writer "
+                + "was not a reservation of at least that many (reserved view " + reserved.capacity() + " bytes)");
+        }
+        if (inHeap) {
+            heapLength -= unused;
+            reserved.wrap(heap.byteArray(), reserved.wrapAdjustment(), kept);
+        } else {
+            currentSize -= unused;
+            reserved.wrap(reserved.addressOffset(), kept);
+        }
+        pending -= unused;
+    }
+
     /** Appends bytes to the message, across as many slices as needed. */
     public void write(final byte[] src, final int offset, final int length) throws ShmIpcException {
         arraySource.wrap(src);
