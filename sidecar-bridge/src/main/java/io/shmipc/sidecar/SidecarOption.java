@@ -17,8 +17,9 @@ public enum SidecarOption
         "egress: TCP listener for apps that fall back from shared memory (port 0 picks one)"),
     ROUTE("route", "SERVICE[@CLUSTER]=HOST:PORT", null,
         "egress: a static route; repeat the flag, or separate routes with ',' in env/file; '*' is the default route"),
-    ALLOW_DEST_ADDRESS("allow-dest-address", "true|false", "true",
-        "egress: let a request's DestAddress key choose the upstream when it names one"),
+    ALLOW_DEST_ADDRESS("allow-dest-address", "true|false", "false",
+        "egress: let a request's DestAddress key choose the upstream (off: any local app could make the bridge dial "
+            + "any address)"),
     UPSTREAM_CONNECTIONS("upstream-connections", "N", "4",
         "egress: pooled TCP connections per upstream address"),
     SEQ_ID_LANES("seq-id-lanes", "N", "16",

@@ -1,5 +1,6 @@
 package io.shmipc.sidecar;
 
+import io.shmipc.transport.codec.IntInfoKey;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,6 +42,8 @@ class SidecarConfigTest
         assertEquals(Duration.ofSeconds(10), config.drainTimeout());
         assertEquals(Map.of("users", "10.0.0.3:9000", "orders", "10.0.0.4:9000"), config.routes().routes());
         assertNull(config.ingress());
+        assertEquals("10.0.0.3:9000", config.routes().resolve(Map.of(IntInfoKey.TO_SERVICE.id(), "users",
+            IntInfoKey.DEST_ADDRESS.id(), "203.0.113.9:80")), "a request's DestAddress is ignored by default");
     }
 
     @Test

@@ -96,6 +96,7 @@ class SidecarEndToEndTest
             "--route", "echo=" + upstreamAddress,
             "--route", "gone=" + Mesh.freeLoopbackAddress(),
             "--route", "garbage=127.0.0.1:" + garbageUpstream.getLocalPort(),
+            "--allow-dest-address", "true",
             "--ingress", "127.0.0.1:0",
             "--app-socket", dir.resolve("app.sock").toString(),
             "--app-tcp", localApp.tcpAddress()), dir);
