@@ -231,6 +231,41 @@ class HalfCloseTest {
     }
 
     @Test
+    void shouldLetAnEventDrivenServerAnswerAfterThePeersEnd() throws Exception {
+        server = ShmServer.startEventDriven(dir.resolve("events.sock"), config(MemoryType.MEMFD), stream -> {
+            // Accumulates the request across calls; answers once the peer's output ended and all of it is read.
+            final ByteArrayOutputStream request = stream.attachment() == null ? new ByteArrayOutputStream()
+                : (ByteArrayOutputStream) stream.attachment();
+            stream.attach(request);
+            try {
+                final int available = (int) stream.reader().available();
+                final byte[] chunk = new byte[available];
+                stream.reader().view(available).getBytes(0, chunk);
+                stream.reader().release(available);
+                request.write(chunk, 0, available);
+                if (stream.isPeerOutputShutdown() && !stream.isOutputShutdown()) {
+                    final byte[] reply = summary(request.toByteArray());
+                    stream.write(reply, 0, reply.length);
+                    stream.shutdownOutput();
+                }
+            } catch (final ShmIpcException e) {
+                stream.close();
+            }
+        });
+        try (Session session = Session.connect(dir.resolve("events.sock"), config(MemoryType.MEMFD))) {
+            final Stream stream = session.openStream();
+            stream.readTimeout(READ_TIMEOUT);
+            final byte[] request = new byte[50_000];
+            new Random(9).nextBytes(request);
+            stream.write(request, 0, 20_000);
+            stream.write(request, 20_000, 30_000);
+            stream.shutdownOutput();
+            assertArrayEquals(summary(request), readToEnd(stream));
+            awaitTrue(() -> session.activeStreams() == 0);
+        }
+    }
+
+    @Test
     void shouldReleaseTheStreamOnBothSidesOnceBothDirectionsAreShut() throws Exception {
         final CompletableFuture<Stream> served = new CompletableFuture<>();
         server = ShmServer.start(dir.resolve("release.sock"), config(MemoryType.MEMFD), summingServer(served));
