@@ -408,6 +408,26 @@ class HalfCloseTest {
     }
 
     @Test
+    void shouldEndTheSessionWhenAHalfCloseCarriesData() throws Exception {
+        final CompletableFuture<Stream> accepted = new CompletableFuture<>();
+        server = ShmServer.start(dir.resolve("carries.sock"), config(MemoryType.MEMFD), accepted::complete);
+        try (Session session = Session.connect(dir.resolve("carries.sock"), config(MemoryType.MEMFD))) {
+            final Stream stream = session.openStream();
+            stream.write(new byte[] {1}, 0, 1);
+            final Session serverSession = accepted.get(WAIT_SECONDS, TimeUnit.SECONDS).session();
+            // Below the API: a status-2 element that points at a buffer offset, as no shmipc-java peer sends it.
+            final java.lang.reflect.Field field = Session.class.getDeclaredField("sendQueue");
+            field.setAccessible(true);
+            final io.shmipc.core.queue.EventQueue queue = (io.shmipc.core.queue.EventQueue) field.get(session);
+            assertTrue(queue.offer(stream.id(), 4096, io.shmipc.core.layout.QueueDescriptor.STATUS_HALF_CLOSED));
+            session.wakePeer();
+            awaitTrue(serverSession::isClosed);
+            assertTrue(serverSession.closeCause().getMessage().contains("the end marker carries no data"),
+                serverSession.closeCause().getMessage());
+        }
+    }
+
+    @Test
     void shouldReadStatusTwoAsTheReferenceDoesWhenHalfCloseWasNotAgreed() throws Exception {
         final SessionConfig off = SessionConfig.builder().halfClose(false).build();
         final CompletableFuture<Stream> accepted = new CompletableFuture<>();
