@@ -368,6 +368,20 @@ class HalfCloseTest {
     }
 
     @Test
+    void shouldFindBothSidesCapabilityBitsInTheRegionHeaderAsSoonAsAMemfdClientConnects() throws Exception {
+        server = ShmServer.start(dir.resolve("bits.sock"), config(MemoryType.MEMFD), SessionTest.ECHO);
+        try (Session session = Session.connect(dir.resolve("bits.sock"), config(MemoryType.MEMFD))) {
+            // The server ORs its bits in before it acknowledges the regions: no wait needed.
+            assertEquals(0x000F, session.pool().capabilities(), "futex and half-close bits of client and server");
+        }
+        final SessionConfig off = SessionConfig.builder().halfClose(false).build();
+        try (Session session = Session.connect(dir.resolve("bits.sock"), off)) {
+            assertEquals(0x000B, session.pool().capabilities(), "no client half-close bit when it is off");
+            assertFalse(session.supportsHalfClose());
+        }
+    }
+
+    @Test
     void shouldTakeTheHalfCloseSwitchFromTheEnvironment() {
         final SessionConfig off = SessionConfig.builder()
             .fromEnvironment(java.util.Map.of("SHMIPC_HALF_CLOSE", "0"), new java.util.Properties()).build();
