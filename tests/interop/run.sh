@@ -871,6 +871,64 @@ SCENARIOS+=(
   java-server-hot-restart-go-client-file
 )
 
+# ---- half-close (a shmipc-java extension) must never reach a reference peer ---------------------
+# A Java client asks for half-close on a stream to the Go echo-server: shutdownOutput must refuse
+# (the Go peer never advertises the capability) and send nothing, so that the stream keeps echoing and
+# closes normally, and the Go server reports no corrupt, truncated or failed stream (a status-2 element
+# would reach it as a data chain at buffer offset 0).
+
+JAVA_HALF_CLOSE_CLASS=io.shmipc.interop.HalfCloseProbeMain
+
+half_close_scenario() {
+  local name=$1 mem=$2 base=$LOGS/$1 client_rc server_rc result server_result field
+  if ! start_server go "$name"; then
+    fail "$name" "go echo server did not print READY within ${READY_WAIT}s" "$base.server.err"
+    return
+  fi
+  # shellcheck disable=SC2086 # SHMIPC_JVM_FLAGS is a list of flags
+  start_bg "$name.client" "$CLIENT_LIMIT" "$SHMIPC_JAVA" $SHMIPC_JVM_FLAGS -cp "$SHMIPC_CLASSPATH" \
+    "$JAVA_HALF_CLOSE_CLASS" -socket "$SOCKET" -mem "$mem" -path-prefix "/dev/shm/shmipc_interop_${RUN_ID}_$name"
+  wait "$BG_PID"
+  client_rc=$?
+  stop_server
+  server_rc=$?
+  result=$(tail -n 1 "$base.client.out" 2>/dev/null)
+  server_result=$(tail -n 1 "$base.server.out" 2>/dev/null)
+  if [ "$client_rc" -ne 0 ]; then
+    fail "$name" "client exited $client_rc: ${result:-no summary}" "$base.client.err" "$base.server.err"
+    return
+  fi
+  if [ "$server_rc" -ne 0 ]; then
+    fail "$name" "server exited $server_rc: $server_result" "$base.server.err"
+    return
+  fi
+  for field in crc_errors truncated_frames stream_errors; do
+    if ! grep -qE "\"$field\":0[,}]" <<<"$server_result"; then
+      fail "$name" "go server summary lacks \"$field\":0: $server_result" "$base.server.err" "$base.client.err"
+      return
+    fi
+  done
+  if [ -n "$(leftover_region_files "$name")" ]; then
+    fail "$name" "region files left in /dev/shm: $(leftover_region_files "$name" | tr '\n' ' ')"
+  else
+    pass "$name"
+  fi
+}
+
+scenario_half_close_java_client_go_server_memfd() {
+  java_peer_missing "$1" "$JAVA_HALF_CLOSE_CLASS" && return
+  half_close_scenario "$1" memfd
+}
+scenario_half_close_java_client_go_server_file() {
+  java_peer_missing "$1" "$JAVA_HALF_CLOSE_CLASS" && return
+  half_close_scenario "$1" file
+}
+
+SCENARIOS+=(
+  half-close-java-client-go-server-memfd
+  half-close-java-client-go-server-file
+)
+
 # ---- build --------------------------------------------------------------------------------------
 
 # The Go toolchain must fetch shmipc-go through the module proxy into a writable module cache.

@@ -88,9 +88,7 @@ final class Handshake {
             final EventQueue recvQueue = EventQueue.format(queueRegion.buffer(),
                 (int) QueueDescriptor.ringLength(capacity), capacity);
             final BufferPool pool = BufferPool.format(bufferRegion.buffer(), config.sliceClasses());
-            if (config.futexWake()) {
-                pool.addCapabilities(BufferRegionDescriptor.CAPABILITY_CLIENT_FUTEX_WAKE);
-            }
+            pool.addCapabilities(clientCapabilities(config));
 
             final ControlChannel control = new ControlChannel(socket, MAX_EVENT_LENGTH);
             final int timeout = (int) config.handshakeTimeout().toMillis();
@@ -161,7 +159,6 @@ final class Handshake {
                     }
                 }
                 queueRegion = SharedRegion.mapMemfd(names[0], fds[1], config.maxPeerRegionBytes());
-                control.send(ControlEvent.empty(EventType.ACK_SHARE_MEMORY, version));
             } else {
                 throw new ProtocolViolationException("client began the handshake with " + first.type());
             }
@@ -174,8 +171,10 @@ final class Handshake {
             final EventQueue sendQueue = EventQueue.attach(queueRegion.buffer(),
                 (int) QueueDescriptor.ringLength(capacity), capacity);
             final BufferPool pool = BufferPool.attach(bufferRegion.buffer());
-            if (config.futexWake()) {
-                pool.addCapabilities(BufferRegionDescriptor.CAPABILITY_SERVER_FUTEX_WAKE);
+            pool.addCapabilities(serverCapabilities(config));
+            if (first.type() == EventType.EXCHANGE_PROTO_VERSION) {
+                // Acknowledged only now: a memfd client sees our capability bits as soon as its handshake returns.
+                control.send(ControlEvent.empty(EventType.ACK_SHARE_MEMORY, control.version()));
             }
             final Session session = new Session(config, false, control, queueRegion, bufferRegion, pool, sendQueue,
                 recvQueue, peer.pid(), handler, listener, executor);
@@ -184,6 +183,18 @@ final class Handshake {
         } catch (final ShmIpcException | NativeException | RuntimeException e) {
             throw abandon(socket, queueRegion, bufferRegion, e, "handshake failed: ");
         }
+    }
+
+    /** The extensions a shmipc-java client advertises in the region it lays out (docs/PROTOCOL.md 1 and 9). */
+    static int clientCapabilities(final SessionConfig config) {
+        return (config.futexWake() ? BufferRegionDescriptor.CAPABILITY_CLIENT_FUTEX_WAKE : 0)
+            | (config.halfClose() ? BufferRegionDescriptor.CAPABILITY_CLIENT_HALF_CLOSE : 0);
+    }
+
+    /** The extensions a shmipc-java server ORs into the client's region once it has mapped it. */
+    static int serverCapabilities(final SessionConfig config) {
+        return (config.futexWake() ? BufferRegionDescriptor.CAPABILITY_SERVER_FUTEX_WAKE : 0)
+            | (config.halfClose() ? BufferRegionDescriptor.CAPABILITY_SERVER_HALF_CLOSE : 0);
     }
 
     /** A handshake that failed: gives back the socket and whatever regions exist, and says why. */

@@ -56,6 +56,9 @@ public final class Session implements AutoCloseable {
     private static final long INLINE_ROOM_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final int CPUS = Runtime.getRuntime().availableProcessors();
     private static final int REGION_GONE = Integer.MIN_VALUE;
+    /** Buffer offset of a half-close element: none (offset 0 is the region header, never a slice). */
+    private static final int HALF_CLOSE_BUFFER_OFFSET = 0;
+    private static final long HALF_CLOSE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final VarHandle CLOSE_CAUSE;
 
     static {
@@ -78,6 +81,7 @@ public final class Session implements AutoCloseable {
     private final EventQueue recvQueue;
     private final int peerPid;
     private final int peerFutexCapability;
+    private final int peerHalfCloseCapability;
     private final StreamHandler handler;
     private final StreamListener listener;
     /** The thread inside {@link #poll()}; read only by threads asking whether it is them. */
@@ -104,6 +108,7 @@ public final class Session implements AutoCloseable {
     private final long parkNanos;
     private final long flagAddress;
     private volatile boolean peerFutexKnown;
+    private volatile boolean peerHalfCloseKnown;
     /** Who handles the peer's HotRestart (client) or HotRestartAck (server); null: none, the event is only logged. */
     private volatile HotRestartListener hotRestartListener;
     private volatile Throwable closeCause;
@@ -131,6 +136,8 @@ public final class Session implements AutoCloseable {
         this.handlerExecutor = handlerExecutor;
         this.peerFutexCapability = client ? BufferRegionDescriptor.CAPABILITY_SERVER_FUTEX_WAKE
             : BufferRegionDescriptor.CAPABILITY_CLIENT_FUTEX_WAKE;
+        this.peerHalfCloseCapability = client ? BufferRegionDescriptor.CAPABILITY_SERVER_HALF_CLOSE
+            : BufferRegionDescriptor.CAPABILITY_CLIENT_HALF_CLOSE;
         this.parkNanos = config.parkTimeout().toNanos();
         this.flagAddress = recvQueue.workingFlagAddress();
         this.receiver = new Thread(this::receiveLoop, "shmipc-recv-" + name);
@@ -445,6 +452,108 @@ public final class Session implements AutoCloseable {
         }
     }
 
+    /**
+     * True when streams of this session can shut down their output alone ({@link Stream#shutdownOutput()}): both
+     * sides advertised the half-close extension (docs/PROTOCOL.md section 9), so the peer reads the end marker as
+     * such. False with a reference peer (shmipc-go, shmipc-rs) or when either side turned it off.
+     *
+     * <p>A file-mode (protocol v2) client may connect before the server has mapped the regions and set its bit; the
+     * handshake has no acknowledgement there. Until the server shows that it runs (it consumed or sent an element),
+     * this waits for its bit, at most the handshake timeout.
+     */
+    public boolean supportsHalfClose() {
+        if (peerAdvertisedHalfClose()) {
+            return true;
+        }
+        if (!config.halfClose() || !client || control.version() != EventHeaderDescriptor.VERSION_FILE) {
+            return false;
+        }
+        final long deadline = System.nanoTime() + config.handshakeTimeout().toNanos();
+        while (!closed.get() && System.nanoTime() - deadline < 0) {
+            // Evidence first: a shmipc-java server sets its bit before it starts, so once it runs the bit shows.
+            // tail - size underestimates head, so a positive value means the server consumed something.
+            final boolean serverRuns = sendQueue.tail() - sendQueue.size() > 0 || recvQueue.tail() > 0;
+            if (peerAdvertisedHalfClose()) {
+                return true;
+            }
+            if (serverRuns) {
+                return false;
+            }
+            LockSupport.parkNanos(HALF_CLOSE_POLL_NANOS);
+        }
+        return peerAdvertisedHalfClose();
+    }
+
+    /** Both sides advertise half-close, as far as the region header says now. */
+    private boolean peerAdvertisedHalfClose() {
+        if (peerHalfCloseKnown) {
+            return true;
+        }
+        if (config.halfClose() && !closed.get() && (pool.capabilities() & peerHalfCloseCapability) != 0) {
+            peerHalfCloseKnown = true;
+            return true;
+        }
+        return false;
+    }
+
+    /** Fails with the reason when {@link #supportsHalfClose()} is false; sends nothing. */
+    void requireHalfClose(final Stream stream) throws ShmIpcException {
+        checkOpen();
+        if (supportsHalfClose()) {
+            return;
+        }
+        // The wait for a file-mode server's bit may have ended because the session did: say that instead.
+        checkOpen();
+        throw new UnsupportedOperationException("stream " + stream.id() + ": cannot shut down its output alone: "
+            + (config.halfClose()
+                ? "the peer (pid " + peerPid + ") has no half-close: ShmIPC v0.2.0 peers only close whole streams"
+                    + " (a shmipc-java peer may have it turned off)"
+                : "half-close is turned off in this session's configuration (SessionConfig.halfClose, "
+                    + "SHMIPC_HALF_CLOSE)")
+            + "; use close()");
+    }
+
+    /**
+     * Tells the peer that {@code stream} sends no more data, after everything already sent on it: a queue element
+     * with status 2, or for a stream in fallback mode (or a full queue) a FallbackData event with status 2 and no
+     * payload, so that the end cannot overtake data still in the socket.
+     */
+    void sendHalfClose(final Stream stream) throws ShmIpcException {
+        checkOpen();
+        try {
+            if (stream.fallbackMode || !sendQueue.offer(stream.id(), HALF_CLOSE_BUFFER_OFFSET,
+                QueueDescriptor.STATUS_HALF_CLOSED)) {
+                control.send(ControlEvent.halfClose(control.version(), stream.id()));
+                return;
+            }
+        } catch (final ProtocolViolationException e) {
+            throw fail(e);
+        } catch (final NativeException e) {
+            throw fail(new SessionClosedException("control connection failed while shutting down the output of "
+                + "stream " + stream.id() + ": " + e.getMessage(), e));
+        }
+        if (closed.get()) {
+            throw new SessionClosedException("session " + name + " closed while shutting down the output of stream "
+                + stream.id() + "; the peer may not have been told", closeCause);
+        }
+        wakePeer();
+    }
+
+    /**
+     * The peer shut its output on a stream (a status-2 element or event, with both sides advertising half-close).
+     * The marker carries no data; a server takes an unknown id as a new stream whose input has ended.
+     */
+    private void onPeerHalfClose(final int streamId, final long carried) throws ProtocolViolationException {
+        if (carried != 0) {
+            throw new ProtocolViolationException("half-close of stream " + streamId + " carries " + carried
+                + " (buffer offset or payload bytes); the end marker carries no data");
+        }
+        final Stream stream = streamFor(streamId, QueueDescriptor.STATUS_HALF_CLOSED);
+        if (stream != null) {
+            stream.onPeerOutputShutdown();
+        }
+    }
+
     // ---------------------------------------------------------------- receiving
 
     /** How many polls a waiting reader may spin; none when enough threads already spin for the CPUs. */
@@ -607,12 +716,20 @@ public final class Session implements AutoCloseable {
         if (status > QueueDescriptor.STATUS_HALF_CLOSED) {
             throw new ProtocolViolationException("fallback data for stream " + streamId + " with state " + status);
         }
+        if (status == QueueDescriptor.STATUS_HALF_CLOSED && peerAdvertisedHalfClose()) {
+            onPeerHalfClose(streamId, body.length - ControlEvent.FALLBACK_HEADER_LENGTH);
+            return;
+        }
         metrics.fallbackReads.increment();
         final byte[] payload = java.util.Arrays.copyOfRange(body, ControlEvent.FALLBACK_HEADER_LENGTH, body.length);
         final Stream stream = streamFor(streamId, QueueDescriptor.STATUS_OPEN);
         if (stream == null) {
             inlineConsumed(payload.length);
             return;
+        }
+        if (stream.isPeerOutputShutdown()) {
+            throw new ProtocolViolationException("peer sent inline data on stream " + streamId
+                + " after it shut its output");
         }
         stream.fallbackMode = true;
         stream.inbound.addHeap(payload);
@@ -660,11 +777,20 @@ public final class Session implements AutoCloseable {
                 }
                 return;
             }
+            if (state == QueueDescriptor.STATUS_HALF_CLOSED && peerAdvertisedHalfClose()) {
+                onPeerHalfClose(streamId, bufferOffset);
+                return;
+            }
             final Stream stream = streamFor(streamId, state);
             if (stream == null) {
                 // Data for a stream we already closed: give the slices back.
                 pool.freeChain(bufferOffset);
                 return;
+            }
+            if (stream.isPeerOutputShutdown()) {
+                pool.freeChain(bufferOffset);
+                throw new ProtocolViolationException("peer sent data on stream " + streamId
+                    + " after it shut its output");
             }
             chain.clear();
             final long bytes = pool.visitChain(bufferOffset, this);

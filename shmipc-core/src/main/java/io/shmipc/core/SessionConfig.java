@@ -28,6 +28,7 @@ public final class SessionConfig {
     private final Duration handshakeTimeout;
     private final Duration writeTimeout;
     private final boolean futexWake;
+    private final boolean halfClose;
     private final int maxFallbackEventBytes;
     private final long maxInlineBufferedBytes;
     private final int[] allowedPeerUids;
@@ -45,6 +46,7 @@ public final class SessionConfig {
         this.handshakeTimeout = b.handshakeTimeout;
         this.writeTimeout = b.writeTimeout;
         this.futexWake = b.futexWake;
+        this.halfClose = b.halfClose;
         this.maxFallbackEventBytes = b.maxFallbackEventBytes;
         this.maxInlineBufferedBytes = b.maxInlineBufferedBytes;
         this.allowedPeerUids = b.allowedPeerUids == null ? null : b.allowedPeerUids.clone();
@@ -114,6 +116,14 @@ public final class SessionConfig {
         return futexWake;
     }
 
+    /**
+     * Whether to offer and use stream half-close ({@link Stream#shutdownOutput()}) with a shmipc-java peer
+     * (default true). Off, this side neither advertises nor sends it, as a reference peer.
+     */
+    public boolean halfClose() {
+        return halfClose;
+    }
+
     public int maxFallbackEventBytes() {
         return maxFallbackEventBytes;
     }
@@ -159,7 +169,7 @@ public final class SessionConfig {
     @Override
     public String toString() {
         return "SessionConfig{memory=" + memoryType + ", buffer=" + bufferCapacity + " B, queue=" + queueCapacity
-            + ", spin=" + spinIterations + ", futexWake=" + futexWake + "}";
+            + ", spin=" + spinIterations + ", futexWake=" + futexWake + ", halfClose=" + halfClose + "}";
     }
 
     /** Builder of {@link SessionConfig}. */
@@ -174,6 +184,7 @@ public final class SessionConfig {
         private Duration handshakeTimeout = Duration.ofSeconds(5);
         private Duration writeTimeout = Duration.ofSeconds(5);
         private boolean futexWake = true;
+        private boolean halfClose = true;
         private int maxFallbackEventBytes = 1 << 20;
         private long maxInlineBufferedBytes = 64L << 20;
         private int[] allowedPeerUids;
@@ -256,6 +267,13 @@ public final class SessionConfig {
             return this;
         }
 
+        /** See {@link SessionConfig#halfClose()}. */
+        public Builder halfClose(final boolean enabled) {
+            setInCode.add("halfClose");
+            this.halfClose = enabled;
+            return this;
+        }
+
         public Builder maxFallbackEventBytes(final int bytes) {
             if (bytes < 1024) {
                 throw new IllegalArgumentException("fallback events of at least 1024 bytes");
@@ -297,7 +315,8 @@ public final class SessionConfig {
 
         /**
          * Applies {@code SHMIPC_MEMORY_TYPE}, {@code SHMIPC_BUFFER_CAPACITY}, {@code SHMIPC_SLICE_SIZE_PERCENTS},
-         * {@code SHMIPC_QUEUE_CAP}, {@code SHMIPC_SPIN}, {@code SHMIPC_FUTEX_WAKE}, {@code SHMIPC_FILE_PREFIX},
+         * {@code SHMIPC_QUEUE_CAP}, {@code SHMIPC_SPIN}, {@code SHMIPC_FUTEX_WAKE}, {@code SHMIPC_HALF_CLOSE},
+         * {@code SHMIPC_FILE_PREFIX},
          * {@code SHMIPC_MAX_INLINE_BUFFERED} and
          * their system-property twins ({@code shmipc.memory.type}, ...) to every setting not already set in code.
          * System properties win over the environment.
@@ -313,6 +332,7 @@ public final class SessionConfig {
             apply("queueCapacity", lookup.apply("SHMIPC_QUEUE_CAP"), v -> queueCapacity(Integer.parseInt(v)));
             apply("spinIterations", lookup.apply("SHMIPC_SPIN"), v -> spinIterations(Integer.parseInt(v)));
             apply("futexWake", lookup.apply("SHMIPC_FUTEX_WAKE"), v -> futexWake = parseBoolean(v));
+            apply("halfClose", lookup.apply("SHMIPC_HALF_CLOSE"), v -> halfClose = parseBoolean(v));
             apply("filePrefix", lookup.apply("SHMIPC_FILE_PREFIX"), v -> filePrefix = v);
             apply("maxInlineBufferedBytes", lookup.apply("SHMIPC_MAX_INLINE_BUFFERED"),
                 v -> maxInlineBufferedBytes(Long.parseLong(v)));

@@ -1,5 +1,7 @@
 package io.shmipc.core;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
 
@@ -11,11 +13,30 @@ import java.util.concurrent.locks.LockSupport;
  * <p>One writer thread and one reader thread at a time. When the peer closes the stream, buffered data can still be
  * read and then reads report the end; writes fail. {@link #close()} releases everything the stream holds and tells
  * the peer.
+ *
+ * <p>Between two shmipc-java peers either side may also end only its own direction with {@link #shutdownOutput()}:
+ * the peer reads the end after the data, and may go on writing. Once both directions are shut the stream is done on
+ * both sides and leaves its session; {@link #close()} then only drops data nobody read.
  */
 public final class Stream implements AutoCloseable {
     static final int OPEN = 0;
     static final int REMOTE_CLOSED = 1;
     static final int CLOSED = 2;
+
+    /** Bits of {@link #ends}: we shut our output; the peer shut its output; the session forgot the stream. */
+    private static final int OUTPUT_SHUT = 1;
+    private static final int PEER_OUTPUT_SHUT = 1 << 1;
+    private static final int BOTH_SHUT = OUTPUT_SHUT | PEER_OUTPUT_SHUT;
+    private static final int FORGOTTEN = 1 << 2;
+    private static final VarHandle ENDS;
+
+    static {
+        try {
+            ENDS = MethodHandles.lookup().findVarHandle(Stream.class, "ends", int.class);
+        } catch (final ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final Session session;
     private final int id;
@@ -23,6 +44,8 @@ public final class Stream implements AutoCloseable {
     private final StreamWriter writer;
     private final StreamReader reader;
     private volatile int state = OPEN;
+    /** Half-close progress ({@link #OUTPUT_SHUT}, ...), set by the writer and the draining thread: compare-and-set. */
+    private volatile int ends;
     private volatile Thread waiter;
     /** Set before the stream is published to anybody who could deliver to it. */
     private StreamListener listener;
@@ -49,7 +72,20 @@ public final class Stream implements AutoCloseable {
 
     /** True while both sides may still write. */
     public boolean isOpen() {
-        return state == OPEN && !session.isClosed();
+        return state == OPEN && ends == 0 && !session.isClosed();
+    }
+
+    /** True once {@link #shutdownOutput()} told the peer we send no more. */
+    public boolean isOutputShutdown() {
+        return (ends & OUTPUT_SHUT) != 0;
+    }
+
+    /**
+     * True once the peer shut its output: the reader sees the end after the buffered data, while writes still go
+     * through (unless this side shut its output too).
+     */
+    public boolean isPeerOutputShutdown() {
+        return (ends & PEER_OUTPUT_SHUT) != 0;
     }
 
     /** True once the peer closed its side: the reader will see the end after the buffered data. */
@@ -103,6 +139,38 @@ public final class Stream implements AutoCloseable {
         reader.readFully(dst, offset, length);
     }
 
+    /**
+     * Tells the peer that we send no more data on this stream, like {@link java.net.Socket#shutdownOutput()}: the
+     * peer reads everything already flushed, then the end (read returns -1, await false), and can still write to
+     * us; we can still read. Writes fail from now on with {@link StreamClosedException}. Once the peer shuts its
+     * output too, the stream is finished on both sides and leaves the session (close() is still the way to drop
+     * unread data). Idempotent.
+     *
+     * <p>Nothing is flushed implicitly: a message written and not yet flushed is an error here (flush or abort it
+     * first), so that a half-written message never goes out by accident.
+     *
+     * @throws UnsupportedOperationException if the peer does not speak the half-close extension (a reference
+     *         ShmIPC peer, which only closes whole streams) or it is turned off ({@link SessionConfig#halfClose()});
+     *         nothing is sent then and the stream stays usable
+     * @throws IllegalStateException if the writer holds unflushed bytes
+     * @throws StreamClosedException if the stream was closed (by either side)
+     */
+    public void shutdownOutput() throws ShmIpcException {
+        if (isOutputShutdown()) {
+            return;
+        }
+        checkWritable();
+        if (writer.pending() > 0) {
+            throw new IllegalStateException("stream " + id + " has " + writer.pending() + " bytes written and not"
+                + " flushed; flush() or abort() them before shutdownOutput()");
+        }
+        session.requireHalfClose(this);
+        session.sendHalfClose(this);
+        if ((addEnd(OUTPUT_SHUT) & PEER_OUTPUT_SHUT) != 0) {
+            forget(false);
+        }
+    }
+
     /** Closes the stream: unread data is released, pending writes dropped, the peer told. Idempotent. */
     @Override
     public void close() {
@@ -113,8 +181,28 @@ public final class Stream implements AutoCloseable {
         state = CLOSED;
         writer.abort();
         inbound.clear(reader::onConsumed);
-        session.onStreamClosed(this, previous == OPEN);
+        forget(previous == OPEN);
         signal();
+    }
+
+    /**
+     * Takes the stream out of its session, once: the peer is told (StreamClose) only if the stream was open and not
+     * already finished by a half-close in both directions, after which neither side sends anything on it.
+     */
+    private void forget(final boolean wasOpen) {
+        final int before = addEnd(FORGOTTEN);
+        if ((before & FORGOTTEN) == 0) {
+            session.onStreamClosed(this, wasOpen && (before & BOTH_SHUT) != BOTH_SHUT);
+        }
+    }
+
+    /** Sets {@code bit} in {@link #ends}; returns the value it had before. */
+    private int addEnd(final int bit) {
+        int before;
+        do {
+            before = ends;
+        } while (!ENDS.compareAndSet(this, before, before | bit));
+        return before;
     }
 
     /** Fails if the stream cannot be written to. */
@@ -127,6 +215,27 @@ public final class Stream implements AutoCloseable {
         if (current == REMOTE_CLOSED) {
             throw new StreamClosedException("stream " + id + " was closed by the peer");
         }
+        if ((ends & OUTPUT_SHUT) != 0) {
+            throw new StreamClosedException("stream " + id + ": output shut down");
+        }
+    }
+
+    /**
+     * The peer shut its output (on the draining thread). A second time is a protocol violation; after a full close
+     * of either side it is ignored, since a close and a half-close sent at the same moment may cross.
+     */
+    void onPeerOutputShutdown() throws ProtocolViolationException {
+        if (state != OPEN) {
+            return;
+        }
+        final int before = addEnd(PEER_OUTPUT_SHUT);
+        if ((before & PEER_OUTPUT_SHUT) != 0) {
+            throw new ProtocolViolationException("peer shut its output on stream " + id + " twice");
+        }
+        if ((before & OUTPUT_SHUT) != 0) {
+            forget(false);
+        }
+        onDelivery();
     }
 
     /** The peer closed its side. */
@@ -178,7 +287,7 @@ public final class Stream implements AutoCloseable {
                 if (current == CLOSED) {
                     throw new StreamClosedException("stream " + id + " is closed");
                 }
-                if (current == REMOTE_CLOSED) {
+                if (current == REMOTE_CLOSED || (ends & PEER_OUTPUT_SHUT) != 0) {
                     return inbound.available() >= bytes;
                 }
                 session.checkOpen();
@@ -219,7 +328,8 @@ public final class Stream implements AutoCloseable {
                     throw new ShmIpcException("interrupted while waiting for data on stream " + id);
                 }
                 waiter = Thread.currentThread();
-                if (inbound.available() < bytes && state == OPEN && !session.isClosed()) {
+                if (inbound.available() < bytes && state == OPEN && (ends & PEER_OUTPUT_SHUT) == 0
+                    && !session.isClosed()) {
                     LockSupport.parkNanos(this, parkNanos);
                 }
                 waiter = null;
@@ -234,6 +344,7 @@ public final class Stream implements AutoCloseable {
     @Override
     public String toString() {
         return "Stream{id=" + id + ", state=" + (state == OPEN ? "open" : state == REMOTE_CLOSED ? "remote-closed" : "closed")
+            + (isOutputShutdown() ? ", output shut" : "") + (isPeerOutputShutdown() ? ", peer output shut" : "")
             + ", buffered=" + inbound.available() + " B in " + inbound.segments() + " segments"
             + (fallbackMode ? ", fallback" : "") + "}";
     }

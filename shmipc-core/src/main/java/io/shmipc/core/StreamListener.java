@@ -13,8 +13,9 @@ package io.shmipc.core;
 @FunctionalInterface
 public interface StreamListener {
     /**
-     * Data arrived on {@code stream}, or its peer closed its side ({@link Stream#isRemoteClosed()}), or the session
-     * ended ({@link Stream#isOpen()} false).
+     * Data arrived on {@code stream}, or its peer closed its side ({@link Stream#isRemoteClosed()}) or only shut
+     * its output ({@link Stream#isPeerOutputShutdown()}: replies can still be written), or the session ended
+     * ({@link Stream#isOpen()} false).
      */
     void onReadable(Stream stream);
 }

@@ -1,6 +1,7 @@
 package io.shmipc.core.control;
 
 import io.shmipc.core.ProtocolViolationException;
+import io.shmipc.core.layout.QueueDescriptor;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteOrder;
@@ -103,6 +104,16 @@ public final class ControlEvent {
         writeHeader(into, HEADER_LENGTH + FALLBACK_HEADER_LENGTH + payloadLength, version, EventType.FALLBACK_DATA);
         into.putInt(HEADER_LENGTH + FALLBACK_STREAM_ID_OFFSET, streamId, WIRE);
         into.putInt(HEADER_LENGTH + FALLBACK_STATUS_OFFSET, status, WIRE);
+    }
+
+    /**
+     * A shmipc-java half-close sent inline: a FallbackData event for the stream with status 2 (half-closed) and no
+     * payload. Sent only to a peer that advertised the extension (docs/PROTOCOL.md section 9).
+     */
+    public static byte[] halfClose(final int version, final int streamId) {
+        final byte[] event = new byte[HEADER_LENGTH + FALLBACK_HEADER_LENGTH];
+        fallbackDataHeader(new UnsafeBuffer(event), version, streamId, QueueDescriptor.STATUS_HALF_CLOSED, 0);
+        return event;
     }
 
     /** HotRestart or HotRestartAck: u64 epoch. */

@@ -26,6 +26,13 @@ public final class BufferRegionDescriptor {
     public static final int CAPABILITY_CLIENT_FUTEX_WAKE = 1;
     /** Set by a shmipc-java server after mapping the region: the same, for the server's receive loop. */
     public static final int CAPABILITY_SERVER_FUTEX_WAKE = 1 << 1;
+    /**
+     * Set by a shmipc-java client: it reads a queue element (or FallbackData event) with status 2 as "the peer shut
+     * its output on this stream" rather than as data, as the reference does (docs/PROTOCOL.md section 9).
+     */
+    public static final int CAPABILITY_CLIENT_HALF_CLOSE = 1 << 2;
+    /** Set by a shmipc-java server before it acknowledges the regions: the same, for the server. */
+    public static final int CAPABILITY_SERVER_HALF_CLOSE = 1 << 3;
 
     /** At most this many size classes are accepted from a peer. */
     public static final int MAX_LISTS = 64;
