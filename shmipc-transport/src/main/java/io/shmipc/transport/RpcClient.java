@@ -22,6 +22,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -30,7 +31,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Makes RPC calls over shared memory or TCP, chosen per connection by the options (see {@link EnvironmentSuite}).
  * Thread-safe; many calls may be in flight at once, on the same connection or spread over
- * {@link ClientOptions#connectionsPerAddress()} connections.
+ * {@link ClientOptions#connectionsPerAddress()} connections. One-way messages ({@link #send}) share the connections
+ * and the deadlines of calls, and wait only until the connection has taken them.
  * <p>
  * Futures returned by the {@code callAsync} methods complete on a transport I/O thread (or the timer thread on a
  * timeout): stages attached without an executor must not block. Cancelling a future abandons the call; a reply that
@@ -258,6 +260,150 @@ public final class RpcClient implements AutoCloseable
                 });
         });
         return call;
+    }
+
+    /**
+     * Send a one-way message (Thrift {@code ONEWAY}) and wait until the connection has taken it: written to the
+     * shared-memory stream, or flushed to the TCP channel. No reply is expected and none is waited for; the server
+     * runs its handler and answers nothing.
+     *
+     * @return the path the message took.
+     * @throws RpcException (or a subclass: timeout, connect failure, closed connection) when it could not be sent
+     *                      within the call timeout.
+     */
+    public CallInfo send(final Request request)
+    {
+        final long deadlineNanos = System.nanoTime() + callTimeout(request).toNanos();
+        final CompletableFuture<CallInfo> sent = sendOneway(request, false);
+        try
+        {
+            return sent.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+        }
+        catch (final TimeoutException ex)
+        {
+            sent.completeExceptionally(onewayTimeout(request));
+            return awaitFailed(sent);
+        }
+        catch (final InterruptedException ex)
+        {
+            sent.cancel(false);
+            Thread.currentThread().interrupt();
+            throw new RpcException("interrupted while sending one-way '" + request.method() + "'", ex);
+        }
+        catch (final ExecutionException ex)
+        {
+            throw asRpcException(ex.getCause());
+        }
+    }
+
+    /**
+     * Send a one-way message without waiting; see {@link #send(Request)}.
+     *
+     * @return completes with the path taken once the connection has taken the message, or with an
+     * {@link RpcException} when it could not be sent within the call timeout.
+     */
+    public CompletableFuture<CallInfo> sendAsync(final Request request)
+    {
+        return sendOneway(request, true);
+    }
+
+    private CompletableFuture<CallInfo> sendOneway(final Request request, final boolean timed)
+    {
+        final CompletableFuture<CallInfo> sent = new CompletableFuture<>();
+        if (closed)
+        {
+            sent.completeExceptionally(new RpcException("client is closed; one-way '" + request.method() +
+                "' not sent"));
+            return sent;
+        }
+        metrics.inFlightCounter().incrementAndGet();
+        sent.whenComplete((info, error) -> finishOneway(error));
+        CompletableFuture<TransportSelector.Route> routed;
+        try
+        {
+            routed = selector.connect();
+        }
+        catch (final RuntimeException ex)
+        {
+            routed = CompletableFuture.failedFuture(ex);
+        }
+        final int seqId = request.hasSeqId() ? request.seqId() : nextSeqId();
+        routed.whenComplete((route, error) ->
+        {
+            if (error != null)
+            {
+                sent.completeExceptionally(asRpcException(error));
+                return;
+            }
+            if (sent.isDone())
+            {
+                return;
+            }
+            metrics.recordCall(route.callInfo().transport());
+            pipeline.write(route.connection(), new RpcMessage(outboundFrame(request, ThriftMessageType.ONEWAY, seqId),
+                route.callInfo(), null)).whenComplete((v, writeError) ->
+                {
+                    if (writeError != null)
+                    {
+                        sent.completeExceptionally(new RpcException("sending one-way '" + request.method() +
+                            "' to " + route.callInfo() + " failed: " + unwrap(writeError).getMessage(),
+                            unwrap(writeError)));
+                    }
+                    else
+                    {
+                        sent.complete(route.callInfo());
+                    }
+                });
+        });
+        if (timed && !sent.isDone())
+        {
+            // Only a send still dialling or held up by back-pressure needs a timer; most have been taken already.
+            final ScheduledFuture<?> deadline = timer.schedule(() -> sent.completeExceptionally(
+                onewayTimeout(request)), callTimeout(request).toNanos(), TimeUnit.NANOSECONDS);
+            sent.whenComplete((info, error) -> deadline.cancel(false));
+        }
+        return sent;
+    }
+
+    private RpcFrame outboundFrame(final Request request, final ThriftMessageType type, final int seqId)
+    {
+        final RpcFrame frame = new RpcFrame()
+            .format(options.frameFormat())
+            .messageType(type)
+            .method(request.method())
+            .seqId(seqId)
+            .body(request.payload(), 0, request.payload().capacity());
+        frame.header().stringInfo().putAll(request.stringInfo());
+        frame.header().intInfo().putAll(request.intInfo());
+        return frame;
+    }
+
+    private void finishOneway(final Throwable error)
+    {
+        metrics.inFlightCounter().decrementAndGet();
+        if (error instanceof CancellationException)
+        {
+            metrics.recordCancel();
+        }
+        else if (error != null)
+        {
+            metrics.recordFailure();
+            if (error instanceof CallTimeoutException)
+            {
+                metrics.recordTimeout();
+            }
+        }
+    }
+
+    private Duration callTimeout(final Request request)
+    {
+        return request.timeout() != null ? request.timeout() : options.callTimeout();
+    }
+
+    private CallTimeoutException onewayTimeout(final Request request)
+    {
+        return new CallTimeoutException("one-way '" + request.method() + "' not sent within " +
+            callTimeout(request).toMillis() + " ms");
     }
 
     /**
