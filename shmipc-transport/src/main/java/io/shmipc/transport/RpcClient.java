@@ -3,6 +3,7 @@ package io.shmipc.transport;
 import io.shmipc.nativeio.Platform;
 import io.shmipc.transport.codec.RpcFrame;
 import io.shmipc.transport.codec.ThriftMessageType;
+import io.shmipc.transport.remote.Connection;
 import io.shmipc.transport.remote.ConnectionPool;
 import io.shmipc.transport.remote.Dialer;
 import io.shmipc.transport.remote.Endpoint;
@@ -41,6 +42,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class RpcClient implements AutoCloseable
 {
     private static final long CLOSE_POLL_MILLIS = 5;
+    /** How often a call may go back to the pool because the connection it got was being retired meanwhile. */
+    private static final int MAX_REROUTES = 2;
 
     private final ClientOptions options;
     private final TransportMetrics metrics = new TransportMetrics();
@@ -49,6 +52,7 @@ public final class RpcClient implements AutoCloseable
     private final List<Dialer> dialers;
     private final ConnectionPool pool;
     private final TransportSelector selector;
+    private final ConnectionRetirement retirement;
     private final ScheduledThreadPoolExecutor timer;
     private final AtomicInteger seqIds = new AtomicInteger();
     private volatile boolean closed;
@@ -56,7 +60,7 @@ public final class RpcClient implements AutoCloseable
     private RpcClient(final ClientOptions options)
     {
         this.options = options;
-        this.handler = new ClientTransHandler(options.maxFrameSize(), metrics);
+        this.handler = new ClientTransHandler(options.maxFrameSize(), metrics, this::resetRequested);
         this.pipeline = new TransPipeline(handler, options.inboundHandlers(), options.outboundHandlers());
         final Map<TransportKind, Dialer> byKind = new EnumMap<>(TransportKind.class);
         byKind.putAll(options.dialers());
@@ -94,6 +98,12 @@ public final class RpcClient implements AutoCloseable
             return t;
         });
         timer.setRemoveOnCancelPolicy(true);
+        this.retirement = new ConnectionRetirement(pool, timer, metrics, handler::hasPendingCalls);
+    }
+
+    private void resetRequested(final Connection connection)
+    {
+        retirement.requested(connection);
     }
 
     /**
@@ -208,58 +218,69 @@ public final class RpcClient implements AutoCloseable
             call.deadline(timer.schedule(() -> call.fail(timeout(call)), timeout.toNanos(), TimeUnit.NANOSECONDS));
         }
 
-        CompletableFuture<TransportSelector.Route> routed;
+        route(call, request, MAX_REROUTES);
+        return call;
+    }
+
+    private <T> void route(final PendingCall<T> call, final Request request, final int reroutes)
+    {
+        connect().whenComplete((route, error) -> send(call, request, route, error, reroutes));
+    }
+
+    private CompletableFuture<TransportSelector.Route> connect()
+    {
         try
         {
-            routed = selector.connect();
+            return selector.connect();
         }
         catch (final RuntimeException ex)
         {
-            routed = CompletableFuture.failedFuture(ex);
+            return CompletableFuture.failedFuture(ex);
         }
-        routed.whenComplete((route, error) ->
+    }
+
+    private <T> void send(final PendingCall<T> call, final Request request, final TransportSelector.Route route,
+        final Throwable error, final int reroutes)
+    {
+        if (error != null)
         {
-            if (error != null)
+            call.fail(asRpcException(error));
+            return;
+        }
+        if (call.result().isDone())
+        {
+            return;
+        }
+        call.bind(route.connection(), route.callInfo());
+        if (!handler.register(call))
+        {
+            call.fail(new RpcException(call.describe() + " not sent: a call with the same seq id is in flight " +
+                "on this client"));
+            return;
+        }
+        // Registered first, then checked: a connection retired after this check counts this call as pending and
+        // stays open for it (ConnectionRetirement marks first, then looks for pending calls).
+        if (reroutes > 0 && retirement.isRetiring(route.connection()))
+        {
+            handler.unregister(call);
+            route(call, request, reroutes - 1);
+            return;
+        }
+        if (!call.start())
+        {
+            handler.unregister(call);
+            return;
+        }
+        metrics.recordCall(route.callInfo().transport());
+        pipeline.write(route.connection(), new RpcMessage(outboundFrame(request, ThriftMessageType.CALL,
+            call.seqId()), route.callInfo(), null)).whenComplete((v, writeError) ->
             {
-                call.fail(asRpcException(error));
-                return;
-            }
-            if (result.isDone())
-            {
-                return;
-            }
-            call.bind(route.connection(), route.callInfo());
-            if (!handler.register(call))
-            {
-                call.fail(new RpcException(call.describe() + " not sent: a call with the same seq id is in flight " +
-                    "on this client"));
-                return;
-            }
-            if (!call.start())
-            {
-                handler.unregister(call);
-                return;
-            }
-            metrics.recordCall(route.callInfo().transport());
-            final RpcFrame frame = new RpcFrame()
-                .format(options.frameFormat())
-                .messageType(ThriftMessageType.CALL)
-                .method(request.method())
-                .seqId(call.seqId())
-                .body(request.payload(), 0, request.payload().capacity());
-            frame.header().stringInfo().putAll(request.stringInfo());
-            frame.header().intInfo().putAll(request.intInfo());
-            pipeline.write(route.connection(), new RpcMessage(frame, route.callInfo(), null))
-                .whenComplete((v, writeError) ->
+                if (writeError != null)
                 {
-                    if (writeError != null)
-                    {
-                        call.fail(new RpcException("sending " + call.describe() + " failed: " +
-                            unwrap(writeError).getMessage(), unwrap(writeError)));
-                    }
-                });
-        });
-        return call;
+                    call.fail(new RpcException("sending " + call.describe() + " failed: " +
+                        unwrap(writeError).getMessage(), unwrap(writeError)));
+                }
+            });
     }
 
     /**
@@ -318,17 +339,22 @@ public final class RpcClient implements AutoCloseable
         }
         metrics.inFlightCounter().incrementAndGet();
         sent.whenComplete((info, error) -> finishOneway(error));
-        CompletableFuture<TransportSelector.Route> routed;
-        try
-        {
-            routed = selector.connect();
-        }
-        catch (final RuntimeException ex)
-        {
-            routed = CompletableFuture.failedFuture(ex);
-        }
         final int seqId = request.hasSeqId() ? request.seqId() : nextSeqId();
-        routed.whenComplete((route, error) ->
+        routeOneway(request, seqId, sent, MAX_REROUTES);
+        if (timed && !sent.isDone())
+        {
+            // Only a send still dialling or held up by back-pressure needs a timer; most have been taken already.
+            final ScheduledFuture<?> deadline = timer.schedule(() -> sent.completeExceptionally(
+                onewayTimeout(request)), callTimeout(request).toNanos(), TimeUnit.NANOSECONDS);
+            sent.whenComplete((info, error) -> deadline.cancel(false));
+        }
+        return sent;
+    }
+
+    private void routeOneway(final Request request, final int seqId, final CompletableFuture<CallInfo> sent,
+        final int reroutes)
+    {
+        connect().whenComplete((route, error) ->
         {
             if (error != null)
             {
@@ -337,6 +363,11 @@ public final class RpcClient implements AutoCloseable
             }
             if (sent.isDone())
             {
+                return;
+            }
+            if (reroutes > 0 && retirement.isRetiring(route.connection()))
+            {
+                routeOneway(request, seqId, sent, reroutes - 1);
                 return;
             }
             metrics.recordCall(route.callInfo().transport());
@@ -355,14 +386,6 @@ public final class RpcClient implements AutoCloseable
                     }
                 });
         });
-        if (timed && !sent.isDone())
-        {
-            // Only a send still dialling or held up by back-pressure needs a timer; most have been taken already.
-            final ScheduledFuture<?> deadline = timer.schedule(() -> sent.completeExceptionally(
-                onewayTimeout(request)), callTimeout(request).toNanos(), TimeUnit.NANOSECONDS);
-            sent.whenComplete((info, error) -> deadline.cancel(false));
-        }
-        return sent;
     }
 
     private RpcFrame outboundFrame(final Request request, final ThriftMessageType type, final int seqId)
@@ -468,6 +491,7 @@ public final class RpcClient implements AutoCloseable
         call.end();
         handler.unregister(call);
         call.cancelDeadline();
+        retirement.callEnded(call.connection());
         metrics.inFlightCounter().decrementAndGet();
         if (error instanceof CancellationException)
         {

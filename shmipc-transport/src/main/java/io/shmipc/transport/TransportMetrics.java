@@ -17,6 +17,8 @@ public final class TransportMetrics
     private final LongAdder cancelledCalls = new LongAdder();
     private final LongAdder lateReplies = new LongAdder();
     private final LongAdder malformedFrames = new LongAdder();
+    private final LongAdder connectionResets = new LongAdder();
+    private final LongAdder retiredConnections = new LongAdder();
     private final AtomicInteger inFlight = new AtomicInteger();
 
     void recordCall(final TransportKind kind)
@@ -52,6 +54,16 @@ public final class TransportMetrics
     void recordMalformedFrame()
     {
         malformedFrames.increment();
+    }
+
+    void recordConnectionReset()
+    {
+        connectionResets.increment();
+    }
+
+    void recordRetiredConnection()
+    {
+        retiredConnections.increment();
     }
 
     AtomicInteger inFlightCounter()
@@ -117,6 +129,22 @@ public final class TransportMetrics
     }
 
     /**
+     * @return connections a server asked this client to reset (TTHeader {@code crrst}); each left the pool at once.
+     */
+    public long connectionResets()
+    {
+        return connectionResets.sum();
+    }
+
+    /**
+     * @return connections this client closed after they were reset, once their last call had ended.
+     */
+    public long retiredConnections()
+    {
+        return retiredConnections.sum();
+    }
+
+    /**
      * @return calls in flight now.
      */
     public int inFlight()
@@ -129,7 +157,8 @@ public final class TransportMetrics
     {
         return "TransportMetrics{shmCalls=" + shmCalls + ", tcpCalls=" + tcpCalls + ", fallbacks=" + fallbacks +
             ", failedCalls=" + failedCalls + ", timedOutCalls=" + timedOutCalls + ", cancelledCalls=" +
-            cancelledCalls + ", lateReplies=" + lateReplies + ", malformedFrames=" + malformedFrames +
+            cancelledCalls + ", lateReplies=" + lateReplies + ", malformedFrames=" + malformedFrames + ", connectionResets=" + connectionResets +
+            ", retiredConnections=" + retiredConnections +
             ", inFlight=" + inFlight + '}';
     }
 }

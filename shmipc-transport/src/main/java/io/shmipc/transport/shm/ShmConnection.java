@@ -1,6 +1,7 @@
 package io.shmipc.transport.shm;
 
 import io.shmipc.core.ReceivedBytes;
+import io.shmipc.core.Session;
 import io.shmipc.core.SessionClosedException;
 import io.shmipc.core.ShmIpcException;
 import io.shmipc.core.ShmTimeoutException;
@@ -105,6 +106,14 @@ final class ShmConnection implements Connection
         this.handler = handler;
         this.maxFrameSize = maxFrameSize;
         this.followers = followers;
+    }
+
+    /**
+     * @return the session the stream belongs to.
+     */
+    Session session()
+    {
+        return stream.session();
     }
 
     @Override
