@@ -93,6 +93,12 @@ final class ClientTransHandler extends RpcTransHandler
             LOG.log(WARNING, "closing connection to {0}://{1}: {2}", connection.kind(), connection.remoteAddress(),
                 cause.getMessage());
         }
+        else if (cause instanceof FrameTimeoutException)
+        {
+            metrics.recordStalledFrame();
+            LOG.log(WARNING, "closing connection to {0}://{1}, stalled mid-frame: {2}", connection.kind(),
+                connection.remoteAddress(), cause.getMessage());
+        }
         else if (cause instanceof IOException)
         {
             LOG.log(DEBUG, "closing connection to {0}://{1}: {2}", connection.kind(), connection.remoteAddress(),

@@ -67,7 +67,8 @@ public final class RpcClient implements AutoCloseable
         if (!byKind.containsKey(TransportKind.TCP))
         {
             byKind.put(TransportKind.TCP,
-                new TcpDialer(options.ioThreads(), options.nativeTransport(), options.maxFrameSize()));
+                new TcpDialer(options.ioThreads(), options.nativeTransport(), options.maxFrameSize(),
+                    options.frameReadTimeout()));
         }
         final ShmSettings shm = options.shmSettings();
         String shmUnavailable = null;
@@ -76,7 +77,8 @@ public final class RpcClient implements AutoCloseable
             if (Platform.isSupported())
             {
                 byKind.put(TransportKind.SHM,
-                    new ShmDialer(options.shmSessionConfig(), shm.concurrency(), options.maxFrameSize()));
+                    new ShmDialer(options.shmSessionConfig(), shm.concurrency(), options.maxFrameSize(),
+                        options.frameReadTimeout()));
             }
             else
             {

@@ -107,6 +107,12 @@ final class ServerTransHandler extends RpcTransHandler
             LOG.log(WARNING, "closing {0} connection from {1}: {2}", connection.kind(), connection.remoteAddress(),
                 cause.getMessage());
         }
+        else if (cause instanceof FrameTimeoutException)
+        {
+            metrics.recordStalledFrame();
+            LOG.log(WARNING, "closing {0} connection from {1}, stalled mid-frame: {2}", connection.kind(),
+                connection.remoteAddress(), cause.getMessage());
+        }
         else if (cause instanceof IOException)
         {
             LOG.log(DEBUG, "closing {0} connection from {1}: {2}", connection.kind(), connection.remoteAddress(),

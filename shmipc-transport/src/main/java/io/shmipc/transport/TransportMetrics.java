@@ -17,6 +17,7 @@ public final class TransportMetrics
     private final LongAdder cancelledCalls = new LongAdder();
     private final LongAdder lateReplies = new LongAdder();
     private final LongAdder malformedFrames = new LongAdder();
+    private final LongAdder stalledFrames = new LongAdder();
     private final LongAdder connectionResets = new LongAdder();
     private final LongAdder retiredConnections = new LongAdder();
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -54,6 +55,11 @@ public final class TransportMetrics
     void recordMalformedFrame()
     {
         malformedFrames.increment();
+    }
+
+    void recordStalledFrame()
+    {
+        stalledFrames.increment();
     }
 
     void recordConnectionReset()
@@ -129,6 +135,14 @@ public final class TransportMetrics
     }
 
     /**
+     * @return connections closed because a frame began and did not complete within the frame read timeout.
+     */
+    public long stalledFrames()
+    {
+        return stalledFrames.sum();
+    }
+
+    /**
      * @return connections a server asked this client to reset (TTHeader {@code crrst}); each left the pool at once.
      */
     public long connectionResets()
@@ -157,8 +171,8 @@ public final class TransportMetrics
     {
         return "TransportMetrics{shmCalls=" + shmCalls + ", tcpCalls=" + tcpCalls + ", fallbacks=" + fallbacks +
             ", failedCalls=" + failedCalls + ", timedOutCalls=" + timedOutCalls + ", cancelledCalls=" +
-            cancelledCalls + ", lateReplies=" + lateReplies + ", malformedFrames=" + malformedFrames + ", connectionResets=" + connectionResets +
-            ", retiredConnections=" + retiredConnections +
-            ", inFlight=" + inFlight + '}';
+            cancelledCalls + ", lateReplies=" + lateReplies + ", malformedFrames=" + malformedFrames +
+            ", stalledFrames=" + stalledFrames + ", connectionResets=" + connectionResets + ", retiredConnections=" +
+            retiredConnections + ", inFlight=" + inFlight + '}';
     }
 }

@@ -5,6 +5,7 @@ import io.shmipc.core.SessionConfig;
 import io.shmipc.core.SessionPool;
 import io.shmipc.core.ShmIpcException;
 import io.shmipc.core.Stream;
+import io.shmipc.transport.ClientOptions;
 import io.shmipc.transport.ConnectFailedException;
 import io.shmipc.transport.TransportKind;
 import io.shmipc.transport.remote.Connection;
@@ -38,6 +39,7 @@ public final class ShmDialer implements Dialer
     private final SessionConfig config;
     private final int concurrency;
     private final int maxFrameSize;
+    private final long frameReadTimeoutNanos;
     private final ConcurrentHashMap<String, SessionPool> pools = new ConcurrentHashMap<>();
     /** Pools replaced after a server asked to reset a connection: closed once no stream is open on them. */
     private final Set<SessionPool> retiredPools = ConcurrentHashMap.newKeySet();
@@ -45,11 +47,26 @@ public final class ShmDialer implements Dialer
     private volatile boolean closed;
 
     /**
+     * A dialer whose connections allow {@link ClientOptions#DEFAULT_FRAME_READ_TIMEOUT} for a frame to complete.
+     *
      * @param config       the sessions' configuration (see {@code ShmSettings.sessionConfig()}).
      * @param concurrency  sessions per control socket.
      * @param maxFrameSize largest frame accepted from servers.
      */
     public ShmDialer(final SessionConfig config, final int concurrency, final int maxFrameSize)
+    {
+        this(config, concurrency, maxFrameSize, ClientOptions.DEFAULT_FRAME_READ_TIMEOUT);
+    }
+
+    /**
+     * @param config           the sessions' configuration (see {@code ShmSettings.sessionConfig()}).
+     * @param concurrency      sessions per control socket.
+     * @param maxFrameSize     largest frame accepted from servers.
+     * @param frameReadTimeout how long a frame may take once it has begun; a server stalled mid-frame longer has its
+     *                         connection closed.
+     */
+    public ShmDialer(final SessionConfig config, final int concurrency, final int maxFrameSize,
+        final Duration frameReadTimeout)
     {
         if (concurrency < 1)
         {
@@ -58,6 +75,7 @@ public final class ShmDialer implements Dialer
         this.config = config;
         this.concurrency = concurrency;
         this.maxFrameSize = maxFrameSize;
+        this.frameReadTimeoutNanos = frameReadTimeout.toNanos();
         final AtomicInteger threads = new AtomicInteger();
         this.dialing = Executors.newCachedThreadPool(r ->
         {
@@ -127,7 +145,7 @@ public final class ShmDialer implements Dialer
         try
         {
             final Stream stream = pool.session().openStream();
-            connection = new ShmConnection(stream, address, handler, maxFrameSize);
+            connection = new ShmConnection(stream, address, handler, maxFrameSize, frameReadTimeoutNanos);
         }
         catch (final ShmIpcException | RuntimeException ex)
         {
