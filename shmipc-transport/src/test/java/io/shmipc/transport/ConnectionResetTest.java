@@ -192,7 +192,8 @@ class ConnectionResetTest
         }
         else
         {
-            builder.dialer(new RedirectingDialer(new TcpDialer(1, false, FramedThriftCodec.THRIFT_DEFAULT_MAX_FRAME_SIZE), target));
+            builder.dialer(new RedirectingDialer(
+                new TcpDialer(1, false, FramedThriftCodec.THRIFT_DEFAULT_MAX_FRAME_SIZE), target));
         }
         final RpcClient client = RpcClient.create(builder.build());
         closeables.add(client);

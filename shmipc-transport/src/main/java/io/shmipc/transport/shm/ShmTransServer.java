@@ -117,8 +117,8 @@ public final class ShmTransServer implements TransServer
     private void serve(final Stream stream)
     {
         final ShmConnection connection = new ShmConnection(stream,
-            "pid " + stream.session().peerPid() + " stream " + stream.id(), handler, maxFrameSize, frameReadTimeoutNanos,
-            threads);
+            "pid " + stream.session().peerPid() + " stream " + stream.id(), handler, maxFrameSize,
+            frameReadTimeoutNanos, threads);
         connections.add(connection);
         connection.closeFuture().whenComplete((v, e) -> connections.remove(connection));
         handler.onActive(connection);

@@ -106,8 +106,8 @@ public final class TcpDialer implements Dialer
                 protected void initChannel(final Channel ch)
                 {
                     final TcpConnection connection = new TcpConnection(ch, address);
-                    ch.pipeline().addLast(new FrameSplitter(maxFrameSize, frameReadTimeoutNanos), new ChannelBridge(connection, handler,
-                        activated));
+                    ch.pipeline().addLast(new FrameSplitter(maxFrameSize, frameReadTimeoutNanos),
+                        new ChannelBridge(connection, handler, activated));
                 }
             });
 

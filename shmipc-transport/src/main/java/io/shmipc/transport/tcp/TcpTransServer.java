@@ -84,8 +84,8 @@ public final class TcpTransServer implements TransServer
                     connections.add(ch);
                     final TcpConnection connection = new TcpConnection(ch,
                         TcpAddresses.format((InetSocketAddress)ch.remoteAddress()));
-                    ch.pipeline().addLast(new FrameSplitter(maxFrameSize, frameReadTimeoutNanos), new ChannelBridge(connection, handler,
-                        null));
+                    ch.pipeline().addLast(new FrameSplitter(maxFrameSize, frameReadTimeoutNanos),
+                        new ChannelBridge(connection, handler, null));
                 }
             });
         final ChannelFuture bind = bootstrap.bind(address);
