@@ -12,6 +12,8 @@ import org.apache.thrift.TDeserializer;
 import org.apache.thrift.TException;
 import org.apache.thrift.TSerializer;
 import org.apache.thrift.protocol.TBinaryProtocol;
+import org.apache.thrift.server.TServer;
+import org.apache.thrift.server.TSimpleServer;
 import org.apache.thrift.transport.TSocket;
 import org.apache.thrift.transport.TTransport;
 import org.junit.jupiter.api.AfterEach;
@@ -28,15 +30,18 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A generated Apache Thrift client's {@code oneway} method reaches an {@link RpcServer} through the drop-in
  * transports, over TCP ({@link TTHeaderTransport} on a {@code TSocket}) and over shared memory ({@link
  * TTHeaderTransport} on a {@link TShmTransport}): the server handles each message and sends nothing back, so the
- * call that follows reads its own reply.
+ * call that follows reads its own reply. A raw {@link TShmTransport} reaches a generated processor on
+ * {@code TSimpleServer} over {@link TShmServerTransport} the same way.
  */
 @Timeout(60)
 class GeneratedOnewayTest
@@ -81,6 +86,48 @@ class GeneratedOnewayTest
         postThenCount(new TTHeaderTransport(new TShmTransport(socketPath())
             .readTimeout(Duration.ofMillis(SOCKET_TIMEOUT_MILLIS))));
         assertEquals(MESSAGES + 1, server.metrics().calls(TransportKind.SHM));
+    }
+
+    @Test
+    void shouldDeliverGeneratedOnewayCallsToAGeneratedProcessorOverRawShm() throws Exception
+    {
+        final TShmServerTransport serverTransport = new TShmServerTransport(dir.resolve("raw.sock"));
+        serverTransport.listen();
+        final TSimpleServer thriftServer = new TSimpleServer(new TServer.Args(serverTransport)
+            .processor(new Notifier.Processor<>(new Notifier.Iface()
+            {
+                @Override
+                public void post(final int index, final ByteBuffer data)
+                {
+                    final byte[] bytes = new byte[data.remaining()];
+                    data.duplicate().get(bytes);
+                    posted.add(new Notifier.post_args(index, ByteBuffer.wrap(bytes)));
+                }
+
+                @Override
+                public int count()
+                {
+                    return posted.size();
+                }
+            })));
+        final Thread serving = new Thread(thriftServer::serve, "thrift-serve");
+        serving.start();
+        try
+        {
+            final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SOCKET_TIMEOUT_MILLIS);
+            while (!thriftServer.isServing())
+            {
+                assertTrue(System.nanoTime() < deadline, "server did not start serving");
+                Thread.sleep(1);
+            }
+            postThenCount(new TShmTransport(dir.resolve("raw.sock"))
+                .readTimeout(Duration.ofMillis(SOCKET_TIMEOUT_MILLIS)));
+        }
+        finally
+        {
+            thriftServer.stop();
+            serving.join(SOCKET_TIMEOUT_MILLIS);
+        }
     }
 
     private void postThenCount(final TTransport transport) throws TException
