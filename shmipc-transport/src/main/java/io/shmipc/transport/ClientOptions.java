@@ -28,12 +28,15 @@ public final class ClientOptions
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(1);
     /** Default call deadline, measured from the call (connecting included). */
     public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(5);
+    /** Default of {@link Builder#frameReadTimeout(Duration)}. */
+    public static final Duration DEFAULT_FRAME_READ_TIMEOUT = ServerOptions.DEFAULT_FRAME_READ_TIMEOUT;
     /** Default time to stay on TCP after a shared-memory connect failed, before trying shared memory again. */
     public static final Duration DEFAULT_SHM_RETRY_INTERVAL = Duration.ofSeconds(10);
 
     private final String tcpAddress;
     private final Duration connectTimeout;
     private final Duration callTimeout;
+    private final Duration frameReadTimeout;
     private final int connectionsPerAddress;
     private final int maxFrameSize;
     private final FrameFormat frameFormat;
@@ -62,6 +65,7 @@ public final class ClientOptions
         b.shmSession.accept(session);
         this.shmSessionConfig = session.build();
         this.callTimeout = b.callTimeout;
+        this.frameReadTimeout = b.frameReadTimeout;
         this.connectionsPerAddress = b.connectionsPerAddress;
         this.maxFrameSize = b.maxFrameSize;
         this.frameFormat = b.frameFormat;
@@ -105,6 +109,15 @@ public final class ClientOptions
     public Duration callTimeout()
     {
         return callTimeout;
+    }
+
+    /**
+     * @return how long a frame may take to arrive once its first bytes have; a peer that stalls mid-frame longer has
+     * its connection closed.
+     */
+    public Duration frameReadTimeout()
+    {
+        return frameReadTimeout;
     }
 
     /**
@@ -213,6 +226,7 @@ public final class ClientOptions
         private String target;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
+        private Duration frameReadTimeout = DEFAULT_FRAME_READ_TIMEOUT;
         private int connectionsPerAddress = 1;
         private int maxFrameSize = FramedThriftCodec.THRIFT_DEFAULT_MAX_FRAME_SIZE;
         private FrameFormat frameFormat = FrameFormat.TTHEADER_FRAMED;
@@ -249,6 +263,24 @@ public final class ClientOptions
         public Builder connectTimeout(final Duration timeout)
         {
             this.connectTimeout = requirePositive(timeout, "connectTimeout");
+            return this;
+        }
+
+        /**
+         * Close a connection whose peer began a frame and did not complete it within {@code timeout}: a stalled or
+         * broken peer would otherwise hold the connection and its buffer forever. Idle connections (no partial frame)
+         * are not affected. Default {@link ClientOptions#DEFAULT_FRAME_READ_TIMEOUT}.
+         *
+         * @param timeout how long a frame may take once it has begun.
+         * @return this.
+         */
+        public Builder frameReadTimeout(final Duration timeout)
+        {
+            if (timeout.isNegative() || timeout.isZero())
+            {
+                throw new IllegalArgumentException("frameReadTimeout must be positive, got " + timeout);
+            }
+            this.frameReadTimeout = timeout;
             return this;
         }
 

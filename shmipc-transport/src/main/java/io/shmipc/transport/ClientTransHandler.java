@@ -1,11 +1,13 @@
 package io.shmipc.transport;
 
 import io.shmipc.transport.codec.MalformedFrameException;
+import io.shmipc.transport.codec.StringInfoKeys;
 import io.shmipc.transport.remote.Connection;
 import io.shmipc.transport.remote.RpcMessage;
 
 import java.io.IOException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 import static java.lang.System.Logger.Level.DEBUG;
 import static java.lang.System.Logger.Level.WARNING;
@@ -20,11 +22,17 @@ final class ClientTransHandler extends RpcTransHandler
 
     private final ConcurrentHashMap<Integer, PendingCall<?>> pending = new ConcurrentHashMap<>();
     private final TransportMetrics metrics;
+    private final Consumer<Connection> resetRequested;
 
-    ClientTransHandler(final int maxFrameSize, final TransportMetrics metrics)
+    /**
+     * @param resetRequested told when a reply asks to reset its connection (string info key {@code crrst}).
+     */
+    ClientTransHandler(final int maxFrameSize, final TransportMetrics metrics,
+        final Consumer<Connection> resetRequested)
     {
         super(maxFrameSize);
         this.metrics = metrics;
+        this.resetRequested = resetRequested;
     }
 
     /**
@@ -39,6 +47,21 @@ final class ClientTransHandler extends RpcTransHandler
     void unregister(final PendingCall<?> call)
     {
         pending.remove(call.seqId(), call);
+    }
+
+    /**
+     * @return whether any call awaits its reply on {@code connection}.
+     */
+    boolean hasPendingCalls(final Connection connection)
+    {
+        for (final PendingCall<?> call : pending.values())
+        {
+            if (call.connection() == connection)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
@@ -70,6 +93,12 @@ final class ClientTransHandler extends RpcTransHandler
             LOG.log(WARNING, "closing connection to {0}://{1}: {2}", connection.kind(), connection.remoteAddress(),
                 cause.getMessage());
         }
+        else if (cause instanceof FrameTimeoutException)
+        {
+            metrics.recordStalledFrame();
+            LOG.log(WARNING, "closing connection to {0}://{1}, stalled mid-frame: {2}", connection.kind(),
+                connection.remoteAddress(), cause.getMessage());
+        }
         else if (cause instanceof IOException)
         {
             LOG.log(DEBUG, "closing connection to {0}://{1}: {2}", connection.kind(), connection.remoteAddress(),
@@ -86,6 +115,11 @@ final class ClientTransHandler extends RpcTransHandler
     public void onMessage(final Connection connection, final RpcMessage message)
     {
         final PendingCall<?> call = pending.remove(message.frame().seqId());
+        if (message.frame().header().stringInfo().containsKey(StringInfoKeys.CONNECTION_RESET))
+        {
+            // Before the call completes: its end then finds the connection retiring, and closes it if it was the last.
+            resetRequested.accept(connection);
+        }
         if (call == null || call.result().isDone())
         {
             // The call timed out or was cancelled (its clean-up may still be on its way); the reply is not wanted.

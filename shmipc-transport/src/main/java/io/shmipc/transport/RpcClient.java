@@ -3,6 +3,7 @@ package io.shmipc.transport;
 import io.shmipc.nativeio.Platform;
 import io.shmipc.transport.codec.RpcFrame;
 import io.shmipc.transport.codec.ThriftMessageType;
+import io.shmipc.transport.remote.Connection;
 import io.shmipc.transport.remote.ConnectionPool;
 import io.shmipc.transport.remote.Dialer;
 import io.shmipc.transport.remote.Endpoint;
@@ -22,6 +23,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -30,7 +32,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Makes RPC calls over shared memory or TCP, chosen per connection by the options (see {@link EnvironmentSuite}).
  * Thread-safe; many calls may be in flight at once, on the same connection or spread over
- * {@link ClientOptions#connectionsPerAddress()} connections.
+ * {@link ClientOptions#connectionsPerAddress()} connections. One-way messages ({@link #send}) share the connections
+ * and the deadlines of calls, and wait only until the connection has taken them.
  * <p>
  * Futures returned by the {@code callAsync} methods complete on a transport I/O thread (or the timer thread on a
  * timeout): stages attached without an executor must not block. Cancelling a future abandons the call; a reply that
@@ -39,6 +42,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class RpcClient implements AutoCloseable
 {
     private static final long CLOSE_POLL_MILLIS = 5;
+    /** How often a call may go back to the pool because the connection it got was being retired meanwhile. */
+    private static final int MAX_REROUTES = 2;
 
     private final ClientOptions options;
     private final TransportMetrics metrics = new TransportMetrics();
@@ -47,6 +52,7 @@ public final class RpcClient implements AutoCloseable
     private final List<Dialer> dialers;
     private final ConnectionPool pool;
     private final TransportSelector selector;
+    private final ConnectionRetirement retirement;
     private final ScheduledThreadPoolExecutor timer;
     private final AtomicInteger seqIds = new AtomicInteger();
     private volatile boolean closed;
@@ -54,14 +60,15 @@ public final class RpcClient implements AutoCloseable
     private RpcClient(final ClientOptions options)
     {
         this.options = options;
-        this.handler = new ClientTransHandler(options.maxFrameSize(), metrics);
+        this.handler = new ClientTransHandler(options.maxFrameSize(), metrics, this::resetRequested);
         this.pipeline = new TransPipeline(handler, options.inboundHandlers(), options.outboundHandlers());
         final Map<TransportKind, Dialer> byKind = new EnumMap<>(TransportKind.class);
         byKind.putAll(options.dialers());
         if (!byKind.containsKey(TransportKind.TCP))
         {
             byKind.put(TransportKind.TCP,
-                new TcpDialer(options.ioThreads(), options.nativeTransport(), options.maxFrameSize()));
+                new TcpDialer(options.ioThreads(), options.nativeTransport(), options.maxFrameSize(),
+                    options.frameReadTimeout()));
         }
         final ShmSettings shm = options.shmSettings();
         String shmUnavailable = null;
@@ -70,7 +77,8 @@ public final class RpcClient implements AutoCloseable
             if (Platform.isSupported())
             {
                 byKind.put(TransportKind.SHM,
-                    new ShmDialer(options.shmSessionConfig(), shm.concurrency(), options.maxFrameSize()));
+                    new ShmDialer(options.shmSessionConfig(), shm.concurrency(), options.maxFrameSize(),
+                        options.frameReadTimeout()));
             }
             else
             {
@@ -92,6 +100,12 @@ public final class RpcClient implements AutoCloseable
             return t;
         });
         timer.setRemoveOnCancelPolicy(true);
+        this.retirement = new ConnectionRetirement(pool, timer, metrics, handler::hasPendingCalls);
+    }
+
+    private void resetRequested(final Connection connection)
+    {
+        retirement.requested(connection);
     }
 
     /**
@@ -206,58 +220,215 @@ public final class RpcClient implements AutoCloseable
             call.deadline(timer.schedule(() -> call.fail(timeout(call)), timeout.toNanos(), TimeUnit.NANOSECONDS));
         }
 
-        CompletableFuture<TransportSelector.Route> routed;
+        route(call, request, MAX_REROUTES);
+        return call;
+    }
+
+    private <T> void route(final PendingCall<T> call, final Request request, final int reroutes)
+    {
+        connect().whenComplete((route, error) -> send(call, request, route, error, reroutes));
+    }
+
+    private CompletableFuture<TransportSelector.Route> connect()
+    {
         try
         {
-            routed = selector.connect();
+            return selector.connect();
         }
         catch (final RuntimeException ex)
         {
-            routed = CompletableFuture.failedFuture(ex);
+            return CompletableFuture.failedFuture(ex);
         }
-        routed.whenComplete((route, error) ->
+    }
+
+    private <T> void send(final PendingCall<T> call, final Request request, final TransportSelector.Route route,
+        final Throwable error, final int reroutes)
+    {
+        if (error != null)
+        {
+            call.fail(asRpcException(error));
+            return;
+        }
+        if (call.result().isDone())
+        {
+            return;
+        }
+        call.bind(route.connection(), route.callInfo());
+        if (!handler.register(call))
+        {
+            call.fail(new RpcException(call.describe() + " not sent: a call with the same seq id is in flight " +
+                "on this client"));
+            return;
+        }
+        // Registered first, then checked: a connection retired after this check counts this call as pending and
+        // stays open for it (ConnectionRetirement marks first, then looks for pending calls).
+        if (reroutes > 0 && retirement.isRetiring(route.connection()))
+        {
+            handler.unregister(call);
+            route(call, request, reroutes - 1);
+            return;
+        }
+        if (!call.start())
+        {
+            handler.unregister(call);
+            return;
+        }
+        metrics.recordCall(route.callInfo().transport());
+        pipeline.write(route.connection(), new RpcMessage(outboundFrame(request, ThriftMessageType.CALL,
+            call.seqId()), route.callInfo(), null)).whenComplete((v, writeError) ->
+            {
+                if (writeError != null)
+                {
+                    call.fail(new RpcException("sending " + call.describe() + " failed: " +
+                        unwrap(writeError).getMessage(), unwrap(writeError)));
+                }
+            });
+    }
+
+    /**
+     * Send a one-way message (Thrift {@code ONEWAY}) and wait until the connection has taken it: written to the
+     * shared-memory stream, or flushed to the TCP channel. No reply is expected and none is waited for; the server
+     * runs its handler and answers nothing.
+     *
+     * @return the path the message took.
+     * @throws RpcException (or a subclass: timeout, connect failure, closed connection) when it could not be sent
+     *                      within the call timeout.
+     */
+    public CallInfo send(final Request request)
+    {
+        final long deadlineNanos = System.nanoTime() + callTimeout(request).toNanos();
+        final CompletableFuture<CallInfo> sent = sendOneway(request, false);
+        try
+        {
+            return sent.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+        }
+        catch (final TimeoutException ex)
+        {
+            sent.completeExceptionally(onewayTimeout(request));
+            return awaitFailed(sent);
+        }
+        catch (final InterruptedException ex)
+        {
+            sent.cancel(false);
+            Thread.currentThread().interrupt();
+            throw new RpcException("interrupted while sending one-way '" + request.method() + "'", ex);
+        }
+        catch (final ExecutionException ex)
+        {
+            throw asRpcException(ex.getCause());
+        }
+    }
+
+    /**
+     * Send a one-way message without waiting; see {@link #send(Request)}.
+     *
+     * @return completes with the path taken once the connection has taken the message, or with an
+     * {@link RpcException} when it could not be sent within the call timeout.
+     */
+    public CompletableFuture<CallInfo> sendAsync(final Request request)
+    {
+        return sendOneway(request, true);
+    }
+
+    private CompletableFuture<CallInfo> sendOneway(final Request request, final boolean timed)
+    {
+        final CompletableFuture<CallInfo> sent = new CompletableFuture<>();
+        if (closed)
+        {
+            sent.completeExceptionally(new RpcException("client is closed; one-way '" + request.method() +
+                "' not sent"));
+            return sent;
+        }
+        metrics.inFlightCounter().incrementAndGet();
+        sent.whenComplete((info, error) -> finishOneway(error));
+        final int seqId = request.hasSeqId() ? request.seqId() : nextSeqId();
+        routeOneway(request, seqId, sent, MAX_REROUTES);
+        if (timed && !sent.isDone())
+        {
+            // Only a send still dialling or held up by back-pressure needs a timer; most have been taken already.
+            final ScheduledFuture<?> deadline = timer.schedule(() -> sent.completeExceptionally(
+                onewayTimeout(request)), callTimeout(request).toNanos(), TimeUnit.NANOSECONDS);
+            sent.whenComplete((info, error) -> deadline.cancel(false));
+        }
+        return sent;
+    }
+
+    private void routeOneway(final Request request, final int seqId, final CompletableFuture<CallInfo> sent,
+        final int reroutes)
+    {
+        connect().whenComplete((route, error) ->
         {
             if (error != null)
             {
-                call.fail(asRpcException(error));
+                sent.completeExceptionally(asRpcException(error));
                 return;
             }
-            if (result.isDone())
+            if (sent.isDone())
             {
                 return;
             }
-            call.bind(route.connection(), route.callInfo());
-            if (!handler.register(call))
+            if (reroutes > 0 && retirement.isRetiring(route.connection()))
             {
-                call.fail(new RpcException(call.describe() + " not sent: a call with the same seq id is in flight " +
-                    "on this client"));
-                return;
-            }
-            if (!call.start())
-            {
-                handler.unregister(call);
+                routeOneway(request, seqId, sent, reroutes - 1);
                 return;
             }
             metrics.recordCall(route.callInfo().transport());
-            final RpcFrame frame = new RpcFrame()
-                .format(options.frameFormat())
-                .messageType(ThriftMessageType.CALL)
-                .method(request.method())
-                .seqId(call.seqId())
-                .body(request.payload(), 0, request.payload().capacity());
-            frame.header().stringInfo().putAll(request.stringInfo());
-            frame.header().intInfo().putAll(request.intInfo());
-            pipeline.write(route.connection(), new RpcMessage(frame, route.callInfo(), null))
-                .whenComplete((v, writeError) ->
+            pipeline.write(route.connection(), new RpcMessage(outboundFrame(request, ThriftMessageType.ONEWAY, seqId),
+                route.callInfo(), null)).whenComplete((v, writeError) ->
                 {
                     if (writeError != null)
                     {
-                        call.fail(new RpcException("sending " + call.describe() + " failed: " +
-                            unwrap(writeError).getMessage(), unwrap(writeError)));
+                        sent.completeExceptionally(new RpcException("sending one-way '" + request.method() +
+                            "' to " + route.callInfo() + " failed: " + unwrap(writeError).getMessage(),
+                            unwrap(writeError)));
+                    }
+                    else
+                    {
+                        sent.complete(route.callInfo());
                     }
                 });
         });
-        return call;
+    }
+
+    private RpcFrame outboundFrame(final Request request, final ThriftMessageType type, final int seqId)
+    {
+        final RpcFrame frame = new RpcFrame()
+            .format(options.frameFormat())
+            .messageType(type)
+            .method(request.method())
+            .seqId(seqId)
+            .body(request.payload(), 0, request.payload().capacity());
+        frame.header().stringInfo().putAll(request.stringInfo());
+        frame.header().intInfo().putAll(request.intInfo());
+        return frame;
+    }
+
+    private void finishOneway(final Throwable error)
+    {
+        metrics.inFlightCounter().decrementAndGet();
+        if (error instanceof CancellationException)
+        {
+            metrics.recordCancel();
+        }
+        else if (error != null)
+        {
+            metrics.recordFailure();
+            if (error instanceof CallTimeoutException)
+            {
+                metrics.recordTimeout();
+            }
+        }
+    }
+
+    private Duration callTimeout(final Request request)
+    {
+        return request.timeout() != null ? request.timeout() : options.callTimeout();
+    }
+
+    private CallTimeoutException onewayTimeout(final Request request)
+    {
+        return new CallTimeoutException("one-way '" + request.method() + "' not sent within " +
+            callTimeout(request).toMillis() + " ms");
     }
 
     /**
@@ -322,6 +493,7 @@ public final class RpcClient implements AutoCloseable
         call.end();
         handler.unregister(call);
         call.cancelDeadline();
+        retirement.callEnded(call.connection());
         metrics.inFlightCounter().decrementAndGet();
         if (error instanceof CancellationException)
         {

@@ -10,13 +10,11 @@ import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static java.lang.System.Logger.Level.INFO;
@@ -25,12 +23,19 @@ import static java.lang.System.Logger.Level.WARNING;
 /**
  * Serves RPC calls on every configured transport at once (TCP always; shared memory when its factory is added)
  * with one {@link RpcHandler}. Started by {@link #start(ServerOptions)}; {@link #close()} shuts down gracefully:
- * stop accepting, let in-flight calls finish (up to the drain timeout), then close connections.
+ * stop accepting, ask clients to move their connections elsewhere while their calls finish (up to the drain
+ * timeout), then close connections.
  */
 public final class RpcServer implements AutoCloseable
 {
     private static final System.Logger LOG = System.getLogger(RpcServer.class.getName());
     private static final long EXECUTOR_TERMINATION_MILLIS = 2_000;
+    /**
+     * A drain ends once no call has come for this long: clients that honour {@code crrst} have moved on by then
+     * (the reset travels with the first reply after the drain began), and idle ones need not be waited for.
+     */
+    static final long DRAIN_QUIET_MILLIS = 200;
+    private static final long DRAIN_POLL_MILLIS = 5;
 
     private final ServerOptions options;
     private final TransportMetrics metrics = new TransportMetrics();
@@ -131,12 +136,14 @@ public final class RpcServer implements AutoCloseable
     }
 
     /**
-     * Shut down gracefully: stop accepting, refuse new calls (clients get an exception asking them to reset the
-     * connection), wait for in-flight calls up to {@code drainTimeout}, then close all connections and threads.
-     * Idempotent.
+     * Shut down gracefully: stop accepting, keep serving the calls that come on open connections but ask their
+     * clients to reset them (every reply carries the TTHeader string key {@code crrst}; a client then sends its next
+     * calls on a new connection, elsewhere), and wait up to {@code drainTimeout} until no call is in flight and
+     * either every client has closed its connection or no call has come for 200 ms; then close
+     * all connections and threads. Idempotent.
      *
-     * @param drainTimeout how long to wait for in-flight calls.
-     * @return {@code true} when every in-flight call finished in time.
+     * @param drainTimeout how long to wait for in-flight calls and clients to leave.
+     * @return {@code true} when no call was in flight when the connections were closed.
      */
     public synchronized boolean shutdown(final Duration drainTimeout)
     {
@@ -149,25 +156,12 @@ public final class RpcServer implements AutoCloseable
         {
             server.stopAccepting();
         }
-        boolean drained = true;
-        try
+        handler.beginDrain();
+        final boolean drained = awaitDrain(drainTimeout);
+        if (!drained)
         {
-            handler.beginDrain().get(drainTimeout.toNanos(), TimeUnit.NANOSECONDS);
-        }
-        catch (final TimeoutException ex)
-        {
-            drained = false;
             LOG.log(WARNING, "{0} call(s) still in flight after the drain timeout of {1} ms; closing anyway",
                 metrics.inFlight(), drainTimeout.toMillis());
-        }
-        catch (final InterruptedException ex)
-        {
-            drained = false;
-            Thread.currentThread().interrupt();
-        }
-        catch (final ExecutionException ex)
-        {
-            drained = false;
         }
         for (final TransServer server : servers.values())
         {
@@ -195,6 +189,32 @@ public final class RpcServer implements AutoCloseable
     public void close()
     {
         shutdown(options.drainTimeout());
+    }
+
+    /**
+     * @return whether the drain ended with no call in flight.
+     */
+    private boolean awaitDrain(final Duration drainTimeout)
+    {
+        final long quietNanos = TimeUnit.MILLISECONDS.toNanos(DRAIN_QUIET_MILLIS);
+        final long deadline = System.nanoTime() + drainTimeout.toNanos();
+        while (!(handler.isQuiet(0) && connectionCount() == 0) && !handler.isQuiet(quietNanos))
+        {
+            if (System.nanoTime() - deadline >= 0)
+            {
+                return handler.isQuiet(0);
+            }
+            try
+            {
+                Thread.sleep(DRAIN_POLL_MILLIS);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                return handler.isQuiet(0);
+            }
+        }
+        return true;
     }
 
     private static ExecutorService newExecutor(final int threads)

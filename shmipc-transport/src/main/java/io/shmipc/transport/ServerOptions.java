@@ -30,6 +30,8 @@ public final class ServerOptions
     public static final String DEFAULT_TCP_ADDRESS = "127.0.0.1:0";
     /** Default time a graceful shutdown waits for in-flight calls. */
     public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
+    /** Default of {@link Builder#frameReadTimeout(Duration)}. */
+    public static final Duration DEFAULT_FRAME_READ_TIMEOUT = Duration.ofSeconds(30);
 
     private final String tcpAddress;
     private final RpcHandler handler;
@@ -38,6 +40,7 @@ public final class ServerOptions
     private final boolean nonBlockingHandler;
     private final int maxFrameSize;
     private final Duration drainTimeout;
+    private final Duration frameReadTimeout;
     private final int ioThreads;
     private final boolean nativeTransport;
     private final ShmSettings shmSettings;
@@ -56,6 +59,7 @@ public final class ServerOptions
         this.nonBlockingHandler = b.nonBlockingHandler;
         this.maxFrameSize = b.maxFrameSize;
         this.drainTimeout = b.drainTimeout;
+        this.frameReadTimeout = b.frameReadTimeout;
         this.ioThreads = b.ioThreads;
         this.nativeTransport = b.nativeTransport;
         this.shmSettings = b.shm.resolve(b.systemProperties, b.environment)
@@ -142,6 +146,15 @@ public final class ServerOptions
     }
 
     /**
+     * @return how long a frame may take to arrive once its first bytes have; a peer that stalls mid-frame longer has
+     * its connection closed.
+     */
+    public Duration frameReadTimeout()
+    {
+        return frameReadTimeout;
+    }
+
+    /**
      * @return I/O threads of the TCP transport.
      */
     public int ioThreads()
@@ -219,6 +232,7 @@ public final class ServerOptions
         private boolean nonBlockingHandler;
         private int maxFrameSize = FramedThriftCodec.THRIFT_DEFAULT_MAX_FRAME_SIZE;
         private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
+        private Duration frameReadTimeout = DEFAULT_FRAME_READ_TIMEOUT;
         private int ioThreads = Runtime.getRuntime().availableProcessors();
         private boolean nativeTransport = true;
         private final ShmSettings.Builder shm = ShmSettings.builder();
@@ -287,6 +301,24 @@ public final class ServerOptions
         public Builder maxFrameSize(final int bytes)
         {
             this.maxFrameSize = requirePositive(bytes, "maxFrameSize");
+            return this;
+        }
+
+        /**
+         * Close a connection whose peer began a frame and did not complete it within {@code timeout}: a stalled or
+         * broken peer would otherwise hold the connection and its buffer forever. Idle connections (no partial frame)
+         * are not affected. Default {@link ServerOptions#DEFAULT_FRAME_READ_TIMEOUT}.
+         *
+         * @param timeout how long a frame may take once it has begun.
+         * @return this.
+         */
+        public Builder frameReadTimeout(final Duration timeout)
+        {
+            if (timeout.isNegative() || timeout.isZero())
+            {
+                throw new IllegalArgumentException("frameReadTimeout must be positive, got " + timeout);
+            }
+            this.frameReadTimeout = timeout;
             return this;
         }
 

@@ -13,7 +13,6 @@ import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -26,21 +25,24 @@ import static java.lang.System.Logger.Level.WARNING;
  * when the handler never blocks or the connection's transport has already handed reading on to another thread), the
  * {@link RpcHandler}'s answer (or exception) is written back in the request's framing with the same seq id. Replies go
  * out in the order handlers finish, so many calls on one connection proceed at once. Tracks in-flight calls so
- * shutdown can drain.
+ * shutdown can drain, and during the drain asks clients to reset their connections ({@code crrst}).
  */
 final class ServerTransHandler extends RpcTransHandler
 {
     private static final System.Logger LOG = System.getLogger(ServerTransHandler.class.getName());
-    private static final String SHUTTING_DOWN = "server is shutting down";
+
+    /** Kitex sets the key to "1"; clients look only at its presence. */
+    private static final String CONNECTION_RESET_VALUE = "1";
 
     private final RpcHandler handler;
     private final Executor executor;
     private final boolean serveWhereRead;
     private final TransportMetrics metrics;
     private final AtomicInteger inFlight;
-    private final CompletableFuture<Void> drained = new CompletableFuture<>();
     private volatile TransHandler pipeline = this;
     private volatile boolean draining;
+    /** {@link System#nanoTime()} of the drain's start or of the last call that arrived during it. */
+    private volatile long lastDrainCallNanos;
 
     /**
      * @param serveWhereRead the handler never blocks: serve every call on the thread that read it.
@@ -65,19 +67,23 @@ final class ServerTransHandler extends RpcTransHandler
     }
 
     /**
-     * Refuse calls that arrive from now on (they get an exception reply asking the client to reset the connection)
-     * and report when the calls already accepted have finished.
-     *
-     * @return completes when no call is in flight.
+     * Begin a graceful drain: calls keep being served, and every reply from now on carries the string info key
+     * {@code crrst} (Kitex's "connection ready to reset"), so clients stop sending new calls on their connection,
+     * let the calls on it finish and close it.
      */
-    CompletableFuture<Void> beginDrain()
+    void beginDrain()
     {
+        lastDrainCallNanos = System.nanoTime();
         draining = true;
-        if (inFlight.get() == 0)
-        {
-            drained.complete(null);
-        }
-        return drained;
+    }
+
+    /**
+     * @param quietNanos how long no call must have arrived.
+     * @return whether no call is in flight and none arrived in the last {@code quietNanos} of the drain.
+     */
+    boolean isQuiet(final long quietNanos)
+    {
+        return inFlight.get() == 0 && System.nanoTime() - lastDrainCallNanos >= quietNanos;
     }
 
     @Override
@@ -100,6 +106,12 @@ final class ServerTransHandler extends RpcTransHandler
             metrics.recordMalformedFrame();
             LOG.log(WARNING, "closing {0} connection from {1}: {2}", connection.kind(), connection.remoteAddress(),
                 cause.getMessage());
+        }
+        else if (cause instanceof FrameTimeoutException)
+        {
+            metrics.recordStalledFrame();
+            LOG.log(WARNING, "closing {0} connection from {1}, stalled mid-frame: {2}", connection.kind(),
+                connection.remoteAddress(), cause.getMessage());
         }
         else if (cause instanceof IOException)
         {
@@ -125,14 +137,10 @@ final class ServerTransHandler extends RpcTransHandler
             return;
         }
         metrics.recordCall(connection.kind());
-        // Count first, then look at the flag: beginDrain sets the flag first, then looks at the count, so either
-        // this call is refused or the drain waits for it.
         inFlight.incrementAndGet();
         if (draining)
         {
-            replyException(connection, message, ApplicationExceptionCodec.INTERNAL_ERROR, SHUTTING_DOWN, true);
-            finish(message);
-            return;
+            lastDrainCallNanos = System.nanoTime();
         }
         if (serveWhereRead || connection.servesOnReadingThread())
         {
@@ -146,7 +154,7 @@ final class ServerTransHandler extends RpcTransHandler
         catch (final RejectedExecutionException ex)
         {
             replyException(connection, message, ApplicationExceptionCodec.INTERNAL_ERROR,
-                "server executor rejected the call: " + ex.getMessage(), false);
+                "server executor rejected the call: " + ex.getMessage());
             finish(message);
         }
     }
@@ -168,13 +176,13 @@ final class ServerTransHandler extends RpcTransHandler
             catch (final RemoteApplicationException ex)
             {
                 // The handler chose the exception type and text itself (a proxy relaying why a call failed).
-                replyException(connection, message, ex.type(), ex.getMessage(), false);
+                replyException(connection, message, ex.type(), ex.getMessage());
                 return;
             }
             catch (final Exception | LinkageError | AssertionError ex)
             {
                 LOG.log(DEBUG, "handler failed call ''{0}'' seq {1}: {2}", request.method(), request.seqId(), ex);
-                replyException(connection, message, ApplicationExceptionCodec.INTERNAL_ERROR, ex.toString(), false);
+                replyException(connection, message, ApplicationExceptionCodec.INTERNAL_ERROR, ex.toString());
                 return;
             }
             if (request.messageType() == ThriftMessageType.CALL)
@@ -191,18 +199,14 @@ final class ServerTransHandler extends RpcTransHandler
     private void finish(final RpcMessage message)
     {
         message.release();
-        if (inFlight.decrementAndGet() == 0 && draining)
-        {
-            drained.complete(null);
-        }
+        inFlight.decrementAndGet();
     }
 
     private void replyException(
         final Connection connection,
         final RpcMessage request,
         final int type,
-        final String text,
-        final boolean resetConnection)
+        final String text)
     {
         if (request.frame().messageType() == ThriftMessageType.ONEWAY)
         {
@@ -210,12 +214,7 @@ final class ServerTransHandler extends RpcTransHandler
         }
         final UnsafeBuffer body = new UnsafeBuffer(new byte[ApplicationExceptionCodec.encodedLength(text)]);
         ApplicationExceptionCodec.encode(body, 0, type, text);
-        final TTHeader header = new TTHeader();
-        if (resetConnection)
-        {
-            header.putStringInfo(StringInfoKeys.CONNECTION_RESET, "1");
-        }
-        reply(connection, request, ThriftMessageType.EXCEPTION, header, body);
+        reply(connection, request, ThriftMessageType.EXCEPTION, new TTHeader(), body);
     }
 
     private void reply(
@@ -234,6 +233,10 @@ final class ServerTransHandler extends RpcTransHandler
         out.header().flags(in.header().flags());
         out.header().stringInfo().putAll(responseHeader.stringInfo());
         out.header().intInfo().putAll(responseHeader.intInfo());
+        if (draining)
+        {
+            out.header().stringInfo().put(StringInfoKeys.CONNECTION_RESET, CONNECTION_RESET_VALUE);
+        }
         if (body != null)
         {
             out.body(body, 0, body.capacity());

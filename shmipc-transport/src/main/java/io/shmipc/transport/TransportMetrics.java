@@ -17,6 +17,9 @@ public final class TransportMetrics
     private final LongAdder cancelledCalls = new LongAdder();
     private final LongAdder lateReplies = new LongAdder();
     private final LongAdder malformedFrames = new LongAdder();
+    private final LongAdder stalledFrames = new LongAdder();
+    private final LongAdder connectionResets = new LongAdder();
+    private final LongAdder retiredConnections = new LongAdder();
     private final AtomicInteger inFlight = new AtomicInteger();
 
     void recordCall(final TransportKind kind)
@@ -52,6 +55,21 @@ public final class TransportMetrics
     void recordMalformedFrame()
     {
         malformedFrames.increment();
+    }
+
+    void recordStalledFrame()
+    {
+        stalledFrames.increment();
+    }
+
+    void recordConnectionReset()
+    {
+        connectionResets.increment();
+    }
+
+    void recordRetiredConnection()
+    {
+        retiredConnections.increment();
     }
 
     AtomicInteger inFlightCounter()
@@ -117,6 +135,30 @@ public final class TransportMetrics
     }
 
     /**
+     * @return connections closed because a frame began and did not complete within the frame read timeout.
+     */
+    public long stalledFrames()
+    {
+        return stalledFrames.sum();
+    }
+
+    /**
+     * @return connections a server asked this client to reset (TTHeader {@code crrst}); each left the pool at once.
+     */
+    public long connectionResets()
+    {
+        return connectionResets.sum();
+    }
+
+    /**
+     * @return connections this client closed after they were reset, once their last call had ended.
+     */
+    public long retiredConnections()
+    {
+        return retiredConnections.sum();
+    }
+
+    /**
      * @return calls in flight now.
      */
     public int inFlight()
@@ -130,6 +172,7 @@ public final class TransportMetrics
         return "TransportMetrics{shmCalls=" + shmCalls + ", tcpCalls=" + tcpCalls + ", fallbacks=" + fallbacks +
             ", failedCalls=" + failedCalls + ", timedOutCalls=" + timedOutCalls + ", cancelledCalls=" +
             cancelledCalls + ", lateReplies=" + lateReplies + ", malformedFrames=" + malformedFrames +
-            ", inFlight=" + inFlight + '}';
+            ", stalledFrames=" + stalledFrames + ", connectionResets=" + connectionResets + ", retiredConnections=" +
+            retiredConnections + ", inFlight=" + inFlight + '}';
     }
 }

@@ -105,6 +105,24 @@ public final class ConnectionPool implements AutoCloseable
     }
 
     /**
+     * Stop handing out {@code connection}: its slot is emptied, so the next acquisition through it dials afresh, and
+     * its dialer is told ({@link Dialer#retire}). The connection stays open for the calls already on it; closing
+     * it is the caller's business. Idempotent.
+     *
+     * @param connection a connection this pool handed out.
+     */
+    public void retire(final Connection connection)
+    {
+        for (final Slots slots : pools.values())
+        {
+            if (slots.remove(connection))
+            {
+                slots.dialer.retire(connection);
+            }
+        }
+    }
+
+    /**
      * @return whether {@code endpoint} has an open connection right now (no dialling).
      */
     public boolean hasActiveConnection(final Endpoint endpoint)
@@ -238,6 +256,23 @@ public final class ConnectionPool implements AutoCloseable
                 connection.closeFuture().whenComplete((v, e) -> slots.compareAndSet(index, dialling, null));
                 dialling.complete(connection);
             });
+        }
+
+        /**
+         * @return whether {@code connection} was in a slot of this endpoint (it no longer is).
+         */
+        boolean remove(final Connection connection)
+        {
+            boolean removed = false;
+            for (int i = 0; i < connectionsPerEndpoint; i++)
+            {
+                final CompletableFuture<Connection> slot = slots.get(i);
+                if (slot != null && slot.isDone() && !slot.isCompletedExceptionally() && slot.join() == connection)
+                {
+                    removed |= slots.compareAndSet(i, slot, null);
+                }
+            }
+            return removed;
         }
 
         int activeCount()

@@ -29,6 +29,17 @@ public interface Dialer extends AutoCloseable
     CompletableFuture<Connection> dial(String address, Duration timeout, TransHandler handler);
 
     /**
+     * The server asked the client to stop using {@code connection} (TTHeader {@code crrst}): connections dialled from
+     * now on must not share what it rides on, e.g. a shared-memory session to a server that is going away. The
+     * connection itself is closed by its user once its calls are done.
+     *
+     * @param connection a connection this dialer opened.
+     */
+    default void retire(final Connection connection)
+    {
+    }
+
+    /**
      * Release the dialer's resources (threads, sessions); idempotent.
      */
     @Override

@@ -1,6 +1,7 @@
 package io.shmipc.transport.shm;
 
 import io.shmipc.core.ReceivedBytes;
+import io.shmipc.core.Session;
 import io.shmipc.core.SessionClosedException;
 import io.shmipc.core.ShmIpcException;
 import io.shmipc.core.ShmTimeoutException;
@@ -10,6 +11,7 @@ import io.shmipc.core.StreamReader;
 import io.shmipc.core.StreamWriter;
 import io.shmipc.transport.CallInfo;
 import io.shmipc.transport.ConnectionClosedException;
+import io.shmipc.transport.FrameTimeoutException;
 import io.shmipc.transport.RpcException;
 import io.shmipc.transport.TransportKind;
 import io.shmipc.transport.codec.FrameKind;
@@ -69,6 +71,7 @@ final class ShmConnection implements Connection
     private final CallInfo callInfo;
     private final TransHandler handler;
     private final int maxFrameSize;
+    private final long frameReadTimeoutNanos;
     private final Executor followers;
     private final ReentrantLock writeLock = new ReentrantLock();
     /** Held by the one thread reading the stream: a waiting caller, the background reader, or the server's. */
@@ -82,14 +85,16 @@ final class ShmConnection implements Connection
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
 
     /**
-     * @param stream        the stream; this connection owns it.
-     * @param remoteAddress the socket path dialled (client) or the peer's pid and stream (server).
-     * @param handler       receives the connection's events and frames.
-     * @param maxFrameSize  largest frame accepted, length field included.
+     * @param stream                the stream; this connection owns it.
+     * @param remoteAddress         the socket path dialled (client) or the peer's pid and stream (server).
+     * @param handler               receives the connection's events and frames.
+     * @param maxFrameSize          largest frame accepted, length field included.
+     * @param frameReadTimeoutNanos how long a frame may take once its first bytes arrived.
      */
-    ShmConnection(final Stream stream, final String remoteAddress, final TransHandler handler, final int maxFrameSize)
+    ShmConnection(final Stream stream, final String remoteAddress, final TransHandler handler, final int maxFrameSize,
+        final long frameReadTimeoutNanos)
     {
-        this(stream, remoteAddress, handler, maxFrameSize, null);
+        this(stream, remoteAddress, handler, maxFrameSize, frameReadTimeoutNanos, null);
     }
 
     /**
@@ -97,14 +102,23 @@ final class ShmConnection implements Connection
      *                  client.
      */
     ShmConnection(final Stream stream, final String remoteAddress, final TransHandler handler, final int maxFrameSize,
-        final Executor followers)
+        final long frameReadTimeoutNanos, final Executor followers)
     {
         this.stream = stream;
         this.remoteAddress = remoteAddress;
         this.callInfo = new CallInfo(TransportKind.SHM, remoteAddress, null);
         this.handler = handler;
         this.maxFrameSize = maxFrameSize;
+        this.frameReadTimeoutNanos = frameReadTimeoutNanos;
         this.followers = followers;
+    }
+
+    /**
+     * @return the session the stream belongs to.
+     */
+    Session session()
+    {
+        return stream.session();
     }
 
     @Override
@@ -392,7 +406,8 @@ final class ShmConnection implements Connection
         final StreamReader in = stream.reader();
         try
         {
-            if (!in.await(FrameKind.DETECTION_LENGTH, timeoutNanos))
+            // Idle until a frame begins (as long as the caller likes), then the frame read timeout bounds the rest.
+            if (!in.await(1, timeoutNanos) || !awaitRestOfFrame(in, FrameKind.DETECTION_LENGTH))
             {
                 terminate(null);
                 return null;
@@ -400,6 +415,11 @@ final class ShmConnection implements Connection
             final DirectBuffer head = in.view(FrameKind.DETECTION_LENGTH);
             final int frameLength = RpcFrameCodec.frameLength(
                 head.getInt(0, ByteOrder.BIG_ENDIAN), head.getInt(4, ByteOrder.BIG_ENDIAN), maxFrameSize);
+            if (!awaitRestOfFrame(in, frameLength))
+            {
+                terminate(null);
+                return null;
+            }
             final ReceivedBytes bytes = in.take(frameLength);
             if (closed.get())
             {
@@ -413,7 +433,7 @@ final class ShmConnection implements Connection
         {
             throw ex;
         }
-        catch (final MalformedFrameException ex)
+        catch (final MalformedFrameException | FrameTimeoutException ex)
         {
             handler.onError(this, ex);
             terminate(ex);
@@ -429,6 +449,33 @@ final class ShmConnection implements Connection
             terminate(ex);
         }
         return null;
+    }
+
+    /**
+     * Wait for the rest of a frame that has begun, within the frame read timeout: a peer that stalls mid-frame must
+     * not hold the connection forever.
+     *
+     * @param frameBytes bytes the frame (or its detection prefix) needs.
+     * @return {@code false} when the stream ended first.
+     * @throws FrameTimeoutException when the bytes did not arrive in time.
+     */
+    private boolean awaitRestOfFrame(final StreamReader in, final int frameBytes)
+        throws ShmIpcException
+    {
+        if (in.available() >= frameBytes)
+        {
+            return true;
+        }
+        try
+        {
+            return in.await(frameBytes, frameReadTimeoutNanos);
+        }
+        catch (final ShmTimeoutException ex)
+        {
+            throw new FrameTimeoutException("a frame from shm://" + remoteAddress + " is still incomplete after " +
+                TimeUnit.NANOSECONDS.toMillis(frameReadTimeoutNanos) + " ms (the frame read timeout): " +
+                in.available() + " of " + frameBytes + " bytes arrived");
+        }
     }
 
     /**

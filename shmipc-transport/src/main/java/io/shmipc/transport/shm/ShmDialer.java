@@ -5,6 +5,7 @@ import io.shmipc.core.SessionConfig;
 import io.shmipc.core.SessionPool;
 import io.shmipc.core.ShmIpcException;
 import io.shmipc.core.Stream;
+import io.shmipc.transport.ClientOptions;
 import io.shmipc.transport.ConnectFailedException;
 import io.shmipc.transport.TransportKind;
 import io.shmipc.transport.remote.Connection;
@@ -14,12 +15,15 @@ import io.shmipc.transport.remote.TransHandler;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+
+import static java.lang.System.Logger.Level.INFO;
 
 /**
  * Opens RPC connections over shared memory: per control socket path a core {@link SessionPool} of
@@ -29,21 +33,40 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class ShmDialer implements Dialer
 {
+    private static final System.Logger LOG = System.getLogger(ShmDialer.class.getName());
     private static final AtomicInteger READER_IDS = new AtomicInteger();
 
     private final SessionConfig config;
     private final int concurrency;
     private final int maxFrameSize;
+    private final long frameReadTimeoutNanos;
     private final ConcurrentHashMap<String, SessionPool> pools = new ConcurrentHashMap<>();
+    /** Pools replaced after a server asked to reset a connection: closed once no stream is open on them. */
+    private final Set<SessionPool> retiredPools = ConcurrentHashMap.newKeySet();
     private final ExecutorService dialing;
     private volatile boolean closed;
 
     /**
+     * A dialer whose connections allow {@link ClientOptions#DEFAULT_FRAME_READ_TIMEOUT} for a frame to complete.
+     *
      * @param config       the sessions' configuration (see {@code ShmSettings.sessionConfig()}).
      * @param concurrency  sessions per control socket.
      * @param maxFrameSize largest frame accepted from servers.
      */
     public ShmDialer(final SessionConfig config, final int concurrency, final int maxFrameSize)
+    {
+        this(config, concurrency, maxFrameSize, ClientOptions.DEFAULT_FRAME_READ_TIMEOUT);
+    }
+
+    /**
+     * @param config           the sessions' configuration (see {@code ShmSettings.sessionConfig()}).
+     * @param concurrency      sessions per control socket.
+     * @param maxFrameSize     largest frame accepted from servers.
+     * @param frameReadTimeout how long a frame may take once it has begun; a server stalled mid-frame longer has its
+     *                         connection closed.
+     */
+    public ShmDialer(final SessionConfig config, final int concurrency, final int maxFrameSize,
+        final Duration frameReadTimeout)
     {
         if (concurrency < 1)
         {
@@ -52,6 +75,7 @@ public final class ShmDialer implements Dialer
         this.config = config;
         this.concurrency = concurrency;
         this.maxFrameSize = maxFrameSize;
+        this.frameReadTimeoutNanos = frameReadTimeout.toNanos();
         final AtomicInteger threads = new AtomicInteger();
         this.dialing = Executors.newCachedThreadPool(r ->
         {
@@ -121,7 +145,7 @@ public final class ShmDialer implements Dialer
         try
         {
             final Stream stream = pool.session().openStream();
-            connection = new ShmConnection(stream, address, handler, maxFrameSize);
+            connection = new ShmConnection(stream, address, handler, maxFrameSize, frameReadTimeoutNanos);
         }
         catch (final ShmIpcException | RuntimeException ex)
         {
@@ -139,6 +163,7 @@ public final class ShmDialer implements Dialer
             return;
         }
         handler.onActive(connection);
+        connection.closeFuture().whenComplete((v, e) -> closeIdleRetiredPools());
         final Thread reader = new Thread(connection::readInBackground,
             "shmipc-shm-reader-" + READER_IDS.incrementAndGet());
         reader.setDaemon(true);
@@ -147,6 +172,54 @@ public final class ShmDialer implements Dialer
         if (!result.complete(connection))
         {
             connection.close();
+        }
+    }
+
+    /**
+     * A server that is draining asked to reset {@code connection}: its sessions lead to a server going away, so the
+     * pool of that address is replaced and later connections open new sessions (a new handshake, with whichever
+     * server listens on the socket now). The old pool is closed once every stream on it has closed, so calls still
+     * in flight on it finish.
+     */
+    @Override
+    public void retire(final Connection connection)
+    {
+        if (!(connection instanceof ShmConnection shm))
+        {
+            return;
+        }
+        final String address = shm.remoteAddress();
+        final SessionPool current = pools.get(address);
+        if (current == null || !current.sessions().contains(shm.session()))
+        {
+            return;
+        }
+        final SessionPool fresh = new SessionPool(Path.of(address), config, concurrency);
+        if (pools.replace(address, current, fresh))
+        {
+            retiredPools.add(current);
+            LOG.log(INFO, "shm server at {0} asked to reset connections: new ones use new sessions", address);
+            closeIdleRetiredPools();
+        }
+    }
+
+    private void closeIdleRetiredPools()
+    {
+        if (retiredPools.isEmpty())
+        {
+            return;
+        }
+        for (final SessionPool pool : retiredPools)
+        {
+            boolean idle = true;
+            for (final Session session : pool.sessions())
+            {
+                idle &= session.isClosed() || session.activeStreams() == 0;
+            }
+            if (idle && retiredPools.remove(pool))
+            {
+                pool.close();
+            }
         }
     }
 
@@ -162,6 +235,11 @@ public final class ShmDialer implements Dialer
             pool.close();
         }
         pools.clear();
+        for (final SessionPool pool : retiredPools)
+        {
+            pool.close();
+        }
+        retiredPools.clear();
         dialing.shutdownNow();
     }
 

@@ -6,6 +6,7 @@ import io.shmipc.core.ShmIpcException;
 import io.shmipc.core.ShmServer;
 import io.shmipc.core.Stream;
 import io.shmipc.transport.RpcException;
+import io.shmipc.transport.ServerOptions;
 import io.shmipc.transport.TransportKind;
 import io.shmipc.transport.remote.TransHandler;
 import io.shmipc.transport.remote.TransServer;
@@ -13,6 +14,7 @@ import io.shmipc.transport.remote.TransServer;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -39,6 +41,7 @@ public final class ShmTransServer implements TransServer
     private final TransHandler handler;
     private final int maxFrameSize;
     private final boolean serveWhereRead;
+    private final long frameReadTimeoutNanos;
     private final Set<ShmConnection> connections = ConcurrentHashMap.newKeySet();
     /** Accepted streams' first readers, and the threads that take turns reading and serving calls. */
     private final ExecutorService threads = Executors.newCachedThreadPool(new ThreadFactory()
@@ -66,21 +69,24 @@ public final class ShmTransServer implements TransServer
     public ShmTransServer(final Path path, final SessionConfig config, final TransHandler handler,
         final int maxFrameSize)
     {
-        this(path, config, handler, maxFrameSize, false);
+        this(path, config, handler, maxFrameSize, false, ServerOptions.DEFAULT_FRAME_READ_TIMEOUT);
     }
 
     /**
-     * @param serveWhereRead the handler never blocks: each stream's one reading thread serves every call it reads,
-     *                       with no hand-off to another reader ({@link ShmConnection#serveWhereRead()}).
+     * @param serveWhereRead   the handler never blocks: each stream's one reading thread serves every call it reads,
+     *                         with no hand-off to another reader ({@link ShmConnection#serveWhereRead()}).
+     * @param frameReadTimeout how long a frame may take once it has begun; a client stalled mid-frame longer has its
+     *                         connection closed.
      */
     ShmTransServer(final Path path, final SessionConfig config, final TransHandler handler, final int maxFrameSize,
-        final boolean serveWhereRead)
+        final boolean serveWhereRead, final Duration frameReadTimeout)
     {
         this.path = path;
         this.config = config;
         this.handler = handler;
         this.maxFrameSize = maxFrameSize;
         this.serveWhereRead = serveWhereRead;
+        this.frameReadTimeoutNanos = frameReadTimeout.toNanos();
     }
 
     @Override
@@ -111,7 +117,8 @@ public final class ShmTransServer implements TransServer
     private void serve(final Stream stream)
     {
         final ShmConnection connection = new ShmConnection(stream,
-            "pid " + stream.session().peerPid() + " stream " + stream.id(), handler, maxFrameSize, threads);
+            "pid " + stream.session().peerPid() + " stream " + stream.id(), handler, maxFrameSize,
+            frameReadTimeoutNanos, threads);
         connections.add(connection);
         connection.closeFuture().whenComplete((v, e) -> connections.remove(connection));
         handler.onActive(connection);

@@ -25,7 +25,7 @@ public final class ShmTransServerFactory implements TransServerFactory
     public TransServer newTransServer(final ServerOptions options, final TransHandler handler)
     {
         return new ShmTransServer(Path.of(options.shmSettings().path()), options.shmSessionConfig(), handler,
-            options.maxFrameSize(), options.nonBlockingHandler());
+            options.maxFrameSize(), options.nonBlockingHandler(), options.frameReadTimeout());
     }
 
     @Override

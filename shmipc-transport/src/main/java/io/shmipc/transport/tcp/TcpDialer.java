@@ -6,6 +6,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.shmipc.transport.ClientOptions;
 import io.shmipc.transport.ConnectFailedException;
 import io.shmipc.transport.TransportKind;
 import io.shmipc.transport.remote.Connection;
@@ -28,17 +29,34 @@ public final class TcpDialer implements Dialer
     private final NettyTransport transport;
     private final EventLoopGroup group;
     private final int maxFrameSize;
+    private final long frameReadTimeoutNanos;
 
     /**
+     * A dialer whose connections allow {@link ClientOptions#DEFAULT_FRAME_READ_TIMEOUT} for a frame to complete.
+     *
      * @param ioThreads       I/O threads for all connections this dialer opens.
      * @param nativeTransport use epoll where available.
      * @param maxFrameSize    largest frame accepted from servers.
      */
     public TcpDialer(final int ioThreads, final boolean nativeTransport, final int maxFrameSize)
     {
+        this(ioThreads, nativeTransport, maxFrameSize, ClientOptions.DEFAULT_FRAME_READ_TIMEOUT);
+    }
+
+    /**
+     * @param ioThreads        I/O threads for all connections this dialer opens.
+     * @param nativeTransport  use epoll where available.
+     * @param maxFrameSize     largest frame accepted from servers.
+     * @param frameReadTimeout how long a frame may take once it has begun; a server stalled mid-frame longer has its
+     *                         connection closed.
+     */
+    public TcpDialer(final int ioThreads, final boolean nativeTransport, final int maxFrameSize,
+        final Duration frameReadTimeout)
+    {
         this.transport = NettyTransport.select(nativeTransport);
         this.group = transport.newEventLoopGroup(ioThreads, "shmipc-tcp-client");
         this.maxFrameSize = maxFrameSize;
+        this.frameReadTimeoutNanos = frameReadTimeout.toNanos();
     }
 
     /**
@@ -88,8 +106,8 @@ public final class TcpDialer implements Dialer
                 protected void initChannel(final Channel ch)
                 {
                     final TcpConnection connection = new TcpConnection(ch, address);
-                    ch.pipeline().addLast(new FrameSplitter(maxFrameSize), new ChannelBridge(connection, handler,
-                        activated));
+                    ch.pipeline().addLast(new FrameSplitter(maxFrameSize, frameReadTimeoutNanos),
+                        new ChannelBridge(connection, handler, activated));
                 }
             });
 

@@ -70,6 +70,7 @@ public final class TcpTransServer implements TransServer
         }
         final InetSocketAddress address = TcpAddresses.parse(options.tcpAddress());
         final int maxFrameSize = options.maxFrameSize();
+        final long frameReadTimeoutNanos = options.frameReadTimeout().toNanos();
         final ServerBootstrap bootstrap = new ServerBootstrap()
             .group(acceptGroup, ioGroup)
             .channel(transport.serverChannelClass())
@@ -83,8 +84,8 @@ public final class TcpTransServer implements TransServer
                     connections.add(ch);
                     final TcpConnection connection = new TcpConnection(ch,
                         TcpAddresses.format((InetSocketAddress)ch.remoteAddress()));
-                    ch.pipeline().addLast(new FrameSplitter(maxFrameSize), new ChannelBridge(connection, handler,
-                        null));
+                    ch.pipeline().addLast(new FrameSplitter(maxFrameSize, frameReadTimeoutNanos),
+                        new ChannelBridge(connection, handler, null));
                 }
             });
         final ChannelFuture bind = bootstrap.bind(address);

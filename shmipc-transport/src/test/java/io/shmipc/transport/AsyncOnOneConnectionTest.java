@@ -1,0 +1,116 @@
+package io.shmipc.transport;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Thirty-two asynchronous calls in flight on one connection to a non-blocking server, each chain issuing its next
+ * call from the completion of the previous one (on the client's reading thread): replies and new calls cross on the
+ * same connection all the time, and the server replies on the thread that reads. Every call must complete, byte for
+ * byte, and none may end on its deadline.
+ */
+@Timeout(120)
+class AsyncOnOneConnectionTest
+{
+    private static final int CHAINS = 32;
+    private static final int ROUNDS = 2_000;
+    private static final int MAX_PAYLOAD_BYTES = 256;
+    private static final long CHAIN_WAIT_SECONDS = 60;
+
+    @TempDir
+    Path dir;
+
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception
+    {
+        for (int i = closeables.size() - 1; i >= 0; i--)
+        {
+            closeables.get(i).close();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TransportKind.class)
+    void shouldCompleteEveryChainedCallWhenThirtyTwoAsyncCallsShareOneConnection(final TransportKind kind)
+        throws Exception
+    {
+        final ServerOptions.Builder serverOptions = ServerOptions
+            .builder((ctx, request) -> ChecksumEcho.respond(request))
+            .nonBlockingHandler(true)
+            .drainTimeout(Duration.ofSeconds(1));
+        final ClientOptions.Builder clientOptions = ClientOptions.builder()
+            .connectionsPerAddress(1)
+            .callTimeout(Duration.ofSeconds(CHAIN_WAIT_SECONDS / 2));
+        if (kind == TransportKind.SHM)
+        {
+            serverOptions.shm().enabled(true).path(dir.resolve("async.sock").toString());
+            clientOptions.shm().enabled(true).concurrency(1).path(dir.resolve("async.sock").toString());
+        }
+        final RpcServer server = RpcServer.start(serverOptions.build());
+        closeables.add(server);
+        final RpcClient client = RpcClient.create(clientOptions.target(server.tcpAddress()).build());
+        closeables.add(client);
+
+        final List<CompletableFuture<Integer>> chains = new ArrayList<>();
+        for (int c = 0; c < CHAINS; c++)
+        {
+            final CompletableFuture<Integer> done = new CompletableFuture<>();
+            chains.add(done);
+            callNext(client, new Random(c), 0, done);
+        }
+        for (final CompletableFuture<Integer> chain : chains)
+        {
+            assertEquals(ROUNDS, chain.get(CHAIN_WAIT_SECONDS, TimeUnit.SECONDS));
+        }
+
+        assertEquals(CHAINS * (long)ROUNDS, client.metrics().calls(kind));
+        assertEquals(0, client.metrics().timedOutCalls(), "no call waited for its deadline");
+        assertEquals(0, client.metrics().failedCalls());
+        assertEquals(1, server.connectionCount(), "all calls shared one connection");
+    }
+
+    /**
+     * Call, and from the call's completion make the chain's next call, until {@link #ROUNDS} calls are done.
+     */
+    private static void callNext(final RpcClient client, final Random random, final int round,
+        final CompletableFuture<Integer> done)
+    {
+        if (round == ROUNDS)
+        {
+            done.complete(round);
+            return;
+        }
+        final UnsafeBuffer request = ChecksumEcho.request(random, random.nextInt(MAX_PAYLOAD_BYTES));
+        client.callAsync(Request.of(ChecksumEcho.METHOD, request)).whenComplete((response, error) ->
+        {
+            if (error != null)
+            {
+                done.completeExceptionally(error);
+            }
+            else if (!ChecksumEcho.verify(request, response.payload()))
+            {
+                done.completeExceptionally(new AssertionError("reply " + round + " does not match its call"));
+            }
+            else
+            {
+                callNext(client, random, round + 1, done);
+            }
+        });
+    }
+}
