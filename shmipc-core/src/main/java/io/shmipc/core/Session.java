@@ -51,6 +51,7 @@ public final class Session implements AutoCloseable {
     private static final AtomicInteger SESSION_IDS = new AtomicInteger();
     private static final int DRAIN_BATCH = 256;
     private static final int SPINS_PER_YIELD = 128;
+    private static final int SPINS_BEFORE_YIELDING = 1024;
     private static final long DRAIN_ON_CLOSE_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final int SHUTDOWN_WAIT_SECONDS = 3;
     private static final long INLINE_ROOM_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
@@ -888,11 +889,14 @@ public final class Session implements AutoCloseable {
     }
 
     /**
-     * One iteration of a busy wait: a CPU pause, and every {@value #SPINS_PER_YIELD} iterations a yield, so that a
-     * spinning thread never keeps a runnable thread of its own process off a CPU for long.
+     * One iteration of a busy wait, {@code spun} iterations into it: a CPU pause and, once the wait has gone on for
+     * {@value #SPINS_BEFORE_YIELDING} iterations, a yield every {@value #SPINS_PER_YIELD}, so that a spinning thread
+     * never keeps a runnable thread of its own process off a CPU for long. Not sooner: a reply from a peer on another
+     * CPU comes within far fewer, and a yield hands the CPU to whatever else is runnable (a compiler thread, another
+     * process) for up to a time slice, which made round trips bimodal on a loaded machine.
      */
-    static void spinPause(final int iteration) {
-        if ((iteration & (SPINS_PER_YIELD - 1)) == 0) {
+    static void spinPause(final int spun) {
+        if (spun >= SPINS_BEFORE_YIELDING && (spun & (SPINS_PER_YIELD - 1)) == 0) {
             Thread.yield();
         } else {
             Thread.onSpinWait();

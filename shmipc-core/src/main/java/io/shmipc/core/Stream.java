@@ -276,7 +276,8 @@ public final class Stream implements AutoCloseable {
      */
     boolean awaitAvailable(final long bytes, final long timeoutNanos) throws ShmIpcException {
         final long deadline = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : 0;
-        int spins = session.spinBudget();
+        final int spinBudget = session.spinBudget();
+        int spun = 0;
         boolean spinning = false;
         try {
             while (true) {
@@ -296,7 +297,7 @@ public final class Stream implements AutoCloseable {
                     throw new IllegalStateException("stream " + id + ": a StreamListener must not wait for data ("
                         + bytes + " bytes wanted, " + inbound.available() + " buffered); read what is available");
                 }
-                if (spins > 0) {
+                if (spun < spinBudget) {
                     if (!spinning) {
                         session.enterSpin();
                         spinning = true;
@@ -306,7 +307,7 @@ public final class Stream implements AutoCloseable {
                         // would otherwise wait for our whole spin budget).
                         Thread.yield();
                     }
-                    Session.spinPause(spins--);
+                    Session.spinPause(spun++);
                     continue;
                 }
                 if (spinning) {

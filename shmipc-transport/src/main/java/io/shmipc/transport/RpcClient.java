@@ -226,7 +226,14 @@ public final class RpcClient implements AutoCloseable
 
     private <T> void route(final PendingCall<T> call, final Request request, final int reroutes)
     {
-        connect().whenComplete((route, error) -> send(call, request, route, error, reroutes));
+        final CompletableFuture<TransportSelector.Route> routed = connect();
+        if (routed.isDone() && !routed.isCompletedExceptionally())
+        {
+            // An open connection: no continuation to allocate and run.
+            send(call, request, routed.join(), null, reroutes);
+            return;
+        }
+        routed.whenComplete((route, error) -> send(call, request, route, error, reroutes));
     }
 
     private CompletableFuture<TransportSelector.Route> connect()
@@ -274,8 +281,13 @@ public final class RpcClient implements AutoCloseable
             return;
         }
         metrics.recordCall(route.callInfo().transport());
-        pipeline.write(route.connection(), new RpcMessage(outboundFrame(request, ThriftMessageType.CALL,
-            call.seqId()), route.callInfo(), null)).whenComplete((v, writeError) ->
+        final CompletableFuture<Void> written = pipeline.write(route.connection(), new RpcMessage(
+            outboundFrame(request, ThriftMessageType.CALL, call.seqId()), route.callInfo(), null));
+        if (written.isDone() && !written.isCompletedExceptionally())
+        {
+            return;
+        }
+        written.whenComplete((v, writeError) ->
             {
                 if (writeError != null)
                 {

@@ -13,6 +13,7 @@ import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -241,7 +242,12 @@ final class ServerTransHandler extends RpcTransHandler
         {
             out.body(body, 0, body.capacity());
         }
-        pipeline.write(connection, new RpcMessage(out, request.callInfo(), null)).whenComplete((v, ex) ->
+        final CompletableFuture<Void> written = pipeline.write(connection, new RpcMessage(out, request.callInfo(), null));
+        if (written.isDone() && !written.isCompletedExceptionally())
+        {
+            return;
+        }
+        written.whenComplete((v, ex) ->
         {
             if (ex != null)
             {

@@ -80,7 +80,13 @@ final class TransportSelector
         }
         if (pool.hasActiveConnection(shmEndpoint))
         {
-            return pool.acquire(shmEndpoint).thenApply(c -> new Route(c, c.callInfo()));
+            final CompletableFuture<Connection> acquired = pool.acquire(shmEndpoint);
+            if (acquired.isDone() && !acquired.isCompletedExceptionally())
+            {
+                final Connection connection = acquired.join();
+                return CompletableFuture.completedFuture(new Route(connection, connection.callInfo()));
+            }
+            return acquired.thenApply(c -> new Route(c, c.callInfo()));
         }
         final String failure = shmFailure;
         if (failure != null && System.nanoTime() - shmRetryAtNanos < 0)

@@ -59,6 +59,8 @@ import static java.lang.System.Logger.Level.DEBUG;
 final class ShmConnection implements Connection
 {
     private static final System.Logger LOG = System.getLogger(ShmConnection.class.getName());
+    /** What a write that went through returns: shared, so a call allocates no future for its write. */
+    private static final CompletableFuture<Void> WRITTEN = CompletableFuture.completedFuture(null);
     /** How often an idle background reader checks whether the connection ended. */
     private static final long IDLE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /** How long a reading caller waits for a frame before it looks at its interrupt flag again. */
@@ -160,7 +162,7 @@ final class ShmConnection implements Connection
             {
                 encode(out, frameLength, writer);
                 out.flush();
-                return CompletableFuture.completedFuture(null);
+                return WRITTEN;
             }
             catch (final ShmIpcException | RuntimeException ex)
             {
