@@ -146,7 +146,9 @@ public final class RpcClient implements AutoCloseable
         try
         {
             // The waiting caller keeps its own deadline: no timer task per call (scheduling one wakes the timer).
-            return future.get(Math.max(0, call.deadlineNanos() - System.nanoTime()), TimeUnit.NANOSECONDS);
+            // Usually done by now (the caller read its reply): then no clock read.
+            final long waitNanos = future.isDone() ? 0 : Math.max(0, call.deadlineNanos() - System.nanoTime());
+            return future.get(waitNanos, TimeUnit.NANOSECONDS);
         }
         catch (final TimeoutException ex)
         {
