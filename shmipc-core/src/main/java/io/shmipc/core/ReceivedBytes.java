@@ -20,13 +20,17 @@ public final class ReceivedBytes {
     private final UnsafeBuffer buffer;
     private final int heldSlice;
     private final boolean copy;
+    /** The slice left the stream with these bytes and is theirs alone (no other view counts on it). */
+    private final boolean ownsSlice;
     private volatile int released;
 
-    ReceivedBytes(final StreamReader owner, final UnsafeBuffer buffer, final int heldSlice, final boolean copy) {
+    ReceivedBytes(final StreamReader owner, final UnsafeBuffer buffer, final int heldSlice, final boolean copy,
+                  final boolean ownsSlice) {
         this.owner = owner;
         this.buffer = buffer;
         this.heldSlice = heldSlice;
         this.copy = copy;
+        this.ownsSlice = ownsSlice;
     }
 
     /** The bytes, from index 0 to {@link #length()}; not to be read after {@link #release()}. */
@@ -46,7 +50,11 @@ public final class ReceivedBytes {
     /** Gives the memory back (the slice returns to the pool once nothing else reads it). Idempotent. */
     public void release() {
         if (RELEASED.compareAndSet(this, 0, 1) && heldSlice != BufferPool.NO_SLICE) {
-            owner.unhold(heldSlice);
+            if (ownsSlice) {
+                owner.releaseOwned(heldSlice);
+            } else {
+                owner.unhold(heldSlice);
+            }
         }
     }
 }

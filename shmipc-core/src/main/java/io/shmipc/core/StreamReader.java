@@ -36,6 +36,11 @@ public final class StreamReader {
      * one that consumes, so none can appear for the slice being consumed.
      */
     private volatile int slicesHeldByTakes;
+    /** Marks {@link #detachingSlice} once the slice left the stream without going back to the pool. */
+    private static final int DETACHED = -2;
+    /** The slice {@link #takeWholeSlice} is taking off the stream; the reading thread's own. */
+    private int detachingSlice = BufferPool.NO_SLICE;
+    private final IntConsumer detaching = this::onConsumedDetaching;
     private int headSlice;
     private int headIndex;
     private byte[] headArray;
@@ -100,7 +105,7 @@ public final class StreamReader {
         requireAvailable(length);
         final UnsafeBuffer bytes = new UnsafeBuffer(0, 0);
         if (length == 0) {
-            return new ReceivedBytes(this, bytes, BufferPool.NO_SLICE, false);
+            return new ReceivedBytes(this, bytes, BufferPool.NO_SLICE, false, false);
         }
         if (headHolds(length)) {
             final int slice;
@@ -111,10 +116,14 @@ public final class StreamReader {
                 session.retainRegion();
                 bytes.wrap(region.addressOffset() + headIndex, length);
                 slice = headSlice;
+                if (headLength == length && slicesHeldByTakes == 0) {
+                    // Holds are added only on this thread: with none, no earlier take still views this slice.
+                    return takeWholeSlice(bytes, slice, length);
+                }
                 hold(slice);
             }
             release(length);
-            return new ReceivedBytes(this, bytes, slice, false);
+            return new ReceivedBytes(this, bytes, slice, false, false);
         }
         bytes.wrap(new byte[length]);
         session.retainRegion();
@@ -124,7 +133,41 @@ public final class StreamReader {
             session.releaseRegion();
         }
         release(length);
-        return new ReceivedBytes(this, bytes, BufferPool.NO_SLICE, true);
+        return new ReceivedBytes(this, bytes, BufferPool.NO_SLICE, true, false);
+    }
+
+    /**
+     * The common case of {@link #take}: the bytes are the rest of their slice (a message per slice) and no earlier
+     * take views it, so the slice leaves the stream whole and belongs to the result alone, with no hold to count in
+     * {@link #holds}.
+     */
+    private ReceivedBytes takeWholeSlice(final UnsafeBuffer bytes, final int slice, final int length)
+        throws StreamClosedException {
+        detachingSlice = slice;
+        stream.inbound.consume(length, detaching);
+        final boolean detached = detachingSlice == DETACHED;
+        detachingSlice = BufferPool.NO_SLICE;
+        if (!detached) {
+            // The stream was closed meanwhile (from another thread) and gave the slice back itself.
+            session.releaseRegion();
+            throw new StreamClosedException("stream " + stream.id() + " was closed while taking " + length + " bytes");
+        }
+        return new ReceivedBytes(this, bytes, slice, false, true);
+    }
+
+    /** A consumed slice: the one being detached by {@link #takeWholeSlice} is kept, any other goes back. */
+    private void onConsumedDetaching(final int slice) {
+        if (slice == detachingSlice) {
+            detachingSlice = DETACHED;
+        } else {
+            onConsumed(slice);
+        }
+    }
+
+    /** A {@link ReceivedBytes} that owned its whole slice was released. */
+    void releaseOwned(final int slice) {
+        session.releaseSlice(slice);
+        session.releaseRegion();
     }
 
     /** Reads at least one byte (up to {@code length}), blocking; -1 at the end of the stream. */

@@ -86,8 +86,13 @@ class StreamReaderTakeTest {
             final ReceivedBytes large = stream.reader().take(9000);
             assertPattern(small, 3, 0);
             assertPattern(large, 4, 0);
+            assertFalse(small.isCopy());
+            assertEquals(1, session.metrics().slicesHeld(), "a record that is its whole slice keeps that slice");
             large.release();
             small.release();
+            assertEquals(0, session.metrics().slicesHeld(), "and gives it back on release");
+            small.release();
+            assertEquals(0, session.metrics().slicesHeld(), "once");
             stream.close();
             assertEquals(0, session.metrics().slicesHeld());
         }
