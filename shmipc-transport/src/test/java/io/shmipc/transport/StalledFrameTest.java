@@ -11,6 +11,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,8 +54,21 @@ class StalledFrameTest
     @BeforeEach
     void start()
     {
+        start(false);
+    }
+
+    /** Restarts the server, with a handler declared non-blocking or not (shm is then served event-driven). */
+    private void restart(final boolean nonBlockingHandler)
+    {
+        stop();
+        start(nonBlockingHandler);
+    }
+
+    private void start(final boolean nonBlockingHandler)
+    {
         final ServerOptions.Builder builder = ServerOptions.builder((ctx, request) -> ChecksumEcho.respond(request))
             .frameReadTimeout(FRAME_READ_TIMEOUT)
+            .nonBlockingHandler(nonBlockingHandler)
             .drainTimeout(Duration.ofSeconds(1));
         builder.shm().enabled(true).path(socket().toString());
         server = RpcServer.start(builder.build());
@@ -137,9 +152,11 @@ class StalledFrameTest
         assertGoodCallWorks(3);
     }
 
-    @Test
-    void shouldCloseShmStreamWhenPeerStallsMidFrame() throws Exception
+    @ParameterizedTest(name = "non-blocking handler: {0}")
+    @ValueSource(booleans = {false, true})
+    void shouldCloseShmStreamWhenPeerStallsMidFrame(final boolean nonBlockingHandler) throws Exception
     {
+        restart(nonBlockingHandler);
         assertGoodCallWorks(1);
         try (Session session = Session.connect(socket(), SessionConfig.defaults()))
         {
@@ -155,9 +172,11 @@ class StalledFrameTest
         RpcTest.waitUntil(() -> server.connectionCount() == 1);
     }
 
-    @Test
-    void shouldKeepIdleShmStream() throws Exception
+    @ParameterizedTest(name = "non-blocking handler: {0}")
+    @ValueSource(booleans = {false, true})
+    void shouldKeepIdleShmStream(final boolean nonBlockingHandler) throws Exception
     {
+        restart(nonBlockingHandler);
         try (Session session = Session.connect(socket(), SessionConfig.defaults()))
         {
             final io.shmipc.core.Stream peer = session.openStream();

@@ -85,6 +85,8 @@ final class ShmConnection implements Connection
     private volatile Thread backgroundReader;
     private volatile boolean backgroundWanted;
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
+    /** Event-driven serving: {@link System#nanoTime()} when the frame now buffered in part began to arrive, or 0. */
+    private volatile long partialFrameSinceNanos;
 
     /**
      * @param stream                the stream; this connection owns it.
@@ -296,29 +298,88 @@ final class ShmConnection implements Connection
     }
 
     /**
-     * A server's reading when the handler never blocks: this thread reads every frame and serves it right here
-     * ({@link #servesOnReadingThread()}), until the connection ends. No thread is woken per call, so a call costs the
-     * server no hand-off at all; calls on this connection are served one after another.
+     * A server's event-driven reading when the handler never blocks: called by the session's draining thread (a
+     * {@link io.shmipc.core.StreamListener}) whenever data arrived or the stream ended, it serves every whole frame
+     * buffered right here and keeps a partial one for the next call; no thread per connection, no hand-off, no wait.
+     * Once the stream ended and no whole frame is left, the connection ends.
      */
-    void serveWhereRead()
+    void serveAvailable()
     {
-        while (true)
+        final StreamReader in = stream.reader();
+        try
         {
-            final ReceivedBytes frame;
-            try
+            while (!terminated.get())
             {
-                frame = takeFrame(0);
-            }
-            catch (final ShmTimeoutException ex)
-            {
-                terminate(ex);
-                return;
-            }
-            if (frame == null || !deliver(frame))
-            {
-                return;
+                final long available = in.available();
+                final int frameLength = available >= FrameKind.DETECTION_LENGTH ? frameLength(in) : -1;
+                if (frameLength < 0 || available < frameLength)
+                {
+                    if (!stream.isOpen())
+                    {
+                        terminate(null);
+                    }
+                    else if (available == 0)
+                    {
+                        partialFrameSinceNanos = 0;
+                    }
+                    else if (partialFrameSinceNanos == 0)
+                    {
+                        partialFrameSinceNanos = System.nanoTime();
+                    }
+                    return;
+                }
+                partialFrameSinceNanos = 0;
+                final ReceivedBytes frame = in.take(frameLength);
+                if (closed.get())
+                {
+                    frame.release();
+                    terminate(null);
+                    return;
+                }
+                if (!deliver(frame))
+                {
+                    return;
+                }
             }
         }
+        catch (final StreamClosedException | SessionClosedException ex)
+        {
+            LOG.log(DEBUG, "shm connection {0} ended: {1}", remoteAddress, ex.getMessage());
+            terminate(null);
+        }
+        catch (final ShmIpcException | RuntimeException ex)
+        {
+            handler.onError(this, ex);
+            terminate(ex);
+        }
+    }
+
+    /**
+     * For event-driven serving, which has no waiting thread to time a frame: ends the connection if a frame has been
+     * incomplete for longer than the frame read timeout.
+     *
+     * @return {@code true} if it did.
+     */
+    boolean closeIfStalled(final long nowNanos)
+    {
+        final long since = partialFrameSinceNanos;
+        if (since == 0 || nowNanos - since < frameReadTimeoutNanos || terminated.get())
+        {
+            return false;
+        }
+        final FrameTimeoutException ex = new FrameTimeoutException("a frame from shm://" + remoteAddress +
+            " is still incomplete after " + TimeUnit.NANOSECONDS.toMillis(nowNanos - since) +
+            " ms (the frame read timeout): " + stream.reader().available() + " bytes of it arrived");
+        handler.onError(this, ex);
+        terminate(ex);
+        return true;
+    }
+
+    private int frameLength(final StreamReader in) throws ShmIpcException
+    {
+        final DirectBuffer head = in.view(FrameKind.DETECTION_LENGTH);
+        return RpcFrameCodec.frameLength(head.getInt(0, ByteOrder.BIG_ENDIAN), head.getInt(4, ByteOrder.BIG_ENDIAN),
+            maxFrameSize);
     }
 
     /**
@@ -414,9 +475,7 @@ final class ShmConnection implements Connection
                 terminate(null);
                 return null;
             }
-            final DirectBuffer head = in.view(FrameKind.DETECTION_LENGTH);
-            final int frameLength = RpcFrameCodec.frameLength(
-                head.getInt(0, ByteOrder.BIG_ENDIAN), head.getInt(4, ByteOrder.BIG_ENDIAN), maxFrameSize);
+            final int frameLength = frameLength(in);
             if (!awaitRestOfFrame(in, frameLength))
             {
                 terminate(null);

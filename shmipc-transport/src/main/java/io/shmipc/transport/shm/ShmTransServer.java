@@ -18,18 +18,22 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Accepts ShmIPC sessions on a control socket and serves every stream a client opens as one RPC connection, whose
  * frames go to the server's {@link TransHandler} (the same one the TCP transport feeds). The threads of this server's
  * own pool take turns reading each stream, and each serves the call it read (leader/follower): calls over shared
  * memory run on these threads, not on the server's executor, which saves a hand-off per call. When the handler is
- * declared non-blocking, one thread per stream reads and serves every call, which saves the hand-off of reading too.
+ * declared non-blocking, every stream of a session is served event-driven on the thread that drains the session's
+ * queue ({@link ShmServer#startEventDriven}): no thread per connection and no hand-off at all.
  */
 public final class ShmTransServer implements TransServer
 {
@@ -56,6 +60,8 @@ public final class ShmTransServer implements TransServer
             return thread;
         }
     });
+    /** Checks event-driven connections for stalled frames; started with the first one. */
+    private final AtomicReference<ScheduledExecutorService> stalledFrameWatch = new AtomicReference<>();
     private volatile ShmServer server;
     private volatile SocketAddress boundAddress;
     private boolean closed;
@@ -73,8 +79,8 @@ public final class ShmTransServer implements TransServer
     }
 
     /**
-     * @param serveWhereRead   the handler never blocks: each stream's one reading thread serves every call it reads,
-     *                         with no hand-off to another reader ({@link ShmConnection#serveWhereRead()}).
+     * @param serveWhereRead   the handler never blocks: every call is served where it is read, on the thread draining
+     *                         its session's queue ({@link ShmConnection#serveAvailable()}).
      * @param frameReadTimeout how long a frame may take once it has begun; a client stalled mid-frame longer has its
      *                         connection closed.
      */
@@ -104,7 +110,8 @@ public final class ShmTransServer implements TransServer
         }
         try
         {
-            server = ShmServer.start(path, config, this::serve, threads);
+            server = serveWhereRead ? ShmServer.startEventDriven(path, config, this::onReadable) :
+                ShmServer.start(path, config, this::serve, threads);
         }
         catch (final ShmIpcException ex)
         {
@@ -114,22 +121,69 @@ public final class ShmTransServer implements TransServer
         return boundAddress;
     }
 
+    /** A handler that may block: the threads of this server's pool take turns reading each stream. */
     private void serve(final Stream stream)
+    {
+        open(stream, threads).leadServing();
+    }
+
+    /**
+     * A handler that never blocks: every stream of a session is served on the thread draining that session's queue,
+     * called whenever data arrived (the connection object rides on the stream).
+     */
+    private void onReadable(final Stream stream)
+    {
+        ShmConnection connection = (ShmConnection)stream.attachment();
+        if (connection == null)
+        {
+            connection = open(stream, null);
+            stream.attach(connection);
+            watchStalledFrames();
+        }
+        connection.serveAvailable();
+    }
+
+    private ShmConnection open(final Stream stream, final Executor followers)
     {
         final ShmConnection connection = new ShmConnection(stream,
             "pid " + stream.session().peerPid() + " stream " + stream.id(), handler, maxFrameSize,
-            frameReadTimeoutNanos, threads);
+            frameReadTimeoutNanos, followers);
         connections.add(connection);
         connection.closeFuture().whenComplete((v, e) -> connections.remove(connection));
         handler.onActive(connection);
-        if (serveWhereRead)
+        return connection;
+    }
+
+    /**
+     * Event-driven connections have no thread waiting out a frame: one timer checks them all for a frame left
+     * incomplete longer than the frame read timeout. Started with the first such connection.
+     */
+    private void watchStalledFrames()
+    {
+        if (stalledFrameWatch.get() != null)
         {
-            connection.serveWhereRead();
+            return;
         }
-        else
+        final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable ->
         {
-            connection.leadServing();
+            final Thread thread = new Thread(runnable, "shmipc-shm-server-frame-watch");
+            thread.setDaemon(true);
+            return thread;
+        });
+        if (!stalledFrameWatch.compareAndSet(null, timer))
+        {
+            timer.shutdown();
+            return;
         }
+        final long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10), frameReadTimeoutNanos / 4);
+        timer.scheduleWithFixedDelay(() ->
+        {
+            final long now = System.nanoTime();
+            for (final ShmConnection connection : connections)
+            {
+                connection.closeIfStalled(now);
+            }
+        }, period, period, TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -191,6 +245,11 @@ public final class ShmTransServer implements TransServer
             server.close();
         }
         threads.shutdown();
+        final ScheduledExecutorService watch = stalledFrameWatch.getAndSet(null);
+        if (watch != null)
+        {
+            watch.shutdownNow();
+        }
     }
 
     private static void awaitPeersDone(final ShmServer server)
