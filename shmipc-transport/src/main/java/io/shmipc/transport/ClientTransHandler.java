@@ -115,7 +115,7 @@ final class ClientTransHandler extends RpcTransHandler
     public void onMessage(final Connection connection, final RpcMessage message)
     {
         final PendingCall<?> call = pending.remove(message.frame().seqId());
-        if (message.frame().header().stringInfo().containsKey(StringInfoKeys.CONNECTION_RESET))
+        if (message.frame().header().stringInfoView().containsKey(StringInfoKeys.CONNECTION_RESET))
         {
             // Before the call completes: its end then finds the connection retiring, and closes it if it was the last.
             resetRequested.accept(connection);

@@ -157,8 +157,8 @@ final class PendingCall<T>
             final RpcFrame frame = reply.frame();
             if (frame.messageType() == ThriftMessageType.REPLY)
             {
-                final Response response = new Response(seqId, frame.method(), frame.header().stringInfo(),
-                    frame.header().intInfo(), new UnsafeBuffer(frame.body(), frame.bodyOffset(), frame.bodyLength()),
+                final Response response = new Response(seqId, frame.method(), frame.header().stringInfoView(),
+                    frame.header().intInfoView(), new UnsafeBuffer(frame.body(), frame.bodyOffset(), frame.bodyLength()),
                     callInfo);
                 result.complete(decoder.decode(response));
             }

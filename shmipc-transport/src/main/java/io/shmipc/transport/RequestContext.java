@@ -32,8 +32,8 @@ public final class RequestContext
         this.seqId = seqId;
         this.method = method;
         this.format = format;
-        this.stringInfo = Collections.unmodifiableMap(requestHeader.stringInfo());
-        this.intInfo = Collections.unmodifiableMap(requestHeader.intInfo());
+        this.stringInfo = readOnly(requestHeader.stringInfoView());
+        this.intInfo = readOnly(requestHeader.intInfoView());
         this.callInfo = callInfo;
         this.responseHeader = responseHeader;
     }
@@ -115,5 +115,10 @@ public final class RequestContext
     public void putResponseIntInfo(final IntInfoKey key, final String value)
     {
         responseHeader.putIntInfo(key, value);
+    }
+
+    private static <K> Map<K, String> readOnly(final Map<K, String> keys)
+    {
+        return keys.isEmpty() ? Map.of() : Collections.unmodifiableMap(keys);
     }
 }

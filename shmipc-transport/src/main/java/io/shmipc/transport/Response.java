@@ -30,8 +30,8 @@ public final class Response
     {
         this.seqId = seqId;
         this.method = method;
-        this.stringInfo = Collections.unmodifiableMap(stringInfo);
-        this.intInfo = Collections.unmodifiableMap(intInfo);
+        this.stringInfo = stringInfo.isEmpty() ? Map.of() : Collections.unmodifiableMap(stringInfo);
+        this.intInfo = intInfo.isEmpty() ? Map.of() : Collections.unmodifiableMap(intInfo);
         this.payload = payload;
         this.callInfo = callInfo;
     }

@@ -412,8 +412,14 @@ public final class RpcClient implements AutoCloseable
             .method(request.method())
             .seqId(seqId)
             .body(request.payload(), 0, request.payload().capacity());
-        frame.header().stringInfo().putAll(request.stringInfo());
-        frame.header().intInfo().putAll(request.intInfo());
+        if (!request.stringInfo().isEmpty())
+        {
+            frame.header().stringInfo().putAll(request.stringInfo());
+        }
+        if (!request.intInfo().isEmpty())
+        {
+            frame.header().intInfo().putAll(request.intInfo());
+        }
         return frame;
     }
 

@@ -232,8 +232,14 @@ final class ServerTransHandler extends RpcTransHandler
             .method(in.method())
             .seqId(in.seqId());
         out.header().flags(in.header().flags());
-        out.header().stringInfo().putAll(responseHeader.stringInfo());
-        out.header().intInfo().putAll(responseHeader.intInfo());
+        if (!responseHeader.stringInfoView().isEmpty())
+        {
+            out.header().stringInfo().putAll(responseHeader.stringInfoView());
+        }
+        if (!responseHeader.intInfoView().isEmpty())
+        {
+            out.header().intInfo().putAll(responseHeader.intInfoView());
+        }
         if (draining)
         {
             out.header().stringInfo().put(StringInfoKeys.CONNECTION_RESET, CONNECTION_RESET_VALUE);

@@ -18,8 +18,9 @@ public final class TTHeader
     private int seqId;
     private int protocolId = TTHeaderDescriptor.PROTOCOL_THRIFT_BINARY;
     private byte[] transformIds = NO_TRANSFORMS;
-    private final Map<String, String> stringInfo = new LinkedHashMap<>();
-    private final Map<Integer, String> intInfo = new TreeMap<>();
+    /** Created on first use: most headers carry no keys, and a call goes through four headers. */
+    private Map<String, String> stringInfo;
+    private Map<Integer, String> intInfo;
     private String aclToken;
 
     /**
@@ -119,7 +120,19 @@ public final class TTHeader
      */
     public Map<String, String> stringInfo()
     {
+        if (stringInfo == null)
+        {
+            stringInfo = new LinkedHashMap<>();
+        }
         return stringInfo;
+    }
+
+    /**
+     * @return the string info keys to read only (no map is created for a header without any).
+     */
+    public Map<String, String> stringInfoView()
+    {
+        return stringInfo != null ? stringInfo : Map.of();
     }
 
     /**
@@ -127,7 +140,19 @@ public final class TTHeader
      */
     public Map<Integer, String> intInfo()
     {
+        if (intInfo == null)
+        {
+            intInfo = new TreeMap<>();
+        }
         return intInfo;
+    }
+
+    /**
+     * @return the integer info keys to read only (no map is created for a header without any).
+     */
+    public Map<Integer, String> intInfoView()
+    {
+        return intInfo != null ? intInfo : Map.of();
     }
 
     /**
@@ -136,7 +161,7 @@ public final class TTHeader
      */
     public String intInfo(final IntInfoKey key)
     {
-        return intInfo.get(key.id());
+        return intInfo != null ? intInfo.get(key.id()) : null;
     }
 
     /**
@@ -146,7 +171,7 @@ public final class TTHeader
      */
     public TTHeader putIntInfo(final IntInfoKey key, final String value)
     {
-        intInfo.put(key.id(), value);
+        intInfo().put(key.id(), value);
         return this;
     }
 
@@ -157,7 +182,7 @@ public final class TTHeader
      */
     public TTHeader putStringInfo(final String key, final String value)
     {
-        stringInfo.put(key, value);
+        stringInfo().put(key, value);
         return this;
     }
 
@@ -190,8 +215,14 @@ public final class TTHeader
         seqId = 0;
         protocolId = TTHeaderDescriptor.PROTOCOL_THRIFT_BINARY;
         transformIds = NO_TRANSFORMS;
-        stringInfo.clear();
-        intInfo.clear();
+        if (stringInfo != null)
+        {
+            stringInfo.clear();
+        }
+        if (intInfo != null)
+        {
+            intInfo.clear();
+        }
         aclToken = null;
         return this;
     }
@@ -200,7 +231,8 @@ public final class TTHeader
     public String toString()
     {
         return "TTHeader{flags=0x" + Integer.toHexString(flags) + ", seqId=" + seqId + ", protocolId=" + protocolId +
-            ", transforms=" + Arrays.toString(transformIds) + ", stringInfo=" + stringInfo + ", intInfo=" + intInfo +
+            ", transforms=" + Arrays.toString(transformIds) + ", stringInfo=" + stringInfoView() +
+            ", intInfo=" + intInfoView() +
             (aclToken != null ? ", aclToken=<" + aclToken.length() + " chars>" : "") + '}';
     }
 }

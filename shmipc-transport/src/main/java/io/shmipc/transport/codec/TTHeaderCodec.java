@@ -67,7 +67,7 @@ public final class TTHeaderCodec
         dst.putBytes(index, transforms);
         index += transforms.length;
 
-        final Map<Integer, String> intInfo = header.intInfo();
+        final Map<Integer, String> intInfo = header.intInfoView();
         if (!intInfo.isEmpty())
         {
             dst.putByte(index, (byte)INFO_INT_KV);
@@ -80,7 +80,7 @@ public final class TTHeaderCodec
             }
         }
 
-        final Map<String, String> stringInfo = header.stringInfo();
+        final Map<String, String> stringInfo = header.stringInfoView();
         if (!stringInfo.isEmpty())
         {
             dst.putByte(index, (byte)INFO_STRING_KV);
@@ -237,7 +237,7 @@ public final class TTHeaderCodec
     {
         int length = 2 + header.transformCount();
 
-        final Map<Integer, String> intInfo = header.intInfo();
+        final Map<Integer, String> intInfo = header.intInfoView();
         if (!intInfo.isEmpty())
         {
             checkCount(intInfo.size(), "integer info keys");
@@ -253,7 +253,7 @@ public final class TTHeaderCodec
             }
         }
 
-        final Map<String, String> stringInfo = header.stringInfo();
+        final Map<String, String> stringInfo = header.stringInfoView();
         if (!stringInfo.isEmpty())
         {
             checkCount(stringInfo.size(), "string info keys");
