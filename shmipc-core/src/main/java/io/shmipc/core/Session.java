@@ -650,6 +650,13 @@ public final class Session implements AutoCloseable {
         }
     }
 
+    /** On the draining thread, about to wake a parked reader: tells the peer what we consumed so far. */
+    void publishConsumedHeadWhileDraining() {
+        if (drainer == Thread.currentThread()) {
+            recvQueue.publishHead();
+        }
+    }
+
     /** Called by the draining thread after it unparked a reader. */
     void readerWoken() {
         if (Thread.currentThread() == receiver) {

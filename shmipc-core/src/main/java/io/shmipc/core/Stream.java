@@ -252,6 +252,11 @@ public final class Stream implements AutoCloseable {
 
     /** Data arrived or the peer closed its side, on the draining thread: wake a parked reader, run the listener. */
     void onDelivery() {
+        if (waiter != null) {
+            // The woken reader may answer before this thread runs again (it can even take this CPU): the peer must
+            // not find our queue fuller than it is meanwhile. A wake-up costs far more than this store.
+            session.publishConsumedHeadWhileDraining();
+        }
         if (signal()) {
             session.readerWoken();
         }

@@ -6,7 +6,6 @@ import io.shmipc.transport.remote.Connection;
 import io.shmipc.transport.remote.RpcMessage;
 
 import java.io.IOException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 import static java.lang.System.Logger.Level.DEBUG;
@@ -20,7 +19,7 @@ final class ClientTransHandler extends RpcTransHandler
 {
     private static final System.Logger LOG = System.getLogger(ClientTransHandler.class.getName());
 
-    private final ConcurrentHashMap<Integer, PendingCall<?>> pending = new ConcurrentHashMap<>();
+    private final PendingCalls pending = new PendingCalls();
     private final TransportMetrics metrics;
     private final Consumer<Connection> resetRequested;
 
@@ -41,12 +40,12 @@ final class ClientTransHandler extends RpcTransHandler
      */
     boolean register(final PendingCall<?> call)
     {
-        return pending.putIfAbsent(call.seqId(), call) == null;
+        return pending.add(call);
     }
 
     void unregister(final PendingCall<?> call)
     {
-        pending.remove(call.seqId(), call);
+        pending.remove(call);
     }
 
     /**
@@ -54,14 +53,7 @@ final class ClientTransHandler extends RpcTransHandler
      */
     boolean hasPendingCalls(final Connection connection)
     {
-        for (final PendingCall<?> call : pending.values())
-        {
-            if (call.connection() == connection)
-            {
-                return true;
-            }
-        }
-        return false;
+        return pending.anyOn(connection);
     }
 
     @Override
@@ -74,14 +66,14 @@ final class ClientTransHandler extends RpcTransHandler
     public void onInactive(final Connection connection)
     {
         LOG.log(DEBUG, "connection to {0}://{1} closed", connection.kind(), connection.remoteAddress());
-        for (final PendingCall<?> call : pending.values())
+        pending.forEach(call ->
         {
             if (call.connection() == connection)
             {
                 call.fail(new ConnectionClosedException("connection to " + connection.remoteAddress() +
                     " closed before the reply to " + call.describe() + " arrived"));
             }
-        }
+        });
     }
 
     @Override

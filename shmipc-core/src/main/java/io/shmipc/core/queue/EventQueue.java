@@ -230,8 +230,8 @@ public final class EventQueue {
      * Consumer: tells the producer how far we consumed. {@link #drain} does not: the store to the shared header line
      * (which the producer's tail store keeps taking away) would make the next atomic operation on the delivery path
      * wait for that line to come back. The session publishes once its deliveries are made: after a drain by its
-     * receive thread, when a spinning reader stops spinning or next finds the ring empty, and before each drain and
-     * park. Only the thread that drains calls this.
+     * receive thread, before it wakes a parked reader, when a spinning reader stops spinning or next finds the ring
+     * empty, and before each drain and park. Only the thread that drains calls this.
      */
     public void publishHead() {
         final long head = (long) CONSUMER_HEAD.get(this);
