@@ -72,17 +72,38 @@ final class Resources {
      * count as one.
      */
     static long sessionSocketFds(final long pid) {
+        // Descriptors first: a socket whose descriptor we saw is in the socket table by the time we read it.
+        final List<String> targets = fdTargets(pid);
         final Set<String> attach = attachListenerInodes(pid);
-        return fdTargets(pid).stream().filter(target -> target.startsWith(SOCKET_PREFIX)
+        return targets.stream().filter(target -> target.startsWith(SOCKET_PREFIX)
             && !attach.contains(socketInode(target))).count();
     }
 
-    /** Inodes of the unix sockets bound to the attach path of {@code pid} (bound as ".java_pidN.tmp", then renamed). */
-    static Set<String> attachListenerInodes(final long pid) {
+    /**
+     * Socket descriptors of {@code pid} bound to {@code path}: a listener there and the connections it accepted (the
+     * socket table names them by the listener's path; the connecting ends have no name).
+     */
+    static long socketFdsOn(final long pid, final Path path) {
+        final List<String> targets = fdTargets(pid);
+        final Set<String> onPath = new HashSet<>();
+        for (final UnixSocketEntry entry : unixSockets(pid)) {
+            if (entry.path().equals(path.toString())) {
+                onPath.add(entry.inode());
+            }
+        }
+        return targets.stream().filter(target -> target.startsWith(SOCKET_PREFIX)
+            && onPath.contains(socketInode(target))).count();
+    }
+
+    /**
+     * Inodes of the unix sockets bound to the attach path of {@code pid}; the socket table keeps the name it was bound
+     * to, ".java_pidN.tmp", which HotSpot then renames.
+     */
+    private static Set<String> attachListenerInodes(final long pid) {
         final String attachName = "/.java_pid" + pid;
         final Set<String> inodes = new HashSet<>();
         for (final UnixSocketEntry entry : unixSockets(pid)) {
-            if (entry.path().contains(attachName)) {
+            if (entry.path().endsWith(attachName) || entry.path().endsWith(attachName + ".tmp")) {
                 inodes.add(entry.inode());
             }
         }
