@@ -182,6 +182,12 @@ final class Handshake {
             return session;
         } catch (final ShmIpcException | NativeException | RuntimeException e) {
             throw abandon(socket, queueRegion, bufferRegion, e, "handshake failed: ");
+        } catch (final InternalError e) {
+            // HotSpot's report of SIGBUS on mapped memory: a file-mode client truncated its region after we mapped
+            // it. Without this the accepted socket and both mappings would outlive the failed handshake.
+            throw abandon(socket, queueRegion, bufferRegion, new ProtocolViolationException("the client's shared "
+                + "memory faulted on access during the handshake (" + e.getMessage() + "): it truncated or removed "
+                + "its region"), "handshake failed: ");
         }
     }
 

@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -50,6 +51,8 @@ public final class ShmServer implements AutoCloseable {
     private final ExecutorService handshakes;
     private final UnixSocket listener;
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
+    /** Accepted connections whose handshake has not ended yet; close() hangs up on them. */
+    private final Set<UnixSocket> handshaking = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean listening = new AtomicBoolean(true);
     private final Thread acceptor;
@@ -205,13 +208,32 @@ public final class ShmServer implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "accept on " + path + " failed: " + e.getMessage());
                 continue;
             }
-            handshakes.execute(() -> establish(socket));
+            handshaking.add(socket);
+            if (closed.get()) {
+                // close() may have swept the handshakes before this one was registered.
+                handshaking.remove(socket);
+                socket.close();
+                return;
+            }
+            try {
+                handshakes.execute(() -> establish(socket));
+            } catch (final RejectedExecutionException e) {
+                // close() shut the handshake pool down while this connection was being accepted: nobody will serve it.
+                handshaking.remove(socket);
+                socket.close();
+                return;
+            }
         }
     }
 
     private void establish(final UnixSocket socket) {
         try {
-            final Session session = Handshake.accept(socket, config, handler, streamListener, handlerExecutor);
+            final Session session;
+            try {
+                session = Handshake.accept(socket, config, handler, streamListener, handlerExecutor);
+            } finally {
+                handshaking.remove(socket);
+            }
             session.hotRestartListener(hotRestart);
             sessions.add(session);
             session.onClose(() -> sessions.remove(session));
@@ -221,7 +243,9 @@ public final class ShmServer implements AutoCloseable {
             }
             LOG.log(System.Logger.Level.DEBUG, () -> "accepted " + session.name() + " on " + path);
         } catch (final ShmIpcException e) {
-            LOG.log(System.Logger.Level.WARNING, "refused a ShmIPC client on " + path + ": " + e.getMessage());
+            // A handshake cut short by close() is no news; any other failure is worth a warning.
+            LOG.log(closed.get() ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING,
+                () -> "refused a ShmIPC client on " + path + ": " + e.getMessage());
         }
     }
 
@@ -249,13 +273,20 @@ public final class ShmServer implements AutoCloseable {
         }
     }
 
-    /** Stops accepting, closes every session and removes the socket file. Idempotent. */
+    /**
+     * Stops accepting, hangs up on clients still in their handshake, closes every session and removes the socket
+     * file. Idempotent.
+     */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
         stopAccepting();
+        // A client stalled in its handshake would otherwise hold its socket until the handshake timeout.
+        for (final UnixSocket socket : handshaking) {
+            socket.close();
+        }
         for (final Session session : sessions) {
             session.close();
         }

@@ -18,7 +18,7 @@ record ResourceBaseline(int fds, long sockets, long mappings) {
     static ResourceBaseline take(final String released) throws InterruptedException {
         assertEquals(0, Resources.settleAtMost(() -> Resources.mappingsOfLength(Resources.ODD_REGION_32M), 0),
             released + " released its buffer region");
-        return new ResourceBaseline(Resources.fdCount(), Resources.socketFds(Resources.self()),
+        return new ResourceBaseline(Resources.fdCount(), Resources.sessionSocketFds(Resources.self()),
             Resources.mappingCount());
     }
 
@@ -32,9 +32,9 @@ record ResourceBaseline(int fds, long sockets, long mappings) {
         assertEquals(0, Resources.awaitAtMost(() -> Resources.mappingsContaining(self, prefix), 0, 2000),
             "region file mappings left");
         assertEquals(List.of(), Resources.filesWithPrefix(prefix), "region files left");
-        final long socketsNow = Resources.awaitAtMost(() -> Resources.socketFds(self), sockets, 2000);
+        final long socketsNow = Resources.awaitAtMost(() -> Resources.sessionSocketFds(self), sockets, 2000);
         assertTrue(socketsNow <= sockets, "sockets back to " + sockets + ", now " + socketsNow + ": "
-            + Resources.fdTargets(self));
+            + Resources.fdTargets(self) + Resources.describeSockets(self));
         assertEquals(0, Resources.settleAtMost(() -> Resources.mappingsOfLength(Resources.ODD_REGION_32M), 0),
             "every buffer region's address range was released once its session became unreachable");
         final long fdsNow = Resources.settleAtMost(Resources::fdCount, fds + FD_SLACK);
