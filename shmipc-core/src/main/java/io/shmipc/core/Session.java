@@ -52,6 +52,8 @@ public final class Session implements AutoCloseable {
     private static final int DRAIN_BATCH = 256;
     private static final int SPINS_PER_YIELD = 128;
     private static final int SPINS_BEFORE_YIELDING = 1024;
+    /** Polls of the peer's working flag before a wake-up: about a microsecond, what a peer needs to start polling. */
+    private static final int WAKE_GRACE_SPINS = 64;
     private static final long DRAIN_ON_CLOSE_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final int SHUTDOWN_WAIT_SECONDS = 3;
     private static final long INLINE_ROOM_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
@@ -399,8 +401,21 @@ public final class Session implements AutoCloseable {
         metrics.inlineBytesSent.add(length);
     }
 
-    /** Wakes the peer's receiver if it is not already draining; true if it had to. */
+    /**
+     * Wakes the peer's receiver if it is not already draining; true if it had to. A peer that is about to poll by
+     * itself (a caller that just sent its request and is on its way to wait for our answer) is given a moment to
+     * raise its flag first: a wake-up it does not need would cost us a system call and, worse, put its receive thread
+     * on the CPU its caller spins on.
+     */
     boolean wakePeer() throws ShmIpcException {
+        // Our element must be visible before we read the flag, or a peer lowering it could miss both (Dekker).
+        VarHandle.fullFence();
+        for (int i = 0; i < WAKE_GRACE_SPINS; i++) {
+            if (sendQueue.workingFlag() != 0) {
+                return false;
+            }
+            Thread.onSpinWait();
+        }
         if (!sendQueue.markWorking()) {
             return false;
         }
