@@ -167,7 +167,7 @@ final class PendingCall<T>
                 final ApplicationExceptionCodec.Decoded ex =
                     ApplicationExceptionCodec.decode(frame.body(), frame.bodyOffset(), frame.bodyLength());
                 result.completeExceptionally(new RemoteApplicationException(ex.type(),
-                    "server failed " + describe() + ": " + ex.message()));
+                    "server failed " + describe() + ": " + ex.message(), ex.message()));
             }
             else
             {

@@ -101,7 +101,8 @@ final class CallForwarder
         catch (final RemoteApplicationException ex)
         {
             metrics.callFailed(direction, FailureReason.UPSTREAM_EXCEPTION);
-            throw new RemoteApplicationException(ex.type(), ex.getMessage());
+            // The upstream's own text: the app's client adds what the call was, once.
+            throw new RemoteApplicationException(ex.type(), ex.remoteMessage());
         }
         catch (final RpcException ex)
         {

@@ -290,6 +290,8 @@ class SidecarEndToEndTest
         final RemoteApplicationException ex = assertThrows(RemoteApplicationException.class,
             () -> app.call(Mesh.call("fail", "echo", ChecksumEcho.request(new Random(5), 8))));
         assertTrue(ex.getMessage().contains("upstream refuses this call"), ex.getMessage());
+        assertEquals(ex.getMessage().indexOf("server failed"), ex.getMessage().lastIndexOf("server failed"),
+            "the upstream's text is relayed as it was, not wrapped a second time: " + ex.getMessage());
     }
 
     @Test
