@@ -51,7 +51,6 @@ public final class Session implements AutoCloseable {
     private static final AtomicInteger SESSION_IDS = new AtomicInteger();
     private static final int DRAIN_BATCH = 256;
     private static final int SPINS_PER_YIELD = 128;
-    private static final int SPINS_BEFORE_YIELDING = 1024;
     /** Polls of the peer's working flag before a wake-up: about a microsecond, what a peer needs to start polling. */
     private static final int WAKE_GRACE_SPINS = 64;
     private static final long DRAIN_ON_CLOSE_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -911,14 +910,13 @@ public final class Session implements AutoCloseable {
     }
 
     /**
-     * One iteration of a busy wait, {@code spun} iterations into it: a CPU pause and, once the wait has gone on for
-     * {@value #SPINS_BEFORE_YIELDING} iterations, a yield every {@value #SPINS_PER_YIELD}, so that a spinning thread
-     * never keeps a runnable thread of its own process off a CPU for long. Not sooner: a reply from a peer on another
-     * CPU comes within far fewer, and a yield hands the CPU to whatever else is runnable (a compiler thread, another
-     * process) for up to a time slice, which made round trips bimodal on a loaded machine.
+     * One iteration of a busy wait, {@code spun} iterations into it: a CPU pause, and every {@value #SPINS_PER_YIELD}
+     * iterations (never on the first) a yield, so that a spinning thread never keeps a runnable thread off its CPU for
+     * long: with more spinning processes than CPUs (a chain client → A → B on two CPUs) waiting any longer before
+     * the first yield cost six times the CPU per call.
      */
     static void spinPause(final int spun) {
-        if (spun >= SPINS_BEFORE_YIELDING && (spun & (SPINS_PER_YIELD - 1)) == 0) {
+        if (spun > 0 && (spun & (SPINS_PER_YIELD - 1)) == 0) {
             Thread.yield();
         } else {
             Thread.onSpinWait();
