@@ -51,6 +51,8 @@ public final class Session implements AutoCloseable {
     private static final AtomicInteger SESSION_IDS = new AtomicInteger();
     private static final int DRAIN_BATCH = 256;
     private static final int SPINS_PER_YIELD = 128;
+    /** Polls a waiting reader spins before it reads the clock for its timeout: fewer than come before a yield. */
+    static final int SPINS_BEFORE_CLOCK = 32;
     /** Polls of the peer's working flag before a wake-up: about a microsecond, what a peer needs to start polling. */
     private static final int WAKE_GRACE_SPINS = 64;
     private static final long DRAIN_ON_CLOSE_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -94,6 +96,11 @@ public final class Session implements AutoCloseable {
     private final Executor handlerExecutor;
     private final SessionMetrics metrics;
     private final ConcurrentHashMap<Integer, Stream> streams = new ConcurrentHashMap<>();
+    /**
+     * The stream data was last delivered to. Written by the threads that deliver (the draining thread; the control
+     * thread for inline data) without ordering: any value read is checked before use.
+     */
+    private Stream lastDelivered;
     private final AtomicInteger nextStreamId = new AtomicInteger(2);
     private final AtomicBoolean consumerBusy = new AtomicBoolean();
     private final AtomicInteger spinners = new AtomicInteger();
@@ -762,6 +769,11 @@ public final class Session implements AutoCloseable {
 
     /** The stream an element is for; a server accepts a new id as a new stream. Null if there is none. */
     private Stream streamFor(final int streamId, final int state) {
+        final Stream last = lastDelivered;
+        if (last != null && last.id() == streamId && !last.isClosed()) {
+            // Messages come in runs on one stream: no map lookup (and no boxing of the id) for the usual case.
+            return last;
+        }
         Stream stream = streams.get(streamId);
         if (stream == null && !client && state != QueueDescriptor.STATUS_CLOSED && !closed.get()) {
             stream = new Stream(this, streamId);
@@ -774,6 +786,7 @@ public final class Session implements AutoCloseable {
                 handlerExecutor.execute(() -> handler.onStream(accepted));
             }
         }
+        lastDelivered = stream;
         return stream;
     }
 

@@ -70,6 +70,11 @@ public final class Stream implements AutoCloseable {
         return session;
     }
 
+    /** True once this side closed the stream (the session has then forgotten it). */
+    boolean isClosed() {
+        return state == CLOSED;
+    }
+
     /** True while both sides may still write. */
     public boolean isOpen() {
         return state == OPEN && ends == 0 && !session.isClosed();
@@ -284,7 +289,9 @@ public final class Stream implements AutoCloseable {
             // The common case of a reader taking a message apart: no clock read, no spin bookkeeping.
             return true;
         }
-        final long deadline = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : 0;
+        // The clock is read only once the wait lasts: a reply that comes within a few polls costs no clock read.
+        // Before the first yield, so the timeout starts late by a few microseconds at most.
+        long deadline = 0;
         final int spinBudget = session.spinBudget();
         int spun = 0;
         boolean spinning = false;
@@ -305,6 +312,9 @@ public final class Stream implements AutoCloseable {
                     // Waiting here would wait for ourselves: the data can only arrive through this thread.
                     throw new IllegalStateException("stream " + id + ": a StreamListener must not wait for data ("
                         + bytes + " bytes wanted, " + inbound.available() + " buffered); read what is available");
+                }
+                if (deadline == 0 && timeoutNanos > 0 && (spun >= Session.SPINS_BEFORE_CLOCK || spun >= spinBudget)) {
+                    deadline = System.nanoTime() + timeoutNanos;
                 }
                 if (spun < spinBudget) {
                     if (!spinning) {

@@ -31,28 +31,35 @@ final class PendingCall<T>
     private final AtomicInteger state = new AtomicInteger(NEW);
     private final Thread waitingCaller;
     private final Duration timeout;
+    private final long timeoutNanos;
     private final long deadlineNanos;
     private volatile boolean callerReads;
 
     /**
      * @param waitingCaller the thread that will wait for the result (a blocking call), or {@code null}.
      * @param timeout       how long the call may take.
-     * @param deadlineNanos {@link System#nanoTime()} at which the call times out.
+     * @param startNanos    {@link System#nanoTime()} when the call began.
      */
     PendingCall(final int seqId, final String method, final ResponseDecoder<T> decoder, final Thread waitingCaller,
-        final Duration timeout, final long deadlineNanos)
+        final Duration timeout, final long startNanos)
     {
         this.seqId = seqId;
         this.method = method;
         this.decoder = decoder;
         this.waitingCaller = waitingCaller;
         this.timeout = timeout;
-        this.deadlineNanos = deadlineNanos;
+        this.timeoutNanos = timeout.toNanos();
+        this.deadlineNanos = startNanos + timeoutNanos;
     }
 
     Duration timeout()
     {
         return timeout;
+    }
+
+    long timeoutNanos()
+    {
+        return timeoutNanos;
     }
 
     long deadlineNanos()

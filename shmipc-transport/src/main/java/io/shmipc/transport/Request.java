@@ -1,11 +1,11 @@
 package io.shmipc.transport;
 
+import io.shmipc.transport.codec.InfoKeys;
 import io.shmipc.transport.codec.IntInfoKey;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.time.Duration;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -22,8 +22,7 @@ public final class Request
 
     private final String method;
     private final DirectBuffer payload;
-    private final Map<String, String> stringInfo;
-    private final Map<Integer, String> intInfo;
+    private final InfoKeys info;
     private final Duration timeout;
     private final boolean hasSeqId;
     private final int seqId;
@@ -34,8 +33,7 @@ public final class Request
         this.seqId = builder.seqId;
         this.method = builder.method;
         this.payload = builder.payload;
-        this.stringInfo = Collections.unmodifiableMap(new LinkedHashMap<>(builder.stringInfo));
-        this.intInfo = Collections.unmodifiableMap(new TreeMap<>(builder.intInfo));
+        this.info = InfoKeys.of(builder.intInfo, builder.stringInfo);
         this.timeout = builder.timeout;
     }
 
@@ -89,7 +87,7 @@ public final class Request
      */
     public Map<String, String> stringInfo()
     {
-        return stringInfo;
+        return info.stringInfo();
     }
 
     /**
@@ -97,7 +95,15 @@ public final class Request
      */
     public Map<Integer, String> intInfo()
     {
-        return intInfo;
+        return info.intInfo();
+    }
+
+    /**
+     * @return all info keys to send, encoded once however often the request is sent.
+     */
+    public InfoKeys info()
+    {
+        return info;
     }
 
     /**

@@ -141,7 +141,7 @@ public final class RpcClient implements AutoCloseable
         if (call.callerReads() && !future.isDone())
         {
             // Over shared memory the caller reads its own reply rather than waiting for an I/O thread to hand it over.
-            call.connection().readUntil(future, call.deadlineNanos());
+            call.connection().readUntil(future, call.deadlineNanos(), call.timeoutNanos());
         }
         try
         {
@@ -208,7 +208,7 @@ public final class RpcClient implements AutoCloseable
         final Duration timeout = request.timeout() != null ? request.timeout() : options.callTimeout();
         final int seqId = request.hasSeqId() ? request.seqId() : nextSeqId();
         final PendingCall<T> call = new PendingCall<>(seqId, request.method(), decoder, waitingCaller,
-            timeout, System.nanoTime() + timeout.toNanos());
+            timeout, System.nanoTime());
         final CompletableFuture<T> result = call.result();
         if (closed)
         {
@@ -219,7 +219,7 @@ public final class RpcClient implements AutoCloseable
         result.whenComplete((value, error) -> finish(call, error));
         if (waitingCaller == null)
         {
-            call.deadline(timer.schedule(() -> call.fail(timeout(call)), timeout.toNanos(), TimeUnit.NANOSECONDS));
+            call.deadline(timer.schedule(() -> call.fail(timeout(call)), call.timeoutNanos(), TimeUnit.NANOSECONDS));
         }
 
         route(call, request, MAX_REROUTES);
@@ -412,14 +412,7 @@ public final class RpcClient implements AutoCloseable
             .method(request.method())
             .seqId(seqId)
             .body(request.payload(), 0, request.payload().capacity());
-        if (!request.stringInfo().isEmpty())
-        {
-            frame.header().stringInfo().putAll(request.stringInfo());
-        }
-        if (!request.intInfo().isEmpty())
-        {
-            frame.header().intInfo().putAll(request.intInfo());
-        }
+        frame.header().info(request.info());
         return frame;
     }
 

@@ -21,6 +21,8 @@ public final class TTHeader
     /** Created on first use: most headers carry no keys, and a call goes through four headers. */
     private Map<String, String> stringInfo;
     private Map<Integer, String> intInfo;
+    /** Keys shared with their source (a request) until one is changed; then they become this header's own maps. */
+    private InfoKeys sharedInfo;
     private String aclToken;
 
     /**
@@ -120,6 +122,7 @@ public final class TTHeader
      */
     public Map<String, String> stringInfo()
     {
+        unshareInfo();
         if (stringInfo == null)
         {
             stringInfo = new LinkedHashMap<>();
@@ -132,6 +135,10 @@ public final class TTHeader
      */
     public Map<String, String> stringInfoView()
     {
+        if (sharedInfo != null)
+        {
+            return sharedInfo.stringInfo();
+        }
         return stringInfo != null ? stringInfo : Map.of();
     }
 
@@ -140,6 +147,7 @@ public final class TTHeader
      */
     public Map<Integer, String> intInfo()
     {
+        unshareInfo();
         if (intInfo == null)
         {
             intInfo = new TreeMap<>();
@@ -152,7 +160,58 @@ public final class TTHeader
      */
     public Map<Integer, String> intInfoView()
     {
+        if (sharedInfo != null)
+        {
+            return sharedInfo.intInfo();
+        }
         return intInfo != null ? intInfo : Map.of();
+    }
+
+    /**
+     * Take {@code keys} as this header's info keys, replacing any it had, without copying them: they are encoded
+     * from their cached bytes, and copied only if a key is changed later through {@link #intInfo()},
+     * {@link #stringInfo()} or the {@code put} methods.
+     *
+     * @param keys the keys.
+     * @return this.
+     */
+    public TTHeader info(final InfoKeys keys)
+    {
+        if (stringInfo != null)
+        {
+            stringInfo.clear();
+        }
+        if (intInfo != null)
+        {
+            intInfo.clear();
+        }
+        sharedInfo = keys.isEmpty() ? null : keys;
+        return this;
+    }
+
+    /**
+     * @return the shared keys taken with {@link #info(InfoKeys)} and not changed since, or {@code null}.
+     */
+    InfoKeys sharedInfo()
+    {
+        return sharedInfo;
+    }
+
+    private void unshareInfo()
+    {
+        final InfoKeys shared = sharedInfo;
+        if (shared != null)
+        {
+            sharedInfo = null;
+            if (!shared.intInfo().isEmpty())
+            {
+                intInfo().putAll(shared.intInfo());
+            }
+            if (!shared.stringInfo().isEmpty())
+            {
+                stringInfo().putAll(shared.stringInfo());
+            }
+        }
     }
 
     /**
@@ -161,7 +220,7 @@ public final class TTHeader
      */
     public String intInfo(final IntInfoKey key)
     {
-        return intInfo != null ? intInfo.get(key.id()) : null;
+        return intInfoView().get(key.id());
     }
 
     /**
@@ -223,6 +282,7 @@ public final class TTHeader
         {
             intInfo.clear();
         }
+        sharedInfo = null;
         aclToken = null;
         return this;
     }

@@ -67,30 +67,16 @@ public final class TTHeaderCodec
         dst.putBytes(index, transforms);
         index += transforms.length;
 
-        final Map<Integer, String> intInfo = header.intInfoView();
-        if (!intInfo.isEmpty())
+        final InfoKeys shared = header.sharedInfo();
+        if (shared != null)
         {
-            dst.putByte(index, (byte)INFO_INT_KV);
-            dst.putShort(index + 1, (short)intInfo.size(), ORDER);
-            index += BLOCK_ID_AND_COUNT;
-            for (final Map.Entry<Integer, String> e : intInfo.entrySet())
-            {
-                dst.putShort(index, (short)e.getKey().intValue(), ORDER);
-                index = putU16String(dst, index + U16, e.getValue());
-            }
+            final byte[] blocks = shared.encoded();
+            dst.putBytes(index, blocks);
+            index += blocks.length;
         }
-
-        final Map<String, String> stringInfo = header.stringInfoView();
-        if (!stringInfo.isEmpty())
+        else
         {
-            dst.putByte(index, (byte)INFO_STRING_KV);
-            dst.putShort(index + 1, (short)stringInfo.size(), ORDER);
-            index += BLOCK_ID_AND_COUNT;
-            for (final Map.Entry<String, String> e : stringInfo.entrySet())
-            {
-                index = putU16String(dst, index, e.getKey());
-                index = putU16String(dst, index, e.getValue());
-            }
+            index = putInfoBlocks(header.intInfoView(), header.stringInfoView(), dst, index);
         }
 
         final String aclToken = header.aclToken();
@@ -199,7 +185,7 @@ public final class TTHeaderCodec
                     index = readIntBlock(src, index + 1, headerEnd, offset, out);
                     break;
                 case INFO_ACL_TOKEN:
-                    final int tokenLength = readU16Length(src, index + 1, headerEnd, offset, "ACL token");
+                    final int tokenLength = readU16Length(src, index + 1, headerEnd, offset, "ACL token", null);
                     out.aclToken(Utf8.get(src, index + 1 + U16, tokenLength));
                     index += 1 + U16 + tokenLength;
                     break;
@@ -236,38 +222,12 @@ public final class TTHeaderCodec
     private static int headerAreaLength(final TTHeader header)
     {
         int length = 2 + header.transformCount();
-
-        final Map<Integer, String> intInfo = header.intInfoView();
-        if (!intInfo.isEmpty())
-        {
-            checkCount(intInfo.size(), "integer info keys");
-            length += BLOCK_ID_AND_COUNT;
-            for (final Map.Entry<Integer, String> e : intInfo.entrySet())
-            {
-                final int key = e.getKey();
-                if ((key & ~MAX_U16) != 0)
-                {
-                    throw new IllegalArgumentException("integer info key " + key + " does not fit u16");
-                }
-                length += U16 + u16StringLength(e.getValue(), "integer info key " + key);
-            }
-        }
-
-        final Map<String, String> stringInfo = header.stringInfoView();
-        if (!stringInfo.isEmpty())
-        {
-            checkCount(stringInfo.size(), "string info keys");
-            length += BLOCK_ID_AND_COUNT;
-            for (final Map.Entry<String, String> e : stringInfo.entrySet())
-            {
-                length += u16StringLength(e.getKey(), "string info key") +
-                    u16StringLength(e.getValue(), "string info key '" + e.getKey() + "'");
-            }
-        }
-
+        final InfoKeys shared = header.sharedInfo();
+        length += shared != null ? shared.encoded().length :
+            infoBlocksLength(header.intInfoView(), header.stringInfoView());
         if (header.aclToken() != null)
         {
-            length += 1 + u16StringLength(header.aclToken(), "ACL token");
+            length += 1 + u16StringLength(header.aclToken(), "ACL token", null);
         }
 
         final int padded = (length + HEADER_WORD - 1) & -HEADER_WORD;
@@ -279,6 +239,74 @@ public final class TTHeaderCodec
         return padded;
     }
 
+    /**
+     * @return the bytes the integer and string info blocks of these keys take (no block for an empty map).
+     * @throws IllegalArgumentException when a key, value or count does not fit its u16 field, or a value is null.
+     */
+    static int infoBlocksLength(final Map<Integer, String> intInfo, final Map<String, String> stringInfo)
+    {
+        int length = 0;
+        if (!intInfo.isEmpty())
+        {
+            checkCount(intInfo.size(), "integer info keys");
+            length += BLOCK_ID_AND_COUNT;
+            for (final Map.Entry<Integer, String> e : intInfo.entrySet())
+            {
+                final int key = e.getKey();
+                if ((key & ~MAX_U16) != 0)
+                {
+                    throw new IllegalArgumentException("integer info key " + key + " does not fit u16");
+                }
+                length += U16 + u16StringLength(e.getValue(), "integer info key ", e.getKey());
+            }
+        }
+        if (!stringInfo.isEmpty())
+        {
+            checkCount(stringInfo.size(), "string info keys");
+            length += BLOCK_ID_AND_COUNT;
+            for (final Map.Entry<String, String> e : stringInfo.entrySet())
+            {
+                length += u16StringLength(e.getKey(), "string info key", null) +
+                    u16StringLength(e.getValue(), "string info key ", e.getKey());
+            }
+        }
+        return length;
+    }
+
+    /**
+     * Write the integer and string info blocks of these keys (checked by {@link #infoBlocksLength}) at {@code index}.
+     *
+     * @return the index after them.
+     */
+    static int putInfoBlocks(final Map<Integer, String> intInfo, final Map<String, String> stringInfo,
+        final MutableDirectBuffer dst, final int index)
+    {
+        int at = index;
+        if (!intInfo.isEmpty())
+        {
+            dst.putByte(at, (byte)INFO_INT_KV);
+            dst.putShort(at + 1, (short)intInfo.size(), ORDER);
+            at += BLOCK_ID_AND_COUNT;
+            for (final Map.Entry<Integer, String> e : intInfo.entrySet())
+            {
+                dst.putShort(at, (short)e.getKey().intValue(), ORDER);
+                at = putU16String(dst, at + U16, e.getValue());
+            }
+        }
+        if (!stringInfo.isEmpty())
+        {
+            dst.putByte(at, (byte)INFO_STRING_KV);
+            dst.putShort(at + 1, (short)stringInfo.size(), ORDER);
+            at += BLOCK_ID_AND_COUNT;
+            for (final Map.Entry<String, String> e : stringInfo.entrySet())
+            {
+                at = putU16String(dst, at, e.getKey());
+                at = putU16String(dst, at, e.getValue());
+            }
+        }
+        return at;
+    }
+
     private static void checkCount(final int count, final String what)
     {
         if (count > MAX_U16)
@@ -287,19 +315,32 @@ public final class TTHeaderCodec
         }
     }
 
-    private static int u16StringLength(final String value, final String what)
+    /**
+     * @param what  names the string in an error; {@code owner}, if not null, is appended to it (quoted if a string):
+     *              the message is built only when the check fails.
+     */
+    private static int u16StringLength(final String value, final String what, final Object owner)
     {
         if (value == null)
         {
-            throw new IllegalArgumentException(what + " has a null value");
+            throw new IllegalArgumentException(describe(what, owner) + " has a null value");
         }
         final int length = Utf8.encodedLength(value);
         if (length > MAX_U16)
         {
             throw new IllegalArgumentException(
-                what + " is " + length + " bytes long; a TTHeader string holds at most " + MAX_U16);
+                describe(what, owner) + " is " + length + " bytes long; a TTHeader string holds at most " + MAX_U16);
         }
         return U16 + length;
+    }
+
+    private static String describe(final String what, final Object owner)
+    {
+        if (owner == null)
+        {
+            return what;
+        }
+        return owner instanceof String ? what + "'" + owner + "'" : what + owner;
     }
 
     private static int putU16String(final MutableDirectBuffer dst, final int index, final String value)
@@ -330,10 +371,10 @@ public final class TTHeaderCodec
         int index = from + U16;
         for (int i = 0; i < count; i++)
         {
-            final int keyLength = readU16Length(src, index, headerEnd, offset, "string info key");
+            final int keyLength = readU16Length(src, index, headerEnd, offset, "string info key", null);
             final String key = Utf8.get(src, index + U16, keyLength);
             index += U16 + keyLength;
-            final int valueLength = readU16Length(src, index, headerEnd, offset, "value of string info '" + key + "'");
+            final int valueLength = readU16Length(src, index, headerEnd, offset, "value of string info ", key);
             out.stringInfo().put(key, Utf8.get(src, index + U16, valueLength));
             index += U16 + valueLength;
         }
@@ -349,7 +390,7 @@ public final class TTHeaderCodec
         {
             final int key = readU16(src, index, headerEnd, offset, "integer info key");
             index += U16;
-            final int valueLength = readU16Length(src, index, headerEnd, offset, "value of integer info " + key);
+            final int valueLength = readU16Length(src, index, headerEnd, offset, "value of integer info ", key);
             out.intInfo().put(key, Utf8.get(src, index + U16, valueLength));
             index += U16 + valueLength;
         }
@@ -367,14 +408,22 @@ public final class TTHeaderCodec
         return src.getShort(index, ORDER) & 0xFFFF;
     }
 
-    private static int readU16Length(
-        final DirectBuffer src, final int index, final int headerEnd, final int offset, final String what)
+    /**
+     * @param what  names the string in an error; see {@link #u16StringLength} for {@code owner}.
+     */
+    private static int readU16Length(final DirectBuffer src, final int index, final int headerEnd, final int offset,
+        final String what, final Object owner)
     {
-        final int length = readU16(src, index, headerEnd, offset, what + " length");
+        if (index + U16 > headerEnd)
+        {
+            throw new MalformedFrameException(Reason.TRUNCATED_INFO, describe(what, owner) + " length at frame offset " +
+                (index - offset) + " runs past the header end at " + (headerEnd - offset));
+        }
+        final int length = src.getShort(index, ORDER) & 0xFFFF;
         if (index + U16 + length > headerEnd)
         {
             throw new MalformedFrameException(Reason.TRUNCATED_INFO,
-                what + " of " + length + " bytes at frame offset " + (index - offset) +
+                describe(what, owner) + " of " + length + " bytes at frame offset " + (index - offset) +
                 " runs past the header end at " + (headerEnd - offset));
         }
         return length;

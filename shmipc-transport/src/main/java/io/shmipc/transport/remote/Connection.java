@@ -68,10 +68,12 @@ public interface Connection
      *
      * @param done          the caller's result.
      * @param deadlineNanos {@link System#nanoTime()} after which to stop reading.
+     * @param timeoutNanos  the whole time the call was given, which bounds the first wait without a clock read (the
+     *                      call started a moment ago).
      * @return {@code false} at once when this transport does not read on callers' threads or another thread is
      * reading now (which then handles the reply); {@code true} after reading.
      */
-    default boolean readUntil(final Future<?> done, final long deadlineNanos)
+    default boolean readUntil(final Future<?> done, final long deadlineNanos, final long timeoutNanos)
     {
         return false;
     }

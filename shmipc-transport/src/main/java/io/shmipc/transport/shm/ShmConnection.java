@@ -223,7 +223,7 @@ final class ShmConnection implements Connection
      * no hand-off from a reader thread, which on a busy machine costs more than the whole exchange.
      */
     @Override
-    public boolean readUntil(final Future<?> done, final long deadlineNanos)
+    public boolean readUntil(final Future<?> done, final long deadlineNanos, final long timeoutNanos)
     {
         if (!readLock.tryLock())
         {
@@ -231,9 +231,12 @@ final class ShmConnection implements Connection
         }
         try
         {
+            boolean first = true;
             while (!done.isDone() && !terminated.get() && !Thread.currentThread().isInterrupted())
             {
-                final long left = deadlineNanos - System.nanoTime();
+                // The first wait, usually the only one, is bounded without reading the clock.
+                final long left = first ? timeoutNanos : deadlineNanos - System.nanoTime();
+                first = false;
                 // Waits in slices, to notice an interrupt (the caller then waits on its future, which reacts to it).
                 if (left <= 0 || !readFrame(Math.min(left, CALLER_READ_SLICE_NANOS)))
                 {
