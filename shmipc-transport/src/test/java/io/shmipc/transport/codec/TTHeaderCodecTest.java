@@ -63,6 +63,57 @@ class TTHeaderCodecTest
     }
 
     @Test
+    void shouldEncodeSharedInfoKeysToTheSameGoldenBytes()
+    {
+        final InfoKeys keys = InfoKeys.of(Map.of(IntInfoKey.TO_METHOD.id(), "echo"),
+            Map.of(StringInfoKeys.IDL_SERVICE_NAME, "svc"));
+        final TTHeader header = new TTHeader().flags(TTHeaderDescriptor.FLAG_OUT_OF_ORDER).seqId(0x01020304)
+            .info(keys);
+        final UnsafeBuffer dst = new UnsafeBuffer(new byte[42]);
+        dst.setMemory(0, 42, (byte)0x5A);
+
+        assertEquals(42, TTHeaderCodec.encode(header, 0, dst, 0));
+        assertArrayEquals(hex(WITH_INFO), dst.byteArray());
+        assertEquals("echo", header.intInfo(IntInfoKey.TO_METHOD));
+        assertEquals(Map.of(StringInfoKeys.IDL_SERVICE_NAME, "svc"), header.stringInfoView());
+    }
+
+    @Test
+    void shouldCopySharedInfoKeysWhenAHandlerChangesOne()
+    {
+        final InfoKeys keys = InfoKeys.of(Map.of(IntInfoKey.TO_METHOD.id(), "echo"), Map.of());
+        final TTHeader header = new TTHeader().info(keys).putStringInfo("added", "yes");
+
+        assertEquals(Map.of(IntInfoKey.TO_METHOD.id(), "echo"), header.intInfoView());
+        assertEquals(Map.of("added", "yes"), header.stringInfoView());
+        assertEquals(Map.of(), keys.stringInfo(), "the shared keys stay as they were");
+        final UnsafeBuffer dst = new UnsafeBuffer(new byte[TTHeaderCodec.headerLength(header)]);
+        TTHeaderCodec.encode(header, 0, dst, 0);
+        final TTHeader decoded = new TTHeader();
+        TTHeaderCodec.decode(dst, 0, dst.capacity(), MAX, decoded);
+        assertEquals(header.intInfoView(), decoded.intInfoView());
+        assertEquals(header.stringInfoView(), decoded.stringInfoView());
+    }
+
+    @Test
+    void shouldReplaceEarlierKeysWhenInfoKeysAreTaken()
+    {
+        final TTHeader header = new TTHeader().putStringInfo("old", "1")
+            .info(InfoKeys.of(Map.of(), Map.of("new", "2")));
+        assertEquals(Map.of("new", "2"), header.stringInfoView());
+        header.reset();
+        assertTrue(header.stringInfoView().isEmpty());
+    }
+
+    @Test
+    void shouldRefuseInfoKeysThatDoNotFitWhenTheyAreMade()
+    {
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> InfoKeys.of(Map.of(70_000, "x"), Map.of()));
+        assertTrue(ex.getMessage().contains("70000"), ex.getMessage());
+    }
+
+    @Test
     void shouldDecodeGoldenBytesAndPointAtPayload()
     {
         final UnsafeBuffer src = buffer(MINIMAL);
