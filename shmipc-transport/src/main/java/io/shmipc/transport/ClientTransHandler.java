@@ -112,7 +112,7 @@ final class ClientTransHandler extends RpcTransHandler
             // Before the call completes: its end then finds the connection retiring, and closes it if it was the last.
             resetRequested.accept(connection);
         }
-        if (call == null || call.result().isDone())
+        if (call == null || call.isDone())
         {
             // The call timed out or was cancelled (its clean-up may still be on its way); the reply is not wanted.
             metrics.recordLateReply();

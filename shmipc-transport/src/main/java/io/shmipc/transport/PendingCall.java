@@ -7,24 +7,62 @@ import io.shmipc.transport.remote.Connection;
 import io.shmipc.transport.remote.RpcMessage;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 
 /**
- * A call waiting for its reply: the caller's future, how to decode the reply, and where the call went.
+ * A call waiting for its reply: how to decode it, where the call went, and its outcome, settled once by whoever gets
+ * there first (the reply, a closed connection, the deadline, a cancellation). A blocking caller waits on the call
+ * itself, usually by reading its own reply ({@link #getAsBoolean()} tells the reading loop when to stop); an
+ * asynchronous caller gets a {@link CompletableFuture}, created only for it.
  */
-final class PendingCall<T>
+final class PendingCall<T> implements BooleanSupplier
 {
+    /**
+     * What the client does once a call is over, whatever ended it.
+     */
+    @FunctionalInterface
+    interface EndListener
+    {
+        /**
+         * @param error why the call failed, or {@code null} when it completed.
+         */
+        void callEnded(PendingCall<?> call, Throwable error);
+    }
+
     private static final int NEW = 0;
     private static final int STARTED = 1;
     private static final int ENDED = 2;
+    /** The outcome of a call whose decoder returned {@code null}. */
+    private static final Object NULL_VALUE = new Object();
+    private static final VarHandle OUTCOME;
+
+    static
+    {
+        try
+        {
+            OUTCOME = MethodHandles.lookup().findVarHandle(PendingCall.class, "outcome", Object.class);
+        }
+        catch (final ReflectiveOperationException ex)
+        {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
 
     private final int seqId;
     private final String method;
     private final ResponseDecoder<T> decoder;
-    private final CompletableFuture<T> result = new CompletableFuture<>();
+    private final EndListener endListener;
+    /** The asynchronous caller's future; {@code null} for a blocking call. */
+    private final CompletableFuture<T> future;
+    /** {@code null} until settled: then the value ({@link #NULL_VALUE} for null) or a {@link Failure}. */
+    private volatile Object outcome;
     private volatile Connection connection;
     private volatile CallInfo callInfo;
     private volatile ScheduledFuture<?> deadline;
@@ -36,12 +74,14 @@ final class PendingCall<T>
     private volatile boolean callerReads;
 
     /**
-     * @param waitingCaller the thread that will wait for the result (a blocking call), or {@code null}.
+     * @param waitingCaller the thread that will wait for the result (a blocking call), or {@code null} for an
+     *                      asynchronous call, which gets a future.
      * @param timeout       how long the call may take.
      * @param startNanos    {@link System#nanoTime()} when the call began.
+     * @param endListener   told once when the call is over.
      */
     PendingCall(final int seqId, final String method, final ResponseDecoder<T> decoder, final Thread waitingCaller,
-        final Duration timeout, final long startNanos)
+        final Duration timeout, final long startNanos, final EndListener endListener)
     {
         this.seqId = seqId;
         this.method = method;
@@ -50,6 +90,23 @@ final class PendingCall<T>
         this.timeout = timeout;
         this.timeoutNanos = timeout.toNanos();
         this.deadlineNanos = startNanos + timeoutNanos;
+        this.endListener = endListener;
+        if (waitingCaller == null)
+        {
+            future = new CompletableFuture<>();
+            // A future cancelled (or completed) by its holder ends the call.
+            future.whenComplete((value, error) ->
+            {
+                if (error != null)
+                {
+                    fail(error);
+                }
+            });
+        }
+        else
+        {
+            future = null;
+        }
     }
 
     Duration timeout()
@@ -110,9 +167,48 @@ final class PendingCall<T>
         return seqId;
     }
 
-    CompletableFuture<T> result()
+    /**
+     * @return the asynchronous caller's future; {@code null} for a blocking call.
+     */
+    CompletableFuture<T> future()
     {
-        return result;
+        return future;
+    }
+
+    /**
+     * @return whether the call is over.
+     */
+    boolean isDone()
+    {
+        return outcome != null;
+    }
+
+    /**
+     * @return whether the call is over: what a caller reading its own reply waits for.
+     */
+    @Override
+    public boolean getAsBoolean()
+    {
+        return outcome != null;
+    }
+
+    /**
+     * @return the call's value, once it is over.
+     * @throws Throwable why it failed (unwrapped by the caller).
+     */
+    @SuppressWarnings("unchecked")
+    T value() throws Throwable
+    {
+        final Object settled = outcome;
+        if (settled instanceof Failure failure)
+        {
+            throw failure.cause;
+        }
+        if (settled == null)
+        {
+            throw new IllegalStateException(describe() + " is not over");
+        }
+        return settled == NULL_VALUE ? null : (T)settled;
     }
 
     Connection connection()
@@ -149,9 +245,39 @@ final class PendingCall<T>
         return "call '" + method + "' seq " + seqId + (info != null ? " to " + info : "");
     }
 
-    void fail(final Throwable cause)
+    /**
+     * @return {@code false} when the call was already over.
+     */
+    boolean fail(final Throwable cause)
     {
-        result.completeExceptionally(cause);
+        return settle(new Failure(cause));
+    }
+
+    @SuppressWarnings("unchecked")
+    private boolean settle(final Object settled)
+    {
+        if (!OUTCOME.compareAndSet(this, null, settled))
+        {
+            return false;
+        }
+        final Throwable error = settled instanceof Failure failure ? failure.cause : null;
+        endListener.callEnded(this, error);
+        if (future != null)
+        {
+            if (error != null)
+            {
+                future.completeExceptionally(error);
+            }
+            else
+            {
+                future.complete(settled == NULL_VALUE ? null : (T)settled);
+            }
+        }
+        else if (Thread.currentThread() != waitingCaller)
+        {
+            LockSupport.unpark(waitingCaller);
+        }
+        return true;
     }
 
     /**
@@ -167,28 +293,36 @@ final class PendingCall<T>
                 final Response response = new Response(seqId, frame.method(), frame.header().stringInfoView(),
                     frame.header().intInfoView(), new UnsafeBuffer(frame.body(), frame.bodyOffset(), frame.bodyLength()),
                     callInfo);
-                result.complete(decoder.decode(response));
+                final T value = decoder.decode(response);
+                settle(value == null ? NULL_VALUE : value);
             }
             else if (frame.messageType() == ThriftMessageType.EXCEPTION)
             {
                 final ApplicationExceptionCodec.Decoded ex =
                     ApplicationExceptionCodec.decode(frame.body(), frame.bodyOffset(), frame.bodyLength());
-                result.completeExceptionally(new RemoteApplicationException(ex.type(),
+                fail(new RemoteApplicationException(ex.type(),
                     "server failed " + describe() + ": " + ex.message(), ex.message()));
             }
             else
             {
-                result.completeExceptionally(new RpcException("server answered " + describe() + " with a " +
+                fail(new RpcException("server answered " + describe() + " with a " +
                     frame.messageType() + " message"));
             }
         }
         catch (final RuntimeException ex)
         {
-            result.completeExceptionally(ex);
+            fail(ex);
         }
         finally
         {
             reply.release();
         }
+    }
+
+    /**
+     * How a call failed, as its outcome.
+     */
+    private record Failure(Throwable cause)
+    {
     }
 }

@@ -28,6 +28,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Makes RPC calls over shared memory or TCP, chosen per connection by the options (see {@link EnvironmentSuite}).
@@ -55,6 +56,7 @@ public final class RpcClient implements AutoCloseable
     private final ConnectionRetirement retirement;
     private final ScheduledThreadPoolExecutor timer;
     private final AtomicInteger seqIds = new AtomicInteger();
+    private final PendingCall.EndListener callEnded = this::callEnded;
     private volatile boolean closed;
 
     private RpcClient(final ClientOptions options)
@@ -137,38 +139,41 @@ public final class RpcClient implements AutoCloseable
     public <T> T call(final Request request, final ResponseDecoder<T> decoder)
     {
         final PendingCall<T> call = start(request, decoder, Thread.currentThread());
-        final CompletableFuture<T> future = call.result();
-        if (call.callerReads() && !future.isDone())
+        if (call.callerReads() && !call.isDone())
         {
             // Over shared memory the caller reads its own reply rather than waiting for an I/O thread to hand it over.
-            call.connection().readUntil(future, call.deadlineNanos(), call.timeoutNanos());
+            call.connection().readUntil(call, call.deadlineNanos(), call.timeoutNanos());
+        }
+        // The waiting caller keeps its own deadline: no timer task per call (scheduling one wakes the timer).
+        // Usually over by now (the caller read its reply): then no clock read and no wait.
+        while (!call.isDone())
+        {
+            final long waitNanos = call.deadlineNanos() - System.nanoTime();
+            if (waitNanos <= 0)
+            {
+                call.fail(timeout(call));
+                break;
+            }
+            LockSupport.parkNanos(call, waitNanos);
+            if (Thread.interrupted())
+            {
+                call.fail(new CancellationException("the caller was interrupted"));
+                Thread.currentThread().interrupt();
+                throw new RpcException("interrupted while waiting for call '" + request.method() + "'");
+            }
         }
         try
         {
-            // The waiting caller keeps its own deadline: no timer task per call (scheduling one wakes the timer).
-            // Usually done by now (the caller read its reply): then no clock read.
-            final long waitNanos = future.isDone() ? 0 : Math.max(0, call.deadlineNanos() - System.nanoTime());
-            return future.get(waitNanos, TimeUnit.NANOSECONDS);
+            return call.value();
         }
-        catch (final TimeoutException ex)
+        catch (final Throwable ex)
         {
-            call.fail(timeout(call));
-            return awaitFailed(future);
-        }
-        catch (final InterruptedException ex)
-        {
-            future.cancel(false);
-            Thread.currentThread().interrupt();
-            throw new RpcException("interrupted while waiting for call '" + request.method() + "'", ex);
-        }
-        catch (final ExecutionException ex)
-        {
-            throw asRpcException(ex.getCause());
+            throw asRpcException(ex);
         }
     }
 
     /**
-     * The outcome of a call just failed, or completed an instant before: its value, or its failure as an exception.
+     * The outcome of a send just failed, or completed an instant before: its value, or its failure as an exception.
      */
     private static <T> T awaitFailed(final CompletableFuture<T> future)
     {
@@ -199,7 +204,7 @@ public final class RpcClient implements AutoCloseable
      */
     public <T> CompletableFuture<T> callAsync(final Request request, final ResponseDecoder<T> decoder)
     {
-        return start(request, decoder, null).result();
+        return start(request, decoder, null).future();
     }
 
     private <T> PendingCall<T> start(final Request request, final ResponseDecoder<T> decoder,
@@ -208,15 +213,13 @@ public final class RpcClient implements AutoCloseable
         final Duration timeout = request.timeout() != null ? request.timeout() : options.callTimeout();
         final int seqId = request.hasSeqId() ? request.seqId() : nextSeqId();
         final PendingCall<T> call = new PendingCall<>(seqId, request.method(), decoder, waitingCaller,
-            timeout, System.nanoTime());
-        final CompletableFuture<T> result = call.result();
+            timeout, System.nanoTime(), callEnded);
         if (closed)
         {
             call.fail(new RpcException("client is closed; call '" + request.method() + "' not sent"));
             return call;
         }
         metrics.inFlightCounter().incrementAndGet();
-        result.whenComplete((value, error) -> finish(call, error));
         if (waitingCaller == null)
         {
             call.deadline(timer.schedule(() -> call.fail(timeout(call)), call.timeoutNanos(), TimeUnit.NANOSECONDS));
@@ -228,14 +231,23 @@ public final class RpcClient implements AutoCloseable
 
     private <T> void route(final PendingCall<T> call, final Request request, final int reroutes)
     {
+        final Connection open = selector.openShmConnection();
+        if (open != null)
+        {
+            // The usual case: an open shared-memory connection, taken with no future and no allocation.
+            send(call, request, open, open.callInfo(), null, reroutes);
+            return;
+        }
         final CompletableFuture<TransportSelector.Route> routed = connect();
         if (routed.isDone() && !routed.isCompletedExceptionally())
         {
             // An open connection: no continuation to allocate and run.
-            send(call, request, routed.join(), null, reroutes);
+            final TransportSelector.Route route = routed.join();
+            send(call, request, route.connection(), route.callInfo(), null, reroutes);
             return;
         }
-        routed.whenComplete((route, error) -> send(call, request, route, error, reroutes));
+        routed.whenComplete((route, error) -> send(call, request, route != null ? route.connection() : null,
+            route != null ? route.callInfo() : null, error, reroutes));
     }
 
     private CompletableFuture<TransportSelector.Route> connect()
@@ -250,19 +262,19 @@ public final class RpcClient implements AutoCloseable
         }
     }
 
-    private <T> void send(final PendingCall<T> call, final Request request, final TransportSelector.Route route,
-        final Throwable error, final int reroutes)
+    private <T> void send(final PendingCall<T> call, final Request request, final Connection connection,
+        final CallInfo callInfo, final Throwable error, final int reroutes)
     {
         if (error != null)
         {
             call.fail(asRpcException(error));
             return;
         }
-        if (call.result().isDone())
+        if (call.isDone())
         {
             return;
         }
-        call.bind(route.connection(), route.callInfo());
+        call.bind(connection, callInfo);
         if (!handler.register(call))
         {
             call.fail(new RpcException(call.describe() + " not sent: a call with the same seq id is in flight " +
@@ -271,7 +283,7 @@ public final class RpcClient implements AutoCloseable
         }
         // Registered first, then checked: a connection retired after this check counts this call as pending and
         // stays open for it (ConnectionRetirement marks first, then looks for pending calls).
-        if (reroutes > 0 && retirement.isRetiring(route.connection()))
+        if (reroutes > 0 && retirement.isRetiring(connection))
         {
             handler.unregister(call);
             route(call, request, reroutes - 1);
@@ -282,9 +294,9 @@ public final class RpcClient implements AutoCloseable
             handler.unregister(call);
             return;
         }
-        metrics.recordCall(route.callInfo().transport());
-        final CompletableFuture<Void> written = pipeline.write(route.connection(), new RpcMessage(
-            outboundFrame(request, ThriftMessageType.CALL, call.seqId()), route.callInfo(), null));
+        metrics.recordCall(callInfo.transport());
+        final CompletableFuture<Void> written = pipeline.write(connection, new RpcMessage(
+            outboundFrame(request, ThriftMessageType.CALL, call.seqId()), callInfo, null));
         if (written.isDone() && !written.isCompletedExceptionally())
         {
             return;
@@ -501,7 +513,7 @@ public final class RpcClient implements AutoCloseable
         timer.shutdownNow();
     }
 
-    private void finish(final PendingCall<?> call, final Throwable error)
+    private void callEnded(final PendingCall<?> call, final Throwable error)
     {
         call.end();
         handler.unregister(call);

@@ -68,6 +68,16 @@ final class TransportSelector
         this.shmUnavailable = shmUnavailable;
     }
 
+    /**
+     * The usual route, taken without futures: an open shared-memory connection.
+     *
+     * @return the connection, or {@code null} when shm is off or no connection is open now (then {@link #connect()}).
+     */
+    Connection openShmConnection()
+    {
+        return settings.enabled() ? pool.activeConnection(shmEndpoint) : null;
+    }
+
     CompletableFuture<Route> connect()
     {
         if (!settings.enabled())

@@ -23,7 +23,8 @@ class PendingCallsTest
 {
     private static PendingCall<Object> call(final int seqId)
     {
-        return new PendingCall<>(seqId, "m", response -> response, null, Duration.ofSeconds(1), 0);
+        return new PendingCall<>(seqId, "m", response -> response, null, Duration.ofSeconds(1), 0,
+            (ended, error) -> { });
     }
 
     @Test

@@ -226,6 +226,55 @@ class RpcTest
 
     @ParameterizedTest
     @EnumSource(TransportKind.class)
+    void shouldEndABlockingCallWhenItsThreadIsInterruptedAndKeepConnectionUsable(final TransportKind kind)
+        throws Exception
+    {
+        final CountDownLatch started = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final RpcServer server = start(ServerOptions.builder((ctx, request) ->
+        {
+            if (ctx.method().equals("slow"))
+            {
+                started.countDown();
+                release.await(WAIT_SECONDS, TimeUnit.SECONDS);
+            }
+            return request;
+        }), kind);
+        final RpcClient client = client(ClientOptions.builder(), server, kind);
+
+        final CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+        final Thread caller = new Thread(() ->
+        {
+            try
+            {
+                client.call(Request.of("slow", new byte[10]));
+                outcome.complete(null);
+            }
+            catch (final Throwable ex)
+            {
+                outcome.complete(Thread.currentThread().isInterrupted() ? ex : new AssertionError(
+                    "the interrupt flag was cleared", ex));
+            }
+        });
+        caller.start();
+        assertTrue(started.await(WAIT_SECONDS, TimeUnit.SECONDS));
+        // Long enough for the caller to have stopped spinning and parked while reading its reply.
+        Thread.sleep(20);
+        caller.interrupt();
+        final Throwable failure = outcome.get(WAIT_SECONDS, TimeUnit.SECONDS);
+        assertTrue(failure instanceof RpcException && failure.getMessage().contains("interrupted"),
+            String.valueOf(failure));
+        waitUntil(() -> client.metrics().cancelledCalls() == 1 && client.metrics().inFlight() == 0);
+
+        release.countDown();
+        waitUntil(() -> client.metrics().lateReplies() == 1);
+        final Response fast = client.call(Request.of("fast", new byte[3]));
+        assertEquals(3, fast.payload().capacity());
+        assertEquals(kind, fast.callInfo().transport(), "the connection survives the interrupt");
+    }
+
+    @ParameterizedTest
+    @EnumSource(TransportKind.class)
     void shouldDrainInFlightCallsOnGracefulShutdown(final TransportKind kind) throws Exception
     {
         final int calls = 8;

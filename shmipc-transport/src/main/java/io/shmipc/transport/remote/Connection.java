@@ -4,7 +4,7 @@ import io.shmipc.transport.CallInfo;
 import io.shmipc.transport.TransportKind;
 
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Future;
+import java.util.function.BooleanSupplier;
 
 /**
  * One transport connection (a TCP channel, a shared-memory stream) as the {@link TransHandler} sees it: a place to
@@ -66,14 +66,14 @@ public interface Connection
      * Read and handle frames on the calling thread until {@code done} completes or the deadline passes, saving the
      * hand-off from an I/O thread to the caller. Frames of other calls that arrive meanwhile are handled too.
      *
-     * @param done          the caller's result.
+     * @param done          whether the caller's call is over.
      * @param deadlineNanos {@link System#nanoTime()} after which to stop reading.
      * @param timeoutNanos  the whole time the call was given, which bounds the first wait without a clock read (the
      *                      call started a moment ago).
      * @return {@code false} at once when this transport does not read on callers' threads or another thread is
      * reading now (which then handles the reply); {@code true} after reading.
      */
-    default boolean readUntil(final Future<?> done, final long deadlineNanos, final long timeoutNanos)
+    default boolean readUntil(final BooleanSupplier done, final long deadlineNanos, final long timeoutNanos)
     {
         return false;
     }

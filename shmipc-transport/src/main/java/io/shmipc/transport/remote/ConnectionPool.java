@@ -123,6 +123,17 @@ public final class ConnectionPool implements AutoCloseable
     }
 
     /**
+     * The connection next in turn for {@code endpoint} if it is open now: no dialling, no future, no allocation.
+     *
+     * @return the connection, or {@code null} when that one is not open (then {@link #acquire}).
+     */
+    public Connection activeConnection(final Endpoint endpoint)
+    {
+        final Slots slots = pools.get(endpoint);
+        return slots != null && !closed ? slots.nextActive() : null;
+    }
+
+    /**
      * @return whether {@code endpoint} has an open connection right now (no dialling).
      */
     public boolean hasActiveConnection(final Endpoint endpoint)
@@ -213,6 +224,19 @@ public final class ConnectionPool implements AutoCloseable
             }
             final CompletableFuture<Connection> winner = slots.get(index);
             return winner != null ? winner : next();
+        }
+
+        /**
+         * @return the connection next in turn if it is open, else {@code null}.
+         */
+        Connection nextActive()
+        {
+            final int index = connectionsPerEndpoint == 1 ? 0 :
+                Math.floorMod(cursor.getAndIncrement(), connectionsPerEndpoint);
+            final CompletableFuture<Connection> slot = slots.get(index);
+            final Connection connection =
+                slot != null && slot.isDone() && !slot.isCompletedExceptionally() ? slot.join() : null;
+            return connection != null && connection.isActive() ? connection : null;
         }
 
         private boolean isUsable(final CompletableFuture<Connection> slot)

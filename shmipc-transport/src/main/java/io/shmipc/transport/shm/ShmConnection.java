@@ -28,13 +28,13 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.nio.ByteOrder;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 
 import static java.lang.System.Logger.Level.DEBUG;
 
@@ -223,7 +223,7 @@ final class ShmConnection implements Connection
      * no hand-off from a reader thread, which on a busy machine costs more than the whole exchange.
      */
     @Override
-    public boolean readUntil(final Future<?> done, final long deadlineNanos, final long timeoutNanos)
+    public boolean readUntil(final BooleanSupplier done, final long deadlineNanos, final long timeoutNanos)
     {
         if (!readLock.tryLock())
         {
@@ -232,7 +232,7 @@ final class ShmConnection implements Connection
         try
         {
             boolean first = true;
-            while (!done.isDone() && !terminated.get() && !Thread.currentThread().isInterrupted())
+            while (!done.getAsBoolean() && !terminated.get() && !Thread.currentThread().isInterrupted())
             {
                 // The first wait, usually the only one, is bounded without reading the clock.
                 final long left = first ? timeoutNanos : deadlineNanos - System.nanoTime();
