@@ -691,13 +691,25 @@ public final class Session implements AutoCloseable {
     }
 
     /**
+     * Whether {@code thread} is draining this session's queue right now (delivering data, running a
+     * {@link StreamListener}): while it does, nothing else arrives on the session, so it must not wait for data of
+     * this session, which it alone could deliver.
+     */
+    public boolean isDrainedBy(final Thread thread) {
+        return thread != null && drainer == thread;
+    }
+
+    /**
      * Event-driven handlers learn of the session's end the way they learn of data, once, from a thread that holds
      * the drain: after the last drain, never inside a listener call.
      */
     private void announceEndToListener() {
-        if (listener != null && endAnnounced.compareAndSet(false, true)) {
+        if (endAnnounced.compareAndSet(false, true)) {
             for (final Stream stream : streams.values()) {
-                runListener(listener, stream);
+                final StreamListener streamListener = stream.listener();
+                if (streamListener != null) {
+                    runListener(streamListener, stream);
+                }
             }
         }
     }
@@ -780,7 +792,7 @@ public final class Session implements AutoCloseable {
             streams.put(streamId, stream);
             metrics.streamsOpened.increment();
             if (listener != null) {
-                stream.listener(listener);
+                stream.listen(listener);
             } else {
                 final Stream accepted = stream;
                 handlerExecutor.execute(() -> handler.onStream(accepted));

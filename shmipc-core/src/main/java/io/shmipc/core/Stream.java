@@ -48,7 +48,7 @@ public final class Stream implements AutoCloseable {
     private volatile int ends;
     private volatile Thread waiter;
     /** Set before the stream is published to anybody who could deliver to it. */
-    private StreamListener listener;
+    private volatile StreamListener listener;
     private Object attachment;
     /** Once a message went inline on the control connection, later ones follow it there, to keep their order. */
     volatile boolean fallbackMode;
@@ -251,8 +251,19 @@ public final class Stream implements AutoCloseable {
         onDelivery();
     }
 
-    void listener(final StreamListener streamListener) {
+    /**
+     * Reads this stream event-driven: {@code streamListener} runs on the thread that drains the session's queue
+     * whenever data arrives, the peer closes or shuts its side, or the session ends (see {@link StreamListener} for
+     * what it may do). Threads that wait on the stream's reader meanwhile still do; the listener also runs when such
+     * a reader's own polling delivers data, on that reader's thread. Set it before the peer can send: on a stream a
+     * client opened, before its first write.
+     */
+    public void listen(final StreamListener streamListener) {
         this.listener = streamListener;
+    }
+
+    StreamListener listener() {
+        return listener;
     }
 
     /** Data arrived or the peer closed its side, on the draining thread: wake a parked reader, run the listener. */
@@ -265,8 +276,9 @@ public final class Stream implements AutoCloseable {
         if (signal()) {
             session.readerWoken();
         }
-        if (listener != null) {
-            session.runListener(listener, this);
+        final StreamListener streamListener = listener;
+        if (streamListener != null) {
+            session.runListener(streamListener, this);
         }
     }
 

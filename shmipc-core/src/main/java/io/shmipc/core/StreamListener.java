@@ -1,7 +1,8 @@
 package io.shmipc.core;
 
 /**
- * Event-driven handling of a server's streams (see {@link ShmServer#startEventDriven}): called on the thread that
+ * Event-driven handling of a stream (every stream of a server started with {@link ShmServer#startEventDriven}, or
+ * one given a listener with {@link Stream#listen}): called on the thread that
  * drains the session's receive queue, right after data for the stream arrived or the peer closed its side, so one
  * thread can serve every stream of a session without a hand-off per message.
  * <p>

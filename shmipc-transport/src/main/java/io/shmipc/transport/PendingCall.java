@@ -12,7 +12,6 @@ import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
@@ -36,9 +35,6 @@ final class PendingCall<T> implements BooleanSupplier
         void callEnded(PendingCall<?> call, Throwable error);
     }
 
-    private static final int NEW = 0;
-    private static final int STARTED = 1;
-    private static final int ENDED = 2;
     /** The outcome of a call whose decoder returned {@code null}. */
     private static final Object NULL_VALUE = new Object();
     private static final VarHandle OUTCOME;
@@ -66,7 +62,6 @@ final class PendingCall<T> implements BooleanSupplier
     private volatile Connection connection;
     private volatile CallInfo callInfo;
     private volatile ScheduledFuture<?> deadline;
-    private final AtomicInteger state = new AtomicInteger(NEW);
     private final Thread waitingCaller;
     private final Duration timeout;
     private final long timeoutNanos;
@@ -125,22 +120,23 @@ final class PendingCall<T> implements BooleanSupplier
     }
 
     /**
-     * Tell the connection a reply is due, unless the call already ended.
+     * The call is about to be written, by the thread calling this.
      *
-     * @return {@code false} when the call ended before it could start (it must not be sent).
+     * @return {@code false} when the call ended before it could be sent (it must not be).
      */
     boolean start()
     {
-        final Connection connection = this.connection;
         // The caller reads its own reply only when it is the thread sending now: it then goes on to wait.
-        final boolean readsItself = Thread.currentThread() == waitingCaller;
-        if (!state.compareAndSet(NEW, STARTED))
-        {
-            return false;
-        }
-        callerReads = readsItself;
-        connection.callStarted(readsItself);
-        return true;
+        callerReads = Thread.currentThread() == waitingCaller;
+        return outcome == null;
+    }
+
+    /**
+     * @return the thread that waits for this call's outcome, or {@code null} for an asynchronous call.
+     */
+    Thread waitingCaller()
+    {
+        return waitingCaller;
     }
 
     /**
@@ -149,17 +145,6 @@ final class PendingCall<T> implements BooleanSupplier
     boolean callerReads()
     {
         return callerReads;
-    }
-
-    /**
-     * The call is over: tell the connection, once, if it was told the call started.
-     */
-    void end()
-    {
-        if (state.getAndSet(ENDED) == STARTED)
-        {
-            connection.callEnded();
-        }
     }
 
     int seqId()

@@ -37,8 +37,11 @@ import java.util.concurrent.locks.LockSupport;
  * and the deadlines of calls, and wait only until the connection has taken them.
  * <p>
  * Futures returned by the {@code callAsync} methods complete on a transport I/O thread (or the timer thread on a
- * timeout): stages attached without an executor must not block. Cancelling a future abandons the call; a reply that
- * still arrives is dropped and counted in {@link TransportMetrics#lateReplies()}.
+ * timeout): over shared memory that is the thread draining the session's queue, which delivers every reply of the
+ * session. Stages attached without an executor must not block; a blocking {@link #call} made from such a stage over
+ * the same session would wait for itself, and fails at once with an {@link RpcException} saying so. Cancelling a
+ * future abandons the call; a reply that still arrives is dropped and counted in
+ * {@link TransportMetrics#lateReplies()}.
  */
 public final class RpcClient implements AutoCloseable
 {
@@ -275,6 +278,13 @@ public final class RpcClient implements AutoCloseable
             return;
         }
         call.bind(connection, callInfo);
+        if (connection.isReadBy(call.waitingCaller()))
+        {
+            call.fail(new RpcException(call.describe() + " not sent: it would wait for its reply on the thread that " +
+                "delivers that reply (a completion stage of an asynchronous call, or an event-driven listener, on " +
+                "the same shared-memory session); call asynchronously there, or attach the stage with an executor"));
+            return;
+        }
         if (!handler.register(call))
         {
             call.fail(new RpcException(call.describe() + " not sent: a call with the same seq id is in flight " +
@@ -515,7 +525,6 @@ public final class RpcClient implements AutoCloseable
 
     private void callEnded(final PendingCall<?> call, final Throwable error)
     {
-        call.end();
         handler.unregister(call);
         call.cancelDeadline();
         retirement.callEnded(call.connection());

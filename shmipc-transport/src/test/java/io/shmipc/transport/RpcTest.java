@@ -27,6 +27,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
@@ -271,6 +273,35 @@ class RpcTest
         final Response fast = client.call(Request.of("fast", new byte[3]));
         assertEquals(3, fast.payload().capacity());
         assertEquals(kind, fast.callInfo().transport(), "the connection survives the interrupt");
+    }
+
+    @Test
+    void shouldRefuseABlockingShmCallFromACompletionStageOnTheThreadThatDeliversItsReply() throws Exception
+    {
+        final RpcServer server = start(ServerOptions.builder((ctx, request) -> request), TransportKind.SHM);
+        final RpcClient client = client(ClientOptions.builder(), server, TransportKind.SHM);
+        final ExecutorService elsewhere = Executors.newSingleThreadExecutor();
+        try
+        {
+            // No executor: the stage runs where the reply was read, the session's draining thread.
+            final CompletableFuture<Response> nested = client.callAsync(Request.of("outer", new byte[4]))
+                .thenApply(outer -> client.call(Request.of("inner", new byte[5])));
+            final ExecutionException ex = assertThrows(ExecutionException.class,
+                () -> nested.get(WAIT_SECONDS, TimeUnit.SECONDS));
+            assertTrue(ex.getCause() instanceof RpcException &&
+                ex.getCause().getMessage().contains("would wait for its reply on the thread that delivers"),
+                String.valueOf(ex.getCause()));
+
+            final Response inner = client.callAsync(Request.of("outer", new byte[4]))
+                .thenApplyAsync(outer -> client.call(Request.of("inner", new byte[5])), elsewhere)
+                .get(WAIT_SECONDS, TimeUnit.SECONDS);
+            assertEquals(5, inner.payload().capacity());
+            assertEquals(TransportKind.SHM, inner.callInfo().transport());
+        }
+        finally
+        {
+            elsewhere.shutdownNow();
+        }
     }
 
     @ParameterizedTest

@@ -2,6 +2,8 @@ package io.shmipc.transport;
 
 import io.shmipc.core.Session;
 import io.shmipc.core.SessionConfig;
+import io.shmipc.core.ShmIpcException;
+import io.shmipc.core.ShmServer;
 import io.shmipc.core.ShmTimeoutException;
 import io.shmipc.transport.codec.FrameFormat;
 import io.shmipc.transport.codec.RpcFrame;
@@ -27,6 +29,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -191,6 +197,45 @@ class StalledFrameTest
             assertTrue(peer.isOpen());
         }
         assertEquals(0, server.metrics().stalledFrames());
+    }
+
+    @Test
+    void shouldFailAnAsynchronousShmCallWhenTheServerStallsMidReply() throws Exception
+    {
+        final Path stalling = dir.resolve("stalling.sock");
+        final byte[] reply = frame(4096);
+        final CountDownLatch answered = new CountDownLatch(1);
+        try (ShmServer fake = ShmServer.start(stalling, SessionConfig.defaults(), stream ->
+        {
+            try
+            {
+                stream.read(new byte[1], 0, 1);
+                stream.write(reply, 0, reply.length / 2);
+                answered.countDown();
+            }
+            catch (final ShmIpcException ex)
+            {
+                // the client went away: nothing to stall for
+            }
+        }))
+        {
+            final ClientOptions.Builder options = ClientOptions.builder().target(server.tcpAddress())
+                .callTimeout(Duration.ofSeconds(10)).frameReadTimeout(FRAME_READ_TIMEOUT);
+            options.shm().enabled(true).path(stalling.toString());
+            try (RpcClient client = RpcClient.create(options.build()))
+            {
+                final long start = System.nanoTime();
+                final CompletableFuture<Response> call = client.callAsync(Request.of("x", new byte[10]));
+                assertTrue(answered.await(READ_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS));
+                final ExecutionException ex = assertThrows(ExecutionException.class,
+                    () -> call.get(READ_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS));
+                final long millis = (System.nanoTime() - start) / 1_000_000;
+                assertTrue(ex.getCause() instanceof ConnectionClosedException, String.valueOf(ex.getCause()));
+                assertTrue(millis >= FRAME_READ_TIMEOUT.toMillis() - 50 && millis < READ_TIMEOUT_MILLIS,
+                    "failed after " + millis + " ms");
+                assertEquals(1, client.metrics().stalledFrames());
+            }
+        }
     }
 
     private void assertGoodCallWorks(final long seed)

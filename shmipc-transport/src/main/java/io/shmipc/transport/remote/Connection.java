@@ -45,21 +45,13 @@ public interface Connection
     CompletableFuture<Void> writeFrame(int frameLength, FrameWriter writer);
 
     /**
-     * A call now awaits its reply on this connection. Lets a transport that reads only on demand (shared memory) know
-     * when replies are due. Every {@code callStarted} is followed by one {@link #callEnded()}.
-     *
-     * @param callerReads whether the caller's thread will read the reply itself ({@link #readUntil}); when not, the
-     *                    transport must have a thread read for it.
+     * @param thread a thread, or {@code null}.
+     * @return whether {@code thread} is delivering this connection's frames right now (running an event-driven
+     * listener): a call waiting on that thread for a reply on this connection would wait for itself.
      */
-    default void callStarted(final boolean callerReads)
+    default boolean isReadBy(final Thread thread)
     {
-    }
-
-    /**
-     * A call started with {@link #callStarted} has ended (answered, failed, timed out or cancelled).
-     */
-    default void callEnded()
-    {
+        return false;
     }
 
     /**

@@ -31,8 +31,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 
@@ -51,22 +49,18 @@ import static java.lang.System.Logger.Level.DEBUG;
  * the maximum frame size first) and takes each frame off the stream: in place when it lies in one slice, copied to
  * the heap when it spans slices. The frame keeps its slice until the handler releases it, so frames are handled
  * concurrently and released in any order while reading goes on. On a server the threads of a pool take turns: the
- * one that read a frame passes reading on and serves that call itself. On a client it is whoever waits: a blocking
- * caller reads until its own reply is there (handling any other frames that come first), and a background reader
- * steps in only while replies are due that nobody else reads (asynchronous calls), so a blocking call costs no
- * thread hand-off.
+ * one that read a frame passes reading on and serves that call itself. On a client it is whoever is there: a
+ * blocking caller reads until its own reply is there (handling any other frames that come first), so a blocking call
+ * costs no thread hand-off; otherwise the session's draining thread hands every whole frame to the handler as it
+ * arrives ({@link #readAvailable()}, the stream's listener), which completes asynchronous calls with no reader thread.
  */
 final class ShmConnection implements Connection
 {
     private static final System.Logger LOG = System.getLogger(ShmConnection.class.getName());
     /** What a write that went through returns: shared, so a call allocates no future for its write. */
     private static final CompletableFuture<Void> WRITTEN = CompletableFuture.completedFuture(null);
-    /** How often an idle background reader checks whether the connection ended. */
-    private static final long IDLE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /** How long a reading caller waits for a frame before it looks at its interrupt flag again. */
     private static final long CALLER_READ_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
-    /** How long the background reader waits for a frame before it checks whether replies are still due. */
-    private static final long BACKGROUND_READ_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final Stream stream;
     private final String remoteAddress;
@@ -75,39 +69,57 @@ final class ShmConnection implements Connection
     private final int maxFrameSize;
     private final long frameReadTimeoutNanos;
     private final Executor followers;
+    private final boolean client;
     private final ReentrantLock writeLock = new ReentrantLock();
-    /** Held by the one thread reading the stream: a waiting caller, the background reader, or the server's. */
+    /** Held by the one thread reading the stream: a waiting caller, the draining thread, or the server's. */
     private final ReentrantLock readLock = new ReentrantLock();
-    /** Calls whose replies are due on this connection. */
-    private final AtomicInteger pendingCalls = new AtomicInteger();
+    /**
+     * A client's stream has data (or ended) that the thread holding the read lock may not see: whoever releases the
+     * lock looks again. Set before trying the lock, cleared by whoever got it, so no arrival goes unread.
+     */
+    private volatile boolean readWanted;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean terminated = new AtomicBoolean();
-    private volatile Thread backgroundReader;
-    private volatile boolean backgroundWanted;
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
     /** Event-driven serving: {@link System#nanoTime()} when the frame now buffered in part began to arrive, or 0. */
     private volatile long partialFrameSinceNanos;
 
     /**
-     * @param stream                the stream; this connection owns it.
-     * @param remoteAddress         the socket path dialled (client) or the peer's pid and stream (server).
+     * A client's connection: replies are read by waiting callers, or as they arrive by the session's draining thread
+     * (the stream's listener, set here, before anything is sent).
+     *
+     * @param stream                the stream, just opened; this connection owns it.
+     * @param remoteAddress         the socket path dialled.
      * @param handler               receives the connection's events and frames.
      * @param maxFrameSize          largest frame accepted, length field included.
      * @param frameReadTimeoutNanos how long a frame may take once its first bytes arrived.
      */
-    ShmConnection(final Stream stream, final String remoteAddress, final TransHandler handler, final int maxFrameSize,
-        final long frameReadTimeoutNanos)
+    static ShmConnection client(final Stream stream, final String remoteAddress, final TransHandler handler,
+        final int maxFrameSize, final long frameReadTimeoutNanos)
     {
-        this(stream, remoteAddress, handler, maxFrameSize, frameReadTimeoutNanos, null);
+        final ShmConnection connection =
+            new ShmConnection(stream, remoteAddress, handler, maxFrameSize, frameReadTimeoutNanos, null, true);
+        stream.listen(ignored -> connection.readAvailable());
+        return connection;
     }
 
     /**
-     * @param followers on a server, the threads that take turns reading ({@link #leadServing()}); {@code null} on a
-     *                  client.
+     * A server's connection.
+     *
+     * @param remoteAddress the peer's pid and stream.
+     * @param followers     the threads that take turns reading ({@link #leadServing()}), or {@code null} when the
+     *                      session's draining thread serves ({@link #serveAvailable()}).
      */
     ShmConnection(final Stream stream, final String remoteAddress, final TransHandler handler, final int maxFrameSize,
         final long frameReadTimeoutNanos, final Executor followers)
     {
+        this(stream, remoteAddress, handler, maxFrameSize, frameReadTimeoutNanos, followers, false);
+    }
+
+    private ShmConnection(final Stream stream, final String remoteAddress, final TransHandler handler,
+        final int maxFrameSize, final long frameReadTimeoutNanos, final Executor followers, final boolean client)
+    {
+        this.client = client;
         this.stream = stream;
         this.remoteAddress = remoteAddress;
         this.callInfo = new CallInfo(TransportKind.SHM, remoteAddress, null);
@@ -202,22 +214,6 @@ final class ShmConnection implements Connection
         }
     }
 
-    @Override
-    public void callStarted(final boolean callerReads)
-    {
-        pendingCalls.incrementAndGet();
-        if (!callerReads)
-        {
-            wantBackgroundReader();
-        }
-    }
-
-    @Override
-    public void callEnded()
-    {
-        pendingCalls.decrementAndGet();
-    }
-
     /**
      * The caller's thread reads (and handles every frame that comes, its reply among them) until its call is done:
      * no hand-off from a reader thread, which on a busy machine costs more than the whole exchange.
@@ -252,12 +248,48 @@ final class ShmConnection implements Connection
         {
             readLock.unlock();
         }
-        // Other calls may still wait for replies that nobody reads now.
-        if (pendingCalls.get() > 0 && !terminated.get())
+        if (readWanted || stream.reader().available() > 0)
         {
-            wantBackgroundReader();
+            // Frames for other calls arrived while this caller held the stream (its own polling may have brought
+            // them in with its reply): nobody else has read them.
+            readAvailable();
         }
         return true;
+    }
+
+    /**
+     * A client's event-driven reading (the stream's listener, run by the session's draining thread, or by a thread
+     * whose own polling delivered the data): hands every whole frame buffered to the handler, which completes the
+     * calls they answer, and ends the connection once the stream ended. A caller reading its own reply meanwhile
+     * keeps the stream: it reads these frames itself, or looks again when it lets go ({@link #readUntil}).
+     */
+    void readAvailable()
+    {
+        if (readLock.isHeldByCurrentThread())
+        {
+            // This caller's own polling delivered the data, inside its read: it reads on, and looks at what is left
+            // when it lets go of the stream.
+            return;
+        }
+        readWanted = true;
+        while (readWanted && readLock.tryLock())
+        {
+            try
+            {
+                readWanted = false;
+                serveAvailable();
+            }
+            finally
+            {
+                readLock.unlock();
+            }
+        }
+    }
+
+    @Override
+    public boolean isReadBy(final Thread thread)
+    {
+        return client && stream.session().isDrainedBy(thread);
     }
 
     @Override
@@ -370,6 +402,31 @@ final class ShmConnection implements Connection
         {
             return false;
         }
+        if (client)
+        {
+            // A client's frames may be read by callers as well: only while none is (one will look again otherwise).
+            if (!readLock.tryLock())
+            {
+                return false;
+            }
+            try
+            {
+                return closeStalled(nowNanos, since);
+            }
+            finally
+            {
+                readLock.unlock();
+            }
+        }
+        return closeStalled(nowNanos, since);
+    }
+
+    private boolean closeStalled(final long nowNanos, final long since)
+    {
+        if (partialFrameSinceNanos != since || terminated.get())
+        {
+            return false;
+        }
         final FrameTimeoutException ex = new FrameTimeoutException("a frame from shm://" + remoteAddress +
             " is still incomplete after " + TimeUnit.NANOSECONDS.toMillis(nowNanos - since) +
             " ms (the frame read timeout): " + stream.reader().available() + " bytes of it arrived");
@@ -383,69 +440,6 @@ final class ShmConnection implements Connection
         final DirectBuffer head = in.view(FrameKind.DETECTION_LENGTH);
         return RpcFrameCodec.frameLength(head.getInt(0, ByteOrder.BIG_ENDIAN), head.getInt(4, ByteOrder.BIG_ENDIAN),
             maxFrameSize);
-    }
-
-    /**
-     * A client connection's background reader: it reads while calls are due that no caller reads for (asynchronous
-     * calls, or callers who found another thread reading), and otherwise sleeps, waking now and then to notice a
-     * connection that ended while idle.
-     */
-    void readInBackground()
-    {
-        while (!terminated.get())
-        {
-            if (!backgroundWanted && (pendingCalls.get() == 0 || readLock.isLocked()))
-            {
-                LockSupport.parkNanos(this, IDLE_CHECK_NANOS);
-                if (!stream.isOpen() && readLock.tryLock())
-                {
-                    try
-                    {
-                        terminate(null);
-                    }
-                    finally
-                    {
-                        readLock.unlock();
-                    }
-                }
-                continue;
-            }
-            backgroundWanted = false;
-            readLock.lock();
-            try
-            {
-                while (pendingCalls.get() > 0 && readFrame(BACKGROUND_READ_SLICE_NANOS))
-                {
-                    // each frame went to the handler; stop when no reply is due any more
-                }
-            }
-            catch (final ShmTimeoutException ex)
-            {
-                // nothing arrived for a while: check again whether replies are still due
-            }
-            finally
-            {
-                readLock.unlock();
-            }
-        }
-    }
-
-    /**
-     * @param thread the thread running {@link #readInBackground()}.
-     */
-    void backgroundReader(final Thread thread)
-    {
-        this.backgroundReader = thread;
-    }
-
-    private void wantBackgroundReader()
-    {
-        backgroundWanted = true;
-        final Thread thread = backgroundReader;
-        if (thread != null)
-        {
-            LockSupport.unpark(thread);
-        }
     }
 
     /**
@@ -485,6 +479,8 @@ final class ShmConnection implements Connection
                 return null;
             }
             final ReceivedBytes bytes = in.take(frameLength);
+            // Whatever part of it event-driven reading had seen is taken now.
+            partialFrameSinceNanos = 0;
             if (closed.get())
             {
                 bytes.release();
@@ -575,11 +571,6 @@ final class ShmConnection implements Connection
         close();
         handler.onInactive(this);
         closeFuture.complete(null);
-        final Thread thread = backgroundReader;
-        if (thread != null)
-        {
-            LockSupport.unpark(thread);
-        }
     }
 
     @Override
@@ -589,8 +580,8 @@ final class ShmConnection implements Connection
     }
 
     /**
-     * Close the stream; a thread reading it ends the connection (reports it inactive), or, when none is, the
-     * background reader does.
+     * Close the stream; a thread reading it ends the connection (reports it inactive), or, on a client when none is,
+     * this thread does.
      */
     @Override
     public void close()
@@ -609,10 +600,10 @@ final class ShmConnection implements Connection
         {
             writeLock.unlock();
         }
-        final Thread thread = backgroundReader;
-        if (thread != null)
+        if (client)
         {
-            LockSupport.unpark(thread);
+            // Ends the connection now unless a reader holds the stream (it then does).
+            readAvailable();
         }
     }
 

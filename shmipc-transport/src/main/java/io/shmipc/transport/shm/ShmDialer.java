@@ -28,13 +28,12 @@ import static java.lang.System.Logger.Level.INFO;
 /**
  * Opens RPC connections over shared memory: per control socket path a core {@link SessionPool} of
  * {@code concurrency} sessions (each a handshake and a peer-uid check, made on first use and remade after a session
- * dies), and per connection one new {@link Stream} on the next session round robin. Each connection has a background
- * reader thread of its own, which reads only when no waiting caller does.
+ * dies), and per connection one new {@link Stream} on the next session round robin. Replies are read by the callers
+ * waiting for them or, as they arrive, by the session's draining thread: no thread per connection.
  */
 public final class ShmDialer implements Dialer
 {
     private static final System.Logger LOG = System.getLogger(ShmDialer.class.getName());
-    private static final AtomicInteger READER_IDS = new AtomicInteger();
 
     private final SessionConfig config;
     private final int concurrency;
@@ -44,6 +43,8 @@ public final class ShmDialer implements Dialer
     /** Pools replaced after a server asked to reset a connection: closed once no stream is open on them. */
     private final Set<SessionPool> retiredPools = ConcurrentHashMap.newKeySet();
     private final ExecutorService dialing;
+    /** Checks connections for frames left incomplete (replies read event-driven have no thread timing them). */
+    private final StalledFrameWatch stalledFrames;
     private volatile boolean closed;
 
     /**
@@ -76,6 +77,7 @@ public final class ShmDialer implements Dialer
         this.concurrency = concurrency;
         this.maxFrameSize = maxFrameSize;
         this.frameReadTimeoutNanos = frameReadTimeout.toNanos();
+        this.stalledFrames = new StalledFrameWatch("shmipc-shm-client-frame-watch", frameReadTimeoutNanos);
         final AtomicInteger threads = new AtomicInteger();
         this.dialing = Executors.newCachedThreadPool(r ->
         {
@@ -145,7 +147,7 @@ public final class ShmDialer implements Dialer
         try
         {
             final Stream stream = pool.session().openStream();
-            connection = new ShmConnection(stream, address, handler, maxFrameSize, frameReadTimeoutNanos);
+            connection = ShmConnection.client(stream, address, handler, maxFrameSize, frameReadTimeoutNanos);
         }
         catch (final ShmIpcException | RuntimeException ex)
         {
@@ -164,11 +166,7 @@ public final class ShmDialer implements Dialer
         }
         handler.onActive(connection);
         connection.closeFuture().whenComplete((v, e) -> closeIdleRetiredPools());
-        final Thread reader = new Thread(connection::readInBackground,
-            "shmipc-shm-reader-" + READER_IDS.incrementAndGet());
-        reader.setDaemon(true);
-        connection.backgroundReader(reader);
-        reader.start();
+        stalledFrames.watch(connection);
         if (!result.complete(connection))
         {
             connection.close();
@@ -241,6 +239,7 @@ public final class ShmDialer implements Dialer
         }
         retiredPools.clear();
         dialing.shutdownNow();
+        stalledFrames.close();
     }
 
     @Override

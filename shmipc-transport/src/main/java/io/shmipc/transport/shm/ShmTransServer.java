@@ -21,11 +21,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Accepts ShmIPC sessions on a control socket and serves every stream a client opens as one RPC connection, whose
@@ -60,8 +58,8 @@ public final class ShmTransServer implements TransServer
             return thread;
         }
     });
-    /** Checks event-driven connections for stalled frames; started with the first one. */
-    private final AtomicReference<ScheduledExecutorService> stalledFrameWatch = new AtomicReference<>();
+    /** Checks event-driven connections for stalled frames; its thread starts with the first one. */
+    private final StalledFrameWatch stalledFrames;
     private volatile ShmServer server;
     private volatile SocketAddress boundAddress;
     private boolean closed;
@@ -93,6 +91,7 @@ public final class ShmTransServer implements TransServer
         this.maxFrameSize = maxFrameSize;
         this.serveWhereRead = serveWhereRead;
         this.frameReadTimeoutNanos = frameReadTimeout.toNanos();
+        this.stalledFrames = new StalledFrameWatch("shmipc-shm-server-frame-watch", frameReadTimeoutNanos);
     }
 
     @Override
@@ -138,7 +137,7 @@ public final class ShmTransServer implements TransServer
         {
             connection = open(stream, null);
             stream.attach(connection);
-            watchStalledFrames();
+            stalledFrames.watch(connection);
         }
         connection.serveAvailable();
     }
@@ -152,38 +151,6 @@ public final class ShmTransServer implements TransServer
         connection.closeFuture().whenComplete((v, e) -> connections.remove(connection));
         handler.onActive(connection);
         return connection;
-    }
-
-    /**
-     * Event-driven connections have no thread waiting out a frame: one timer checks them all for a frame left
-     * incomplete longer than the frame read timeout. Started with the first such connection.
-     */
-    private void watchStalledFrames()
-    {
-        if (stalledFrameWatch.get() != null)
-        {
-            return;
-        }
-        final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable ->
-        {
-            final Thread thread = new Thread(runnable, "shmipc-shm-server-frame-watch");
-            thread.setDaemon(true);
-            return thread;
-        });
-        if (!stalledFrameWatch.compareAndSet(null, timer))
-        {
-            timer.shutdown();
-            return;
-        }
-        final long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10), frameReadTimeoutNanos / 4);
-        timer.scheduleWithFixedDelay(() ->
-        {
-            final long now = System.nanoTime();
-            for (final ShmConnection connection : connections)
-            {
-                connection.closeIfStalled(now);
-            }
-        }, period, period, TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -245,11 +212,7 @@ public final class ShmTransServer implements TransServer
             server.close();
         }
         threads.shutdown();
-        final ScheduledExecutorService watch = stalledFrameWatch.getAndSet(null);
-        if (watch != null)
-        {
-            watch.shutdownNow();
-        }
+        stalledFrames.close();
     }
 
     private static void awaitPeersDone(final ShmServer server)
