@@ -196,13 +196,12 @@ class RpcTest
         waitUntil(() -> client.metrics().inFlight() == 0);
     }
 
-    @ParameterizedTest
-    @EnumSource(TransportKind.class)
-    void shouldCancelCallAndKeepConnectionUsable(final TransportKind kind) throws Exception
+    /**
+     * An echo server whose method "slow" counts down {@code started}, then waits for {@code release}.
+     */
+    private RpcServer slowServer(final TransportKind kind, final CountDownLatch started, final CountDownLatch release)
     {
-        final CountDownLatch started = new CountDownLatch(1);
-        final CountDownLatch release = new CountDownLatch(1);
-        final RpcServer server = start(ServerOptions.builder((ctx, request) ->
+        return start(ServerOptions.builder((ctx, request) ->
         {
             if (ctx.method().equals("slow"))
             {
@@ -211,7 +210,15 @@ class RpcTest
             }
             return request;
         }), kind);
-        final RpcClient client = client(ClientOptions.builder(), server, kind);
+    }
+
+    @ParameterizedTest
+    @EnumSource(TransportKind.class)
+    void shouldCancelCallAndKeepConnectionUsable(final TransportKind kind) throws Exception
+    {
+        final CountDownLatch started = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final RpcClient client = client(ClientOptions.builder(), slowServer(kind, started, release), kind);
 
         final CompletableFuture<Response> slow = client.callAsync(Request.of("slow", new byte[10]));
         assertTrue(started.await(WAIT_SECONDS, TimeUnit.SECONDS));
@@ -233,16 +240,7 @@ class RpcTest
     {
         final CountDownLatch started = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
-        final RpcServer server = start(ServerOptions.builder((ctx, request) ->
-        {
-            if (ctx.method().equals("slow"))
-            {
-                started.countDown();
-                release.await(WAIT_SECONDS, TimeUnit.SECONDS);
-            }
-            return request;
-        }), kind);
-        final RpcClient client = client(ClientOptions.builder(), server, kind);
+        final RpcClient client = client(ClientOptions.builder(), slowServer(kind, started, release), kind);
 
         final CompletableFuture<Throwable> outcome = new CompletableFuture<>();
         final Thread caller = new Thread(() ->
