@@ -372,10 +372,10 @@ public final class TTHeaderCodec
         for (int i = 0; i < count; i++)
         {
             final int keyLength = readU16Length(src, index, headerEnd, offset, "string info key", null);
-            final String key = Utf8.get(src, index + U16, keyLength);
+            final String key = Utf8.getName(src, index + U16, keyLength);
             index += U16 + keyLength;
             final int valueLength = readU16Length(src, index, headerEnd, offset, "value of string info ", key);
-            out.stringInfo().put(key, Utf8.get(src, index + U16, valueLength));
+            out.stringInfo().put(key, Utf8.getName(src, index + U16, valueLength));
             index += U16 + valueLength;
         }
         return index;
@@ -391,7 +391,7 @@ public final class TTHeaderCodec
             final int key = readU16(src, index, headerEnd, offset, "integer info key");
             index += U16;
             final int valueLength = readU16Length(src, index, headerEnd, offset, "value of integer info ", key);
-            out.intInfo().put(key, Utf8.get(src, index + U16, valueLength));
+            out.intInfo().put(key, Utf8.getName(src, index + U16, valueLength));
             index += U16 + valueLength;
         }
         return index;

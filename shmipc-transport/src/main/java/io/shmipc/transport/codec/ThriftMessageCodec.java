@@ -81,7 +81,7 @@ public final class ThriftMessageCodec
                 "method name length " + nameLength + " does not fit a " + length + "-byte message");
         }
         out.messageType(type);
-        out.method(Utf8.get(src, index + 8, nameLength));
+        out.method(Utf8.getName(src, index + 8, nameLength));
         out.seqId(src.getInt(index + 8 + nameLength, ORDER));
         return FIXED_LENGTH + nameLength;
     }

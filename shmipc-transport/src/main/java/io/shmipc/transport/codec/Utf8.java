@@ -64,4 +64,13 @@ final class Utf8
         buffer.getBytes(index, bytes);
         return new String(bytes, StandardCharsets.UTF_8);
     }
+
+    /**
+     * @return the name (method name, info key or value) of {@code length} UTF-8 bytes at {@code index}, reusing the
+     * string decoded the last time the same bytes came ({@link RecentStrings}).
+     */
+    static String getName(final DirectBuffer buffer, final int index, final int length)
+    {
+        return RecentStrings.get(buffer, index, length);
+    }
 }
