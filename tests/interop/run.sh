@@ -929,6 +929,99 @@ SCENARIOS+=(
   half-close-java-client-go-server-file
 )
 
+# ---- a Kitex client through a Java server's drain (issue #4): TTHeader crrst -----------------------
+# io.shmipc.interop.DrainingEchoServerMain serves echo behind one relay address (old RpcServer, then its
+# replacement); when the trigger file appears, the relay sends new connections to the new server and the
+# old one drains (RpcServer.shutdown: every reply carries crrst). Kitex v0.16.2's client, with
+# transmeta.ClientTTHeaderHandler, tags a call whose reply carries crrst and its connection pool then
+# discards (closes) that connection instead of pooling it, so the next call dials again.
+
+KITEX_DRAIN_SERVER_CLASS=io.shmipc.interop.DrainingEchoServerMain
+
+# json_number LINE FIELD: the integer FIELD of the JSON summary LINE (empty when absent).
+json_number() { grep -oE "\"$2\":-?[0-9]+" <<<"$1" | head -n 1 | cut -d: -f2; }
+
+# kitex_drain_scenario NAME: 8 paced Kitex callers (6000 checksummed echo calls, 64 B..64 KiB); at half of
+# them the old server drains. Passes if no call failed or was lost, the drain ended with no call cut, the
+# old server sent crrst and no connection got a second crrst reply (Kitex stops using a connection at
+# its first), Kitex closed every connection to the old server itself, and dialled new ones, which the
+# new server served; both servers together served exactly the client's calls.
+kitex_drain_scenario() {
+  local name=$1 base=$LOGS/$1 trigger=$SOCKETS/$1.drain
+  local callers=8 count=250 sizes=64,4096,65536
+  local expected=$((callers * count * 3))
+  if ! kitex_built; then
+    fail "$name" "building the Kitex peers failed (kitex/, see ${LOGS#"$HERE"/}/kitex-build.log)" "$LOGS/kitex-build.log"
+    return
+  fi
+  # shellcheck disable=SC2086 # SHMIPC_JVM_FLAGS is a list of flags
+  start_bg "$name.server" "$SERVER_LIMIT" "$SHMIPC_JAVA" $SHMIPC_JVM_FLAGS -cp "$SHMIPC_CLASSPATH" \
+    "$KITEX_DRAIN_SERVER_CLASS" -drain-trigger "$trigger" -drain-timeout 5s -trigger-wait 40s
+  SERVER=$BG_PID
+  if ! wait_for_line "$base.server.out" '^READY [0-9.]+:[0-9]+$' "$SERVER" "$READY_WAIT"; then
+    fail "$name" "java server did not print READY host:port within ${READY_WAIT}s" "$base.server.err"
+    return
+  fi
+  ADDR=$(sed -n 's/^READY //p' "$base.server.out")
+  start_bg "$name.client" "$CLIENT_LIMIT" "$BIN/kitex-echo-client" -addr "$ADDR" -timeout "$CLIENT_DEADLINE" \
+    -transport ttheader-framed -sizes "$sizes" -concurrency "$callers" -count "$count" -interval 2ms \
+    -signal-after $((expected / 2))
+  local client=$BG_PID reached=yes
+  wait_for_line "$base.client.out" '^REACHED ' "$client" 30 || reached=no
+  touch "$trigger"
+  wait "$client"
+  local client_rc=$? server_rc result server_result drained=yes
+  wait_for_line "$base.server.out" '^DRAINED ' "$SERVER" 10 || drained=no
+  stop_server
+  server_rc=$?
+  result=$(tail -n 1 "$base.client.out" 2>/dev/null)
+  server_result=$(tail -n 1 "$base.server.out" 2>/dev/null)
+  local n_calls n_dialed n_reset_seen old_calls new_calls old_resets old_max old_relayed old_by_client old_by_server
+  n_calls=$(json_number "$result" calls)
+  n_dialed=$(json_number "$result" connections_dialed)
+  n_reset_seen=$(json_number "$result" reset_replies)
+  old_calls=$(json_number "$server_result" old_calls)
+  new_calls=$(json_number "$server_result" new_calls)
+  old_resets=$(json_number "$server_result" old_reset_replies)
+  old_max=$(json_number "$server_result" old_max_reset_replies_per_connection)
+  old_relayed=$(json_number "$server_result" old_relayed)
+  old_by_client=$(json_number "$server_result" old_closed_by_client)
+  old_by_server=$(json_number "$server_result" old_closed_by_server)
+  if [ "$reached" = no ]; then
+    fail "$name" "the client never reached $((expected / 2)) calls (exit $client_rc): ${result:-no summary}" \
+      "$base.client.err" "$base.server.err"
+  elif [ "$client_rc" -ne 0 ]; then
+    fail "$name" "client exited $client_rc (calls failed or lost through the drain): ${result:-no summary}" \
+      "$base.client.err" "$base.server.err"
+  elif [ "$server_rc" -ne 0 ]; then
+    fail "$name" "server exited $server_rc (CRC errors or crash): $server_result" "$base.server.err"
+  elif [ "$drained" = no ] || ! grep -q '"drain":"clean"' <<<"$server_result"; then
+    fail "$name" "the old server's drain did not end cleanly (calls cut or never drained): $server_result" \
+      "$base.server.err"
+  elif [ "${old_resets:-0}" -lt 1 ] || [ "${n_reset_seen:-0}" -lt 1 ]; then
+    fail "$name" "no reply carried crrst (sent ${old_resets:-?}, seen by Kitex ${n_reset_seen:-?}; did the client finish before the drain?): $server_result"
+  elif [ "$old_max" -ne 1 ]; then
+    fail "$name" "a connection got $old_max crrst replies: Kitex kept calling on it after the first: $server_result"
+  elif [ "${new_calls:-0}" -lt 1 ] || [ "${n_dialed:-0}" -le "${old_relayed:-0}" ]; then
+    fail "$name" "no call reached the new server (Kitex dialled $n_dialed connections, $old_relayed before the drain): $server_result"
+  elif [ "$old_by_server" -ne 0 ] || [ "$old_by_client" -ne "$old_relayed" ]; then
+    fail "$name" "the old server had to cut $old_by_server idle connection(s) Kitex kept (closed by Kitex: $old_by_client of $old_relayed): $server_result"
+  elif [ $((old_calls + new_calls)) -ne "$n_calls" ] || [ "$n_calls" -ne "$expected" ]; then
+    fail "$name" "served $old_calls + $new_calls calls, the client counted $n_calls of $expected: $server_result"
+  else
+    pass "$name"
+  fi
+}
+
+scenario_kitex_client_java_server_drain() {
+  java_peer_missing "$1" "$KITEX_DRAIN_SERVER_CLASS" && return
+  kitex_drain_scenario "$1"
+}
+
+SCENARIOS+=(
+  kitex-client-java-server-drain
+)
+
 # ---- build --------------------------------------------------------------------------------------
 
 # The Go toolchain must fetch shmipc-go through the module proxy into a writable module cache.
