@@ -17,9 +17,9 @@
 // stop using a connection.
 //
 // Output contract (run.sh): one JSON summary line on stdout, {"calls":..,"bytes":..,"failures":..,
-// "expected_calls":..,"fail_check":..,"elapsed_ms":..,"connections_dialed":..,"reset_replies":..,
-// "reply_int_keys":[..],"reply_string_keys":[..]}; exit 0 only if every call came back intact (and the
-// fail check passed when asked for).
+// "expected_calls":..,"fail_check":..,"elapsed_ms":..,"corrupt_replies":..,"connections_dialed":..,
+// "reset_replies":..,"reply_int_keys":[..],"reply_string_keys":[..]}; exit 0 only if every call came back
+// intact (and the fail check passed when asked for).
 package main
 
 import (
@@ -73,6 +73,8 @@ type summary struct {
 	ExpectedCalls int64  `json:"expected_calls"`
 	FailCheck     string `json:"fail_check"`
 	ElapsedMs     int64  `json:"elapsed_ms"`
+	// CorruptReplies counts the failures that were replies, but wrong ones (not an error from Kitex).
+	CorruptReplies int64 `json:"corrupt_replies"`
 	// ConnectionsDialed counts the connections Kitex opened (every dial through its pool).
 	ConnectionsDialed int64 `json:"connections_dialed"`
 	// ResetReplies counts the replies that carried crrst.
@@ -96,7 +98,7 @@ func run() int {
 		"also call fail and bizfail and expect an error carrying the reason and a business status error")
 	mux := flag.Bool("mux", false, "multiplex every call over one connection (Kitex's mux connection, TTHeader only): "+
 		"replies come back in any order and only their seq ids tell them apart")
-	interval := flag.Duration("interval", 0, "pause of each caller between two calls")
+	interval := flag.Duration("interval", 0, "pause of each caller before every call")
 	signalAfter := flag.Int64("signal-after", 0, "print \"REACHED N\" once this many calls came back intact (0: never)")
 	flag.Parse()
 	log.SetFlags(log.Ltime | log.Lmicroseconds)
@@ -135,11 +137,15 @@ func run() int {
 	ctx = metainfo.WithValue(ctx, metainfoKey, metainfoValue)
 
 	start := time.Now()
-	var calls, byteCount, failures atomic.Int64
+	var calls, byteCount, failures, corrupt atomic.Int64
 	logFailure := func(format string, args ...interface{}) {
 		if failures.Add(1) <= maxLoggedFailures {
 			log.Printf("kitex-echo-client: "+format, args...)
 		}
+	}
+	logCorrupt := func(format string, args ...interface{}) {
+		corrupt.Add(1)
+		logFailure(format, args...)
 	}
 	var wg sync.WaitGroup
 	for g := 0; g < *concurrency; g++ {
@@ -148,6 +154,8 @@ func run() int {
 			defer wg.Done()
 			for rep := 0; rep < *count; rep++ {
 				for _, size := range sizes {
+					// Before every call, failed ones too, so a caller never spins on errors.
+					time.Sleep(*interval)
 					if ctx.Err() != nil {
 						logFailure("caller %d: deadline reached before size %d, repetition %d", g, size, rep)
 						return
@@ -161,16 +169,16 @@ func run() int {
 					}
 					raw, ok := reply.([]byte)
 					if !ok {
-						logFailure("caller %d: reply is %T, not []byte", g, reply)
+						logCorrupt("caller %d: reply is %T, not []byte", g, reply)
 						continue
 					}
 					echoed, err := echowire.DecodeEchoResult(raw)
 					if err != nil {
-						logFailure("caller %d, %d bytes: result: %v", g, size, err)
+						logCorrupt("caller %d, %d bytes: result: %v", g, size, err)
 						continue
 					}
 					if !bytes.Equal(echoed, data) {
-						logFailure("caller %d, %d bytes, repetition %d: echo differs (%d bytes back)",
+						logCorrupt("caller %d, %d bytes, repetition %d: echo differs (%d bytes back)",
 							g, size, rep, len(echoed))
 						continue
 					}
@@ -178,9 +186,6 @@ func run() int {
 						fmt.Printf("REACHED %d\n", *signalAfter)
 					}
 					byteCount.Add(int64(size))
-					if *interval > 0 {
-						time.Sleep(*interval)
-					}
 				}
 			}
 		}(g)
@@ -205,6 +210,7 @@ func run() int {
 		}
 	}
 	result.Failures = failures.Load()
+	result.CorruptReplies = corrupt.Load()
 	result.ElapsedMs = time.Since(start).Milliseconds()
 	result.ConnectionsDialed = dialer.dials.Load()
 	result.ResetReplies = int64(keys.StringKeyCount(connectionResetKey))
