@@ -929,6 +929,138 @@ SCENARIOS+=(
   half-close-java-client-go-server-file
 )
 
+# ---- a Kitex client through a Java server's drain (issue #4): TTHeader crrst -----------------------
+# io.shmipc.interop.DrainingEchoServerMain serves echo behind one relay address (old RpcServer, then its
+# replacement); when the trigger file appears, the relay sends new connections to the new server and the
+# old one drains (RpcServer.shutdown: every reply carries crrst). Kitex v0.16.2's pooled client, with
+# transmeta.ClientTTHeaderHandler, tags a call whose reply carries crrst, and its connection pool then
+# discards (closes) that connection instead of pooling it, so the next call dials again. Kitex's mux
+# client acts on crrst only in a control frame (seq id 0, which Kitex's own mux server sends when it
+# shuts down), not on replies, so it stays on the old server until the drain timeout cuts it.
+
+KITEX_DRAIN_SERVER_CLASS=io.shmipc.interop.DrainingEchoServerMain
+KITEX_DRAIN_CALLERS=8
+KITEX_DRAIN_COUNT=250
+KITEX_DRAIN_SIZES=64,4096,65536
+KITEX_DRAIN_EXPECTED=$((KITEX_DRAIN_CALLERS * KITEX_DRAIN_COUNT * 3))
+
+# json_number LINE FIELD: the integer FIELD of the JSON summary LINE (empty when absent).
+json_number() { grep -oE "\"$2\":-?[0-9]+" <<<"$1" | head -n 1 | cut -d: -f2; }
+
+# kitex_drain_run NAME DRAIN_TIMEOUT CLIENT_ARGS...: the draining server and a Kitex client of 8 callers x
+# 250 x (64 B, 4 KiB, 64 KiB) checksummed echo calls, 2 ms apart (so the calls after the trigger last at
+# least 0.75 s); the trigger file is created once half of the calls came back. Returns 1 after reporting
+# FAIL when something did not run; otherwise sets D_CLIENT_RC, D_SERVER_RC, D_RESULT (client summary),
+# D_SERVER_RESULT, D_REACHED and D_DRAINED (yes|no) for the scenario's verdict.
+kitex_drain_run() {
+  local name=$1 drain_timeout=$2 base=$LOGS/$1 trigger=$SOCKETS/$1.drain
+  shift 2
+  if ! kitex_built; then
+    fail "$name" "building the Kitex peers failed (kitex/, see ${LOGS#"$HERE"/}/kitex-build.log)" "$LOGS/kitex-build.log"
+    return 1
+  fi
+  # shellcheck disable=SC2086 # SHMIPC_JVM_FLAGS is a list of flags
+  start_bg "$name.server" "$SERVER_LIMIT" "$SHMIPC_JAVA" $SHMIPC_JVM_FLAGS -cp "$SHMIPC_CLASSPATH" \
+    "$KITEX_DRAIN_SERVER_CLASS" -drain-trigger "$trigger" -drain-timeout "$drain_timeout" -trigger-wait 40s
+  SERVER=$BG_PID
+  if ! wait_for_line "$base.server.out" '^READY [0-9.]+:[0-9]+$' "$SERVER" "$READY_WAIT"; then
+    fail "$name" "java server did not print READY host:port within ${READY_WAIT}s" "$base.server.err"
+    return 1
+  fi
+  ADDR=$(sed -n 's/^READY //p' "$base.server.out")
+  start_bg "$name.client" "$CLIENT_LIMIT" "$BIN/kitex-echo-client" -addr "$ADDR" -timeout "$CLIENT_DEADLINE" \
+    -sizes "$KITEX_DRAIN_SIZES" -concurrency "$KITEX_DRAIN_CALLERS" -count "$KITEX_DRAIN_COUNT" -interval 2ms \
+    -signal-after $((KITEX_DRAIN_EXPECTED / 2)) "$@"
+  local client=$BG_PID
+  D_REACHED=yes D_DRAINED=yes
+  wait_for_line "$base.client.out" '^REACHED ' "$client" 30 || D_REACHED=no
+  touch "$trigger"
+  wait "$client"
+  D_CLIENT_RC=$?
+  wait_for_line "$base.server.out" '^DRAINED ' "$SERVER" 10 || D_DRAINED=no
+  stop_server
+  D_SERVER_RC=$?
+  D_RESULT=$(tail -n 1 "$base.client.out" 2>/dev/null)
+  D_SERVER_RESULT=$(tail -n 1 "$base.server.out" 2>/dev/null)
+}
+
+# Kitex's pooled client: passes if no call failed or was lost, the drain ended with no call cut, the old
+# server sent crrst and no connection got a second crrst reply (Kitex stops using a connection at its
+# first), Kitex closed every connection to the old server itself, dialled new ones and the new server
+# served calls, and both servers together served exactly the client's calls.
+scenario_kitex_client_java_server_drain() {
+  java_peer_missing "$1" "$KITEX_DRAIN_SERVER_CLASS" && return
+  local name=$1 base=$LOGS/$1
+  kitex_drain_run "$name" 5s -transport ttheader-framed || return
+  local r=$D_RESULT s=$D_SERVER_RESULT calls dialed seen old_calls new_calls resets max relayed by_client by_server
+  calls=$(json_number "$r" calls) dialed=$(json_number "$r" connections_dialed) seen=$(json_number "$r" reset_replies)
+  old_calls=$(json_number "$s" old_calls) new_calls=$(json_number "$s" new_calls)
+  resets=$(json_number "$s" old_reset_replies) max=$(json_number "$s" old_max_reset_replies_per_connection)
+  relayed=$(json_number "$s" old_relayed)
+  by_client=$(json_number "$s" old_closed_by_client) by_server=$(json_number "$s" old_closed_by_server)
+  if [ "$D_REACHED" = no ]; then
+    fail "$name" "the client never reached $((KITEX_DRAIN_EXPECTED / 2)) calls (exit $D_CLIENT_RC): ${r:-no summary}" \
+      "$base.client.err" "$base.server.err"
+  elif [ "$D_CLIENT_RC" -ne 0 ]; then
+    fail "$name" "client exited $D_CLIENT_RC (calls failed or lost through the drain): ${r:-no summary}" \
+      "$base.client.err" "$base.server.err"
+  elif [ "$D_SERVER_RC" -ne 0 ]; then
+    fail "$name" "server exited $D_SERVER_RC (CRC errors or crash): $s" "$base.server.err"
+  elif [ "$D_DRAINED" = no ] || ! grep -q '"drain":"clean"' <<<"$s"; then
+    fail "$name" "the old server's drain did not end cleanly (calls cut or never drained): $s" "$base.server.err"
+  elif [ "${resets:-0}" -lt 1 ] || [ "${seen:-0}" -lt 1 ]; then
+    fail "$name" "no reply carried crrst (sent ${resets:-?}, seen by Kitex ${seen:-?}; did the client finish before the drain?): $s"
+  elif [ "$max" -ne 1 ]; then
+    fail "$name" "a connection got $max crrst replies: Kitex kept calling on it after the first: $s"
+  elif [ "${new_calls:-0}" -lt 1 ] || [ "${dialed:-0}" -le "${relayed:-0}" ]; then
+    fail "$name" "no call reached the new server (Kitex dialled $dialed connections, $relayed before the drain): $s"
+  elif [ "$by_server" -ne 0 ] || [ "$by_client" -ne "$relayed" ]; then
+    fail "$name" "the old server had to cut $by_server connection(s) Kitex kept (closed by Kitex: $by_client of $relayed): $s"
+  elif [ $((old_calls + new_calls)) -ne "$calls" ] || [ "$calls" -ne "$KITEX_DRAIN_EXPECTED" ]; then
+    fail "$name" "served $old_calls + $new_calls calls, the client counted $calls of $KITEX_DRAIN_EXPECTED: $s"
+  else
+    pass "$name"
+  fi
+}
+
+# Kitex's mux client (one connection, TTHeader): what it really does. It ignores crrst on replies, so
+# the old server has to cut its connection at the drain timeout (300 ms, well before the client ends);
+# the client then dials again and the new server serves the rest. Calls in flight at the cut may fail
+# (at most one per caller), and are reported; every reply that did come back must be intact.
+scenario_kitex_mux_client_java_server_drain() {
+  java_peer_missing "$1" "$KITEX_DRAIN_SERVER_CLASS" && return
+  local name=$1 base=$LOGS/$1
+  kitex_drain_run "$name" 300ms -mux -transport ttheader || return
+  local r=$D_RESULT s=$D_SERVER_RESULT calls failures corrupt old_calls new_calls max by_server
+  calls=$(json_number "$r" calls) failures=$(json_number "$r" failures) corrupt=$(json_number "$r" corrupt_replies)
+  old_calls=$(json_number "$s" old_calls) new_calls=$(json_number "$s" new_calls)
+  max=$(json_number "$s" old_max_reset_replies_per_connection) by_server=$(json_number "$s" old_closed_by_server)
+  if [ "$D_REACHED" = no ] || [ -z "$calls" ]; then
+    fail "$name" "the client never reached $((KITEX_DRAIN_EXPECTED / 2)) calls (exit $D_CLIENT_RC): ${r:-no summary}" \
+      "$base.client.err" "$base.server.err"
+  elif [ "$D_CLIENT_RC" -ne 0 ] && { [ "$D_CLIENT_RC" -ne 1 ] || [ "$failures" -eq 0 ]; }; then
+    fail "$name" "client exited $D_CLIENT_RC: $r" "$base.client.err" "$base.server.err"
+  elif [ "$D_SERVER_RC" -ne 0 ] || [ "$D_DRAINED" = no ]; then
+    fail "$name" "server exited $D_SERVER_RC or never drained (CRC errors or crash): $s" "$base.server.err"
+  elif [ "$corrupt" -ne 0 ] || [ "$failures" -gt "$KITEX_DRAIN_CALLERS" ] \
+      || [ $((calls + failures)) -ne "$KITEX_DRAIN_EXPECTED" ]; then
+    fail "$name" "$corrupt corrupt replies, $failures failed calls (at most $KITEX_DRAIN_CALLERS may be cut): $r" \
+      "$base.client.err"
+  elif [ "${max:-0}" -le 1 ] || [ "${by_server:-0}" -lt 1 ]; then
+    fail "$name" "the mux client left the old server on crrst ($max crrst replies on one connection, $by_server cut by the server): Kitex's behaviour changed, update this scenario: $s"
+  elif [ "${new_calls:-0}" -lt 1 ] || [ $((old_calls + new_calls)) -lt "$calls" ]; then
+    fail "$name" "the mux client did not move to the new server after the cut: $s"
+  else
+    echo "interop: $name: $failures call(s) cut with the mux connection at the drain timeout, $max crrst replies on it" >&2
+    pass "$name"
+  fi
+}
+
+SCENARIOS+=(
+  kitex-client-java-server-drain
+  kitex-mux-client-java-server-drain
+)
+
 # ---- build --------------------------------------------------------------------------------------
 
 # The Go toolchain must fetch shmipc-go through the module proxy into a writable module cache.

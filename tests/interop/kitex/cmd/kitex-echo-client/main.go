@@ -10,9 +10,16 @@
 // With -fail-check it also calls fail and expects an error carrying the reason it sent, and bizfail and
 // expects Kitex's business status error (code and message, from the TTHeader string keys).
 //
+// For the drain scenario, -interval paces each caller (so a fixed count spans a server's drain whatever
+// the machine's speed) and -signal-after N prints "REACHED N" once N calls came back intact, so the
+// scenario can start the drain mid-run. The client counts the connections it dialled (Kitex's own
+// netpoll dialer, wrapped) and the replies that carried the TTHeader key crrst, the server's request to
+// stop using a connection.
+//
 // Output contract (run.sh): one JSON summary line on stdout, {"calls":..,"bytes":..,"failures":..,
-// "expected_calls":..,"fail_check":..,"elapsed_ms":..,"reply_int_keys":[..],"reply_string_keys":[..]};
-// exit 0 only if every call came back intact (and the fail check passed when asked for).
+// "expected_calls":..,"fail_check":..,"elapsed_ms":..,"corrupt_replies":..,"connections_dialed":..,
+// "reset_replies":..,"reply_int_keys":[..],"reply_string_keys":[..]}; exit 0 only if every call came back
+// intact (and the fail check passed when asked for).
 package main
 
 import (
@@ -23,6 +30,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -36,6 +44,8 @@ import (
 	"github.com/cloudwego/kitex/pkg/generic"
 	"github.com/cloudwego/kitex/pkg/kerrors"
 	"github.com/cloudwego/kitex/pkg/klog"
+	"github.com/cloudwego/kitex/pkg/remote"
+	kitexnetpoll "github.com/cloudwego/kitex/pkg/remote/trans/netpoll"
 	"github.com/cloudwego/kitex/pkg/transmeta"
 	"github.com/cloudwego/kitex/transport"
 
@@ -51,15 +61,24 @@ const (
 	// metainfoKey is sent as a transient metainfo value on every call.
 	metainfoKey   = "SHMIPC_INTEROP"
 	metainfoValue = "kitex"
+	// connectionResetKey is the TTHeader string key a draining server puts on its replies (Kitex's
+	// transmeta.HeaderConnectionReadyToReset).
+	connectionResetKey = "crrst"
 )
 
 type summary struct {
-	Calls           int64    `json:"calls"`
-	Bytes           int64    `json:"bytes"`
-	Failures        int64    `json:"failures"`
-	ExpectedCalls   int64    `json:"expected_calls"`
-	FailCheck       string   `json:"fail_check"`
-	ElapsedMs       int64    `json:"elapsed_ms"`
+	Calls         int64  `json:"calls"`
+	Bytes         int64  `json:"bytes"`
+	Failures      int64  `json:"failures"`
+	ExpectedCalls int64  `json:"expected_calls"`
+	FailCheck     string `json:"fail_check"`
+	ElapsedMs     int64  `json:"elapsed_ms"`
+	// CorruptReplies counts the failures that were replies, but wrong ones (not an error from Kitex).
+	CorruptReplies int64 `json:"corrupt_replies"`
+	// ConnectionsDialed counts the connections Kitex opened (every dial through its pool).
+	ConnectionsDialed int64 `json:"connections_dialed"`
+	// ResetReplies counts the replies that carried crrst.
+	ResetReplies    int64    `json:"reset_replies"`
 	ReplyIntKeys    []string `json:"reply_int_keys"`
 	ReplyStringKeys []string `json:"reply_string_keys"`
 }
@@ -79,6 +98,8 @@ func run() int {
 		"also call fail and bizfail and expect an error carrying the reason and a business status error")
 	mux := flag.Bool("mux", false, "multiplex every call over one connection (Kitex's mux connection, TTHeader only): "+
 		"replies come back in any order and only their seq ids tell them apart")
+	interval := flag.Duration("interval", 0, "pause of each caller before every call")
+	signalAfter := flag.Int64("signal-after", 0, "print \"REACHED N\" once this many calls came back intact (0: never)")
 	flag.Parse()
 	log.SetFlags(log.Ltime | log.Lmicroseconds)
 	klog.SetLevel(klog.LevelWarn)
@@ -91,7 +112,9 @@ func run() int {
 	}
 
 	keys := infokeys.NewRecorder()
+	dialer := &countingDialer{Dialer: kitexnetpoll.NewDialer()}
 	opts := []client.Option{
+		client.WithDialer(dialer),
 		client.WithHostPorts(*addr),
 		client.WithTransportProtocol(tp),
 		client.WithMetaHandler(transmeta.ClientTTHeaderHandler),
@@ -114,11 +137,15 @@ func run() int {
 	ctx = metainfo.WithValue(ctx, metainfoKey, metainfoValue)
 
 	start := time.Now()
-	var calls, byteCount, failures atomic.Int64
+	var calls, byteCount, failures, corrupt atomic.Int64
 	logFailure := func(format string, args ...interface{}) {
 		if failures.Add(1) <= maxLoggedFailures {
 			log.Printf("kitex-echo-client: "+format, args...)
 		}
+	}
+	logCorrupt := func(format string, args ...interface{}) {
+		corrupt.Add(1)
+		logFailure(format, args...)
 	}
 	var wg sync.WaitGroup
 	for g := 0; g < *concurrency; g++ {
@@ -127,11 +154,13 @@ func run() int {
 			defer wg.Done()
 			for rep := 0; rep < *count; rep++ {
 				for _, size := range sizes {
+					// Before every call, failed ones too, so a caller never spins on errors.
+					time.Sleep(*interval)
 					if ctx.Err() != nil {
 						logFailure("caller %d: deadline reached before size %d, repetition %d", g, size, rep)
 						return
 					}
-					seed := uint64(g)<<40 | uint64(size)<<8 | uint64(rep)
+					seed := uint64(g)<<48 | uint64(size)<<20 | uint64(rep)
 					data := echowire.Pattern(seed, size)
 					reply, err := cli.GenericCall(ctx, echowire.MethodEcho, echowire.EncodeEchoArgs(data))
 					if err != nil {
@@ -140,20 +169,22 @@ func run() int {
 					}
 					raw, ok := reply.([]byte)
 					if !ok {
-						logFailure("caller %d: reply is %T, not []byte", g, reply)
+						logCorrupt("caller %d: reply is %T, not []byte", g, reply)
 						continue
 					}
 					echoed, err := echowire.DecodeEchoResult(raw)
 					if err != nil {
-						logFailure("caller %d, %d bytes: result: %v", g, size, err)
+						logCorrupt("caller %d, %d bytes: result: %v", g, size, err)
 						continue
 					}
 					if !bytes.Equal(echoed, data) {
-						logFailure("caller %d, %d bytes, repetition %d: echo differs (%d bytes back)",
+						logCorrupt("caller %d, %d bytes, repetition %d: echo differs (%d bytes back)",
 							g, size, rep, len(echoed))
 						continue
 					}
-					calls.Add(1)
+					if calls.Add(1) == *signalAfter {
+						fmt.Printf("REACHED %d\n", *signalAfter)
+					}
 					byteCount.Add(int64(size))
 				}
 			}
@@ -179,7 +210,10 @@ func run() int {
 		}
 	}
 	result.Failures = failures.Load()
+	result.CorruptReplies = corrupt.Load()
 	result.ElapsedMs = time.Since(start).Milliseconds()
+	result.ConnectionsDialed = dialer.dials.Load()
+	result.ResetReplies = int64(keys.StringKeyCount(connectionResetKey))
 	result.ReplyIntKeys, result.ReplyStringKeys = keys.IntKeys(), keys.StringKeys()
 	out, _ := json.Marshal(result)
 	fmt.Println(string(out))
@@ -244,4 +278,19 @@ func parseSizes(list string) ([]int, error) {
 		sizes = append(sizes, n)
 	}
 	return sizes, nil
+}
+
+// countingDialer is Kitex's dialer, counting the connections it opens; the connection itself is
+// returned untouched, so Kitex's transport sees exactly what it would without the count.
+type countingDialer struct {
+	remote.Dialer
+	dials atomic.Int64
+}
+
+func (d *countingDialer) DialTimeout(network, address string, timeout time.Duration) (net.Conn, error) {
+	conn, err := d.Dialer.DialTimeout(network, address, timeout)
+	if err == nil {
+		d.dials.Add(1)
+	}
+	return conn, err
 }

@@ -72,3 +72,10 @@ func (r *Recorder) StringKeys() []string {
 	sort.Strings(out)
 	return out
 }
+
+// StringKeyCount returns how many messages carried the string key.
+func (r *Recorder) StringKeyCount(key string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.stringKeys[key]
+}
