@@ -2,6 +2,9 @@ package io.shmipc.transport;
 
 import io.shmipc.transport.codec.FrameFormat;
 import io.shmipc.transport.codec.IntInfoKey;
+import io.shmipc.transport.codec.RpcFrame;
+import io.shmipc.transport.codec.RpcFrameCodec;
+import io.shmipc.transport.codec.ThriftMessageType;
 import io.shmipc.transport.remote.InboundHandler;
 import io.shmipc.transport.remote.OutboundHandler;
 import io.shmipc.transport.tcp.NettyTransport;
@@ -342,6 +345,51 @@ class RpcTest
         }
         assertEquals(0, server.connectionCount());
         assertTrue(client.metrics().connectionResets() >= 1, "replies sent during the drain asked for a reset");
+    }
+
+    @Test
+    void shouldReportADrainCutShortWhenAClientThatIgnoresTheResetKeepsCalling() throws Exception
+    {
+        final RpcServer server = start(ServerOptions.builder((ctx, request) -> request), TransportKind.TCP);
+        final UnsafeBuffer payload = new UnsafeBuffer(new byte[16]);
+        final RpcFrame call = new RpcFrame().format(FrameFormat.TTHEADER).messageType(ThriftMessageType.CALL)
+            .method("echo").seqId(1).body(payload, 0, payload.capacity());
+        final byte[] frame = new byte[RpcFrameCodec.encodedLength(call)];
+        RpcFrameCodec.encode(call, new UnsafeBuffer(frame), 0);
+        try (java.net.Socket peer = new java.net.Socket())
+        {
+            peer.connect((java.net.InetSocketAddress)server.boundAddress(TransportKind.TCP), 5_000);
+            peer.setSoTimeout(5_000);
+            // A client that never moves: a call every 20 ms, well within the drain's quiet period, until cut off.
+            final CompletableFuture<Integer> calling = CompletableFuture.supplyAsync(() ->
+            {
+                int answered = 0;
+                try
+                {
+                    final java.io.DataInputStream in = new java.io.DataInputStream(peer.getInputStream());
+                    for (int i = 0; i < 500; i++)
+                    {
+                        peer.getOutputStream().write(frame);
+                        in.skipNBytes(in.readInt());
+                        answered++;
+                        Thread.sleep(20);
+                    }
+                }
+                catch (final java.io.IOException ex)
+                {
+                    // cut off by the end of the drain
+                }
+                catch (final InterruptedException ex)
+                {
+                    Thread.currentThread().interrupt();
+                }
+                return answered;
+            });
+            waitUntil(() -> server.metrics().calls(TransportKind.TCP) >= 3);
+
+            assertFalse(server.shutdown(Duration.ofMillis(600)), "the timeout cut a client still calling");
+            assertTrue(calling.get(WAIT_SECONDS, TimeUnit.SECONDS) >= 3);
+        }
     }
 
     @ParameterizedTest
