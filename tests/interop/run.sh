@@ -935,8 +935,8 @@ SCENARIOS+=(
 # old one drains (RpcServer.shutdown: every reply carries crrst). Kitex v0.16.2's pooled client, with
 # transmeta.ClientTTHeaderHandler, tags a call whose reply carries crrst, and its connection pool then
 # discards (closes) that connection instead of pooling it, so the next call dials again. Kitex's mux
-# client acts on crrst only in a control frame (seq id 0, which Kitex's own mux server sends when it
-# shuts down), not on replies, so it stays on the old server until the drain timeout cuts it.
+# client acts on crrst only in a control frame (seq id 0, as Kitex's own mux server sends when it shuts
+# down), which the Java server sends to connections whose requests flag out-of-order replies.
 
 KITEX_DRAIN_SERVER_CLASS=io.shmipc.interop.DrainingEchoServerMain
 KITEX_DRAIN_CALLERS=8
@@ -1023,35 +1023,40 @@ scenario_kitex_client_java_server_drain() {
   fi
 }
 
-# Kitex's mux client (one connection, TTHeader): what it really does. It ignores crrst on replies, so
-# the old server has to cut its connection at the drain timeout (300 ms, well before the client ends);
-# the client then dials again and the new server serves the rest. Calls in flight at the cut may fail
-# (at most one per caller), and are reported; every reply that did come back must be intact.
+# Kitex's mux client (one connection, TTHeader, requests flagged "replies may come out of order"). It
+# ignores crrst on replies and acts only on a control frame (seq id 0) carrying it, which the Java server
+# sends, as Kitex's own mux server does, to every connection whose client flags out-of-order replies when
+# its drain begins: the client then marks the connection closing and dials the new server. Kitex v0.16.2
+# still closes that connection itself now and then with calls in flight (the relay sees the client close
+# first; its pool replaces a closing connection, and the closing flag is read without synchronisation), so
+# up to one call per caller may fail with "conn closed"; they are reported. Passes if no reply was corrupt, every call either came back or
+# failed that way, the drain ended before its timeout with nothing cut by the server, and the client moved
+# to the new server, which served calls.
 scenario_kitex_mux_client_java_server_drain() {
   java_peer_missing "$1" "$KITEX_DRAIN_SERVER_CLASS" && return
   local name=$1 base=$LOGS/$1
-  kitex_drain_run "$name" 300ms -mux -transport ttheader || return
-  local r=$D_RESULT s=$D_SERVER_RESULT calls failures corrupt old_calls new_calls max by_server
+  kitex_drain_run "$name" 5s -mux -transport ttheader || return
+  local r=$D_RESULT s=$D_SERVER_RESULT calls failures corrupt old_calls new_calls by_server
   calls=$(json_number "$r" calls) failures=$(json_number "$r" failures) corrupt=$(json_number "$r" corrupt_replies)
   old_calls=$(json_number "$s" old_calls) new_calls=$(json_number "$s" new_calls)
-  max=$(json_number "$s" old_max_reset_replies_per_connection) by_server=$(json_number "$s" old_closed_by_server)
+  by_server=$(json_number "$s" old_closed_by_server)
   if [ "$D_REACHED" = no ] || [ -z "$calls" ]; then
     fail "$name" "the client never reached $((KITEX_DRAIN_EXPECTED / 2)) calls (exit $D_CLIENT_RC): ${r:-no summary}" \
       "$base.client.err" "$base.server.err"
   elif [ "$D_CLIENT_RC" -ne 0 ] && { [ "$D_CLIENT_RC" -ne 1 ] || [ "$failures" -eq 0 ]; }; then
     fail "$name" "client exited $D_CLIENT_RC: $r" "$base.client.err" "$base.server.err"
-  elif [ "$D_SERVER_RC" -ne 0 ] || [ "$D_DRAINED" = no ]; then
-    fail "$name" "server exited $D_SERVER_RC or never drained (CRC errors or crash): $s" "$base.server.err"
   elif [ "$corrupt" -ne 0 ] || [ "$failures" -gt "$KITEX_DRAIN_CALLERS" ] \
       || [ $((calls + failures)) -ne "$KITEX_DRAIN_EXPECTED" ]; then
     fail "$name" "$corrupt corrupt replies, $failures failed calls (at most $KITEX_DRAIN_CALLERS may be cut): $r" \
       "$base.client.err"
-  elif [ "${max:-0}" -le 1 ] || [ "${by_server:-0}" -lt 1 ]; then
-    fail "$name" "the mux client left the old server on crrst ($max crrst replies on one connection, $by_server cut by the server): Kitex's behaviour changed, update this scenario: $s"
+  elif [ "$D_SERVER_RC" -ne 0 ]; then
+    fail "$name" "server exited $D_SERVER_RC (CRC errors or crash): $s" "$base.server.err"
+  elif [ "$D_DRAINED" = no ] || ! grep -q '"drain":"clean"' <<<"$s" || [ "${by_server:-1}" -ne 0 ]; then
+    fail "$name" "the mux client did not leave on the control frame (drain not clean, or $by_server connection(s) cut by the server): $s" "$base.server.err"
   elif [ "${new_calls:-0}" -lt 1 ] || [ $((old_calls + new_calls)) -lt "$calls" ]; then
-    fail "$name" "the mux client did not move to the new server after the cut: $s"
+    fail "$name" "the mux client did not move to the new server: $s"
   else
-    echo "interop: $name: $failures call(s) cut with the mux connection at the drain timeout, $max crrst replies on it" >&2
+    echo "interop: $name: moved on the control frame; $failures call(s) cut by Kitex closing the old connection itself" >&2
     pass "$name"
   fi
 }

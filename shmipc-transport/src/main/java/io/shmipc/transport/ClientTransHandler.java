@@ -112,6 +112,12 @@ final class ClientTransHandler extends RpcTransHandler
             // Before the call completes: its end then finds the connection retiring, and closes it if it was the last.
             resetRequested.accept(connection);
         }
+        if (call == null && message.frame().seqId() == 0)
+        {
+            // A control frame (seq id 0 is never a call's here): a server's reset request, acted on above.
+            message.release();
+            return;
+        }
         if (call == null || call.isDone())
         {
             // The call timed out or was cancelled (its clean-up may still be on its way); the reply is not wanted.

@@ -1,10 +1,12 @@
 package io.shmipc.transport;
 
 import io.shmipc.transport.codec.ApplicationExceptionCodec;
+import io.shmipc.transport.codec.FrameFormat;
 import io.shmipc.transport.codec.MalformedFrameException;
 import io.shmipc.transport.codec.RpcFrame;
 import io.shmipc.transport.codec.StringInfoKeys;
 import io.shmipc.transport.codec.TTHeader;
+import io.shmipc.transport.codec.TTHeaderDescriptor;
 import io.shmipc.transport.codec.ThriftMessageType;
 import io.shmipc.transport.remote.Connection;
 import io.shmipc.transport.remote.RpcMessage;
@@ -13,7 +15,9 @@ import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -34,6 +38,10 @@ final class ServerTransHandler extends RpcTransHandler
 
     /** Kitex sets the key to "1"; clients look only at its presence. */
     private static final String CONNECTION_RESET_VALUE = "1";
+    /** What a control frame carries, as Kitex's: seq id 0 (never a call's), method "none", an empty struct. */
+    private static final int CONTROL_SEQ_ID = 0;
+    private static final String CONTROL_METHOD = "none";
+    private static final byte[] EMPTY_STRUCT = {0};
 
     private final RpcHandler handler;
     private final Executor executor;
@@ -41,6 +49,11 @@ final class ServerTransHandler extends RpcTransHandler
     private final TransportMetrics metrics;
     private final AtomicInteger inFlight;
     private volatile TransHandler pipeline = this;
+    /**
+     * Open connections whose client multiplexes (its TTHeader requests say replies may come out of order, as a Kitex
+     * mux client's do): such a client honours {@code crrst} only in a control frame, not on replies.
+     */
+    private final Set<Connection> multiplexingClients = ConcurrentHashMap.newKeySet();
     private volatile boolean draining;
     /** {@link System#nanoTime()} of the drain's start or of the last call that arrived during it. */
     private volatile long lastDrainCallNanos;
@@ -76,6 +89,36 @@ final class ServerTransHandler extends RpcTransHandler
     {
         lastDrainCallNanos = System.nanoTime();
         draining = true;
+        for (final Connection connection : multiplexingClients)
+        {
+            if (connection.isActive())
+            {
+                sendResetControlFrame(connection);
+            }
+        }
+    }
+
+    /**
+     * Tell a multiplexing client to stop putting calls on {@code connection}: a frame with seq id 0 (Kitex's control
+     * frame) carrying {@code crrst}. Its calls in flight still get their replies; the drain closes the connection.
+     */
+    private void sendResetControlFrame(final Connection connection)
+    {
+        final RpcFrame control = new RpcFrame()
+            .format(FrameFormat.TTHEADER)
+            .messageType(ThriftMessageType.REPLY)
+            .method(CONTROL_METHOD)
+            .seqId(CONTROL_SEQ_ID)
+            .body(new UnsafeBuffer(EMPTY_STRUCT), 0, EMPTY_STRUCT.length);
+        control.header().flags(TTHeaderDescriptor.FLAG_OUT_OF_ORDER);
+        control.header().stringInfo().put(StringInfoKeys.CONNECTION_RESET, CONNECTION_RESET_VALUE);
+        pipeline.write(connection, new RpcMessage(control, connection.callInfo(), null)).whenComplete((v, ex) ->
+        {
+            if (ex != null)
+            {
+                LOG.log(DEBUG, "reset control frame not sent to {0}: {1}", connection.remoteAddress(), ex.toString());
+            }
+        });
     }
 
     /**
@@ -96,6 +139,7 @@ final class ServerTransHandler extends RpcTransHandler
     @Override
     public void onInactive(final Connection connection)
     {
+        multiplexingClients.remove(connection);
         LOG.log(DEBUG, "{0} connection from {1} closed", connection.kind(), connection.remoteAddress());
     }
 
@@ -139,6 +183,12 @@ final class ServerTransHandler extends RpcTransHandler
         }
         metrics.recordCall(connection.kind());
         inFlight.incrementAndGet();
+        if ((message.frame().header().flags() & TTHeaderDescriptor.FLAG_OUT_OF_ORDER) != 0 &&
+            !multiplexingClients.contains(connection) && multiplexingClients.add(connection) && draining)
+        {
+            // First seen during the drain (which told the others as it began).
+            sendResetControlFrame(connection);
+        }
         if (draining)
         {
             lastDrainCallNanos = System.nanoTime();

@@ -4,6 +4,8 @@ import io.shmipc.transport.codec.FrameFormat;
 import io.shmipc.transport.codec.IntInfoKey;
 import io.shmipc.transport.codec.RpcFrame;
 import io.shmipc.transport.codec.RpcFrameCodec;
+import io.shmipc.transport.codec.StringInfoKeys;
+import io.shmipc.transport.codec.TTHeaderDescriptor;
 import io.shmipc.transport.codec.ThriftMessageType;
 import io.shmipc.transport.remote.InboundHandler;
 import io.shmipc.transport.remote.OutboundHandler;
@@ -390,6 +392,87 @@ class RpcTest
             assertFalse(server.shutdown(Duration.ofMillis(600)), "the timeout cut a client still calling");
             assertTrue(calling.get(WAIT_SECONDS, TimeUnit.SECONDS) >= 3);
         }
+    }
+
+    @Test
+    void shouldSendAResetControlFrameOnDrainOnlyToClientsThatMultiplex() throws Exception
+    {
+        final CountDownLatch slowStarted = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final RpcServer server = start(ServerOptions.builder((ctx, request) ->
+        {
+            if (ctx.method().equals("slow"))
+            {
+                slowStarted.countDown();
+                release.await(WAIT_SECONDS, TimeUnit.SECONDS);
+            }
+            return request;
+        }).executorThreads(2), TransportKind.TCP);
+        try (java.net.Socket multiplexing = rawClient(server); java.net.Socket pooled = rawClient(server))
+        {
+            final java.io.DataInputStream muxIn = new java.io.DataInputStream(multiplexing.getInputStream());
+            final java.io.DataInputStream pooledIn = new java.io.DataInputStream(pooled.getInputStream());
+            // A call in flight keeps the drain going while the rest is checked.
+            multiplexing.getOutputStream().write(rawCall("slow", 7, TTHeaderDescriptor.FLAG_OUT_OF_ORDER));
+            assertTrue(slowStarted.await(WAIT_SECONDS, TimeUnit.SECONDS));
+            pooled.getOutputStream().write(rawCall("echo", 8, 0));
+            assertEquals(8, readFrame(pooledIn).seqId());
+
+            final CompletableFuture<Boolean> shutdown =
+                CompletableFuture.supplyAsync(() -> server.shutdown(Duration.ofSeconds(WAIT_SECONDS)));
+            // As a Kitex mux server does: seq id 0, method "none", an empty struct, crrst.
+            final RpcFrame control = readFrame(muxIn);
+            assertEquals(0, control.seqId());
+            assertEquals(ThriftMessageType.REPLY, control.messageType());
+            assertEquals("none", control.method());
+            assertEquals(1, control.bodyLength());
+            assertTrue(control.header().stringInfoView().containsKey(StringInfoKeys.CONNECTION_RESET));
+
+            // A client that does not multiplex learns of the reset from its next reply only.
+            pooled.setSoTimeout(300);
+            assertThrows(java.net.SocketTimeoutException.class, pooledIn::readInt);
+            pooled.setSoTimeout((int)TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+            pooled.getOutputStream().write(rawCall("echo", 9, 0));
+            final RpcFrame reply = readFrame(pooledIn);
+            assertEquals(9, reply.seqId());
+            assertTrue(reply.header().stringInfoView().containsKey(StringInfoKeys.CONNECTION_RESET));
+
+            release.countDown();
+            assertEquals(7, readFrame(muxIn).seqId(), "the call in flight is still answered");
+            multiplexing.close();
+            pooled.close();
+            assertTrue(shutdown.get(WAIT_SECONDS, TimeUnit.SECONDS), "both clients left: a clean drain");
+        }
+    }
+
+    private static java.net.Socket rawClient(final RpcServer server) throws java.io.IOException
+    {
+        final java.net.Socket socket = new java.net.Socket();
+        socket.connect(server.boundAddress(TransportKind.TCP), 5_000);
+        socket.setSoTimeout((int)TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+        return socket;
+    }
+
+    private static byte[] rawCall(final String method, final int seqId, final int flags)
+    {
+        final UnsafeBuffer payload = new UnsafeBuffer(new byte[16]);
+        final RpcFrame call = new RpcFrame().format(FrameFormat.TTHEADER).messageType(ThriftMessageType.CALL)
+            .method(method).seqId(seqId).body(payload, 0, payload.capacity());
+        call.header().flags(flags);
+        final byte[] frame = new byte[RpcFrameCodec.encodedLength(call)];
+        RpcFrameCodec.encode(call, new UnsafeBuffer(frame), 0);
+        return frame;
+    }
+
+    private static RpcFrame readFrame(final java.io.DataInputStream in) throws java.io.IOException
+    {
+        final int length = in.readInt();
+        final byte[] frame = new byte[4 + length];
+        new UnsafeBuffer(frame).putInt(0, length, java.nio.ByteOrder.BIG_ENDIAN);
+        in.readFully(frame, 4, length);
+        final RpcFrame decoded = new RpcFrame();
+        RpcFrameCodec.decode(new UnsafeBuffer(frame), 0, frame.length, 1 << 20, decoded);
+        return decoded;
     }
 
     @ParameterizedTest

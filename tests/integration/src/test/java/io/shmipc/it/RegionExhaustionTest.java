@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -143,15 +144,25 @@ class RegionExhaustionTest {
         try (Session session = Session.connect(socket, config)) {
             final Stream stream = openStreams(session).get(0);
             server.freeze();
-            for (int i = 0; i < capacity; i++) {
+            // Fill the queue until a write is refused. The server may have taken the element of the last echo
+            // without publishing its head yet when SIGSTOP landed (heads are published once deliveries are made,
+            // PROTOCOL.md §2): the queue then looks one element fuller than it is, so capacity - 1 writes may fit.
+            int queued = 0;
+            ShmTimeoutException failure = null;
+            long waited = 0;
+            for (int i = 0; i <= capacity && failure == null; i++) {
                 final byte[] payload = Echo.payload(64, i);
-                EchoFrame.send(stream, payload, payload.length);
+                final long start = System.nanoTime();
+                try {
+                    EchoFrame.send(stream, payload, payload.length);
+                    queued++;
+                } catch (final ShmTimeoutException e) {
+                    failure = e;
+                    waited = System.nanoTime() - start;
+                }
             }
-            final byte[] refused = Echo.payload(64, 999);
-            final long start = System.nanoTime();
-            final ShmTimeoutException failure = assertThrows(ShmTimeoutException.class,
-                () -> EchoFrame.send(stream, refused, refused.length), "a write into a full queue fails");
-            final long waited = System.nanoTime() - start;
+            assertNotNull(failure, "a write into a full queue fails");
+            assertTrue(queued == capacity || queued == capacity - 1, queued + " writes fit a queue of " + capacity);
             assertTrue(failure.getMessage().contains("queue full"), "names the cause: " + failure.getMessage());
             assertTrue(waited >= writeTimeout.toNanos() * 9 / 10, "waited for the deadline, only "
                 + Figures.millis(waited));
@@ -160,7 +171,7 @@ class RegionExhaustionTest {
 
             server.resume();
             final byte[] scratch = new byte[128];
-            for (int i = 0; i < capacity; i++) {
+            for (int i = 0; i < queued; i++) {
                 Echo.expect(stream, Echo.payload(64, i), scratch);
             }
             // The refused frame was never queued: the next echo is the next frame we send, not that one.
