@@ -11,6 +11,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -126,8 +127,11 @@ final class PendingCall<T> implements BooleanSupplier
      */
     boolean start()
     {
-        // The caller reads its own reply only when it is the thread sending now: it then goes on to wait.
-        callerReads = Thread.currentThread() == waitingCaller;
+        // The caller reads its own reply only when it is the thread sending now: it then goes on to wait. Not on a
+        // fork-join pool's thread, whose wait must be declared to the pool (RpcClient.awaitOutcome): the reply is
+        // then delivered where it is read.
+        final Thread current = Thread.currentThread();
+        callerReads = current == waitingCaller && !(current instanceof ForkJoinWorkerThread);
         return outcome == null;
     }
 

@@ -23,6 +23,8 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -149,21 +151,9 @@ public final class RpcClient implements AutoCloseable
         }
         // The waiting caller keeps its own deadline: no timer task per call (scheduling one wakes the timer).
         // Usually over by now (the caller read its reply): then no clock read and no wait.
-        while (!call.isDone())
+        if (!call.isDone())
         {
-            final long waitNanos = call.deadlineNanos() - System.nanoTime();
-            if (waitNanos <= 0)
-            {
-                call.fail(timeout(call));
-                break;
-            }
-            LockSupport.parkNanos(call, waitNanos);
-            if (Thread.interrupted())
-            {
-                call.fail(new CancellationException("the caller was interrupted"));
-                Thread.currentThread().interrupt();
-                throw new RpcException("interrupted while waiting for call '" + request.method() + "'");
-            }
+            awaitOutcome(call);
         }
         try
         {
@@ -172,6 +162,81 @@ public final class RpcClient implements AutoCloseable
         catch (final Throwable ex)
         {
             throw asRpcException(ex);
+        }
+    }
+
+    /**
+     * Wait until the call is over or its deadline passed (then fail it). On a fork-join pool's thread the wait is
+     * declared to the pool ({@link ForkJoinPool#managedBlock}), which may add a thread meanwhile, as it does for a
+     * thread waiting on a {@link CompletableFuture}: blocking calls made from pool tasks do not starve the pool.
+     *
+     * @throws RpcException when the caller was interrupted (the call is then cancelled and the flag kept).
+     */
+    private static void awaitOutcome(final PendingCall<?> call)
+    {
+        final CallWait wait = new CallWait(call);
+        try
+        {
+            if (Thread.currentThread() instanceof ForkJoinWorkerThread)
+            {
+                ForkJoinPool.managedBlock(wait);
+            }
+            else
+            {
+                while (!wait.block())
+                {
+                    // parked again until the call is over
+                }
+            }
+        }
+        catch (final InterruptedException ex)
+        {
+            call.fail(new CancellationException("the caller was interrupted"));
+            Thread.currentThread().interrupt();
+            throw new RpcException("interrupted while waiting for " + call.describe(), ex);
+        }
+    }
+
+    /**
+     * A blocking caller's wait for its call: parks until the call is over, failing it once its deadline passed.
+     */
+    private static final class CallWait implements ForkJoinPool.ManagedBlocker
+    {
+        private final PendingCall<?> call;
+
+        CallWait(final PendingCall<?> call)
+        {
+            this.call = call;
+        }
+
+        @Override
+        public boolean block() throws InterruptedException
+        {
+            if (isReleasable())
+            {
+                return true;
+            }
+            LockSupport.parkNanos(call, call.deadlineNanos() - System.nanoTime());
+            if (Thread.interrupted())
+            {
+                throw new InterruptedException();
+            }
+            return isReleasable();
+        }
+
+        @Override
+        public boolean isReleasable()
+        {
+            if (call.isDone())
+            {
+                return true;
+            }
+            if (call.deadlineNanos() - System.nanoTime() <= 0)
+            {
+                call.fail(timeout(call));
+                return true;
+            }
+            return false;
         }
     }
 

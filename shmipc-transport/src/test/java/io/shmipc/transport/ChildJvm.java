@@ -70,6 +70,7 @@ public final class ChildJvm implements AutoCloseable
      */
     public String awaitLine(final String prefix) throws Exception
     {
+        // Read on a thread of its own: the common pool may be busy with a test's blocking load.
         final CompletableFuture<String> line = CompletableFuture.supplyAsync(() ->
         {
             try
@@ -87,6 +88,11 @@ public final class ChildJvm implements AutoCloseable
             {
                 return null;
             }
+        }, runnable ->
+        {
+            final Thread reader = new Thread(runnable, "child-jvm-stdout");
+            reader.setDaemon(true);
+            reader.start();
         });
         final String found;
         try

@@ -99,6 +99,7 @@ class CrossProcessRpcTest
             for (int t = 0; t < LOAD_THREADS; t++)
             {
                 final Random random = new Random(t);
+                // A thread per load loop: the loops block, and must not hold the common pool's threads.
                 load.add(CompletableFuture.runAsync(() ->
                 {
                     while (running.get())
@@ -121,7 +122,7 @@ class CrossProcessRpcTest
                         }
                         slowest.accumulateAndGet(System.nanoTime() - start, Math::max);
                     }
-                }));
+                }, runnable -> new Thread(runnable, "rpc-load").start()));
             }
             awaitAtLeast(shmSuccesses::get, CALLS_PER_PHASE, "calls over shm before the kill");
 

@@ -278,6 +278,34 @@ class RpcTest
         assertEquals(kind, fast.callInfo().transport(), "the connection survives the interrupt");
     }
 
+    @ParameterizedTest
+    @EnumSource(TransportKind.class)
+    void shouldLetAForkJoinPoolRunOtherTasksWhileOneOfItsThreadsWaitsForACall(final TransportKind kind)
+        throws Exception
+    {
+        final CountDownLatch started = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final RpcClient client = client(ClientOptions.builder(), slowServer(kind, started, release), kind);
+        final java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(1);
+        try
+        {
+            final java.util.concurrent.Future<Response> waiting =
+                pool.submit(() -> client.call(Request.of("slow", new byte[6])));
+            assertTrue(started.await(WAIT_SECONDS, TimeUnit.SECONDS));
+            // The pool's only thread waits for the reply: the pool must be able to add one for this task.
+            assertEquals("ran", pool.submit(() -> "ran").get(WAIT_SECONDS, TimeUnit.SECONDS));
+            release.countDown();
+            final Response response = waiting.get(WAIT_SECONDS, TimeUnit.SECONDS);
+            assertEquals(6, response.payload().capacity());
+            assertEquals(kind, response.callInfo().transport());
+        }
+        finally
+        {
+            release.countDown();
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void shouldRefuseABlockingShmCallFromACompletionStageOnTheThreadThatDeliversItsReply() throws Exception
     {
