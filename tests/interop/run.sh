@@ -314,8 +314,25 @@ scenario_go_client_go_server_shm_only_file() {
 }
 # fallback_scenario NAME SERVER_KIND CLIENT_KIND MEM REGION_BYTES
 fallback_scenario() {
+  local before=$failed
+  fallback_attempt "$@"
+  if [ "$failed" -gt "$before" ] && allocator_race_seen "$1"; then
+    # Both processes pop the same free lists; the reference layout has no room for an ABA tag (docs/PROTOCOL.md
+    # section 8), and a nearly exhausted region cycles its small lists fast enough to hit the race now and then.
+    # It is not ours to fix in the reference, so it gets one more run, said out loud; a second hit fails.
+    failed=$before
+    echo "RETRY $1: the failure above is the reference allocator's ABA race (docs/PROTOCOL.md section 8): a stale" \
+      "free-list link, caught by the Java side or fatal to shmipc-go; running the scenario once more"
+    fallback_attempt "$@"
+  fi
+}
+fallback_attempt() {
   echo_scenario "$1" "$2" "$3" -mem "$4" -sizes "$SIZES_SMALL_REGION" -streams 32 -count 3 -buffer-capacity "$5" \
     -expect-fallback
+}
+# allocator_race_seen NAME: the scenario's logs show a free list holding a link that is not one of its slices.
+allocator_race_seen() {
+  grep -qsE "free list of .* has (next link|head) .* not a slice|bufferList\)\.pop" "$LOGS/$1".*.err
 }
 scenario_go_client_go_server_fallback_memfd() {
   fallback_scenario "$1" go go memfd 1048576
