@@ -233,7 +233,7 @@ final class ShmConnection implements Connection
                 // The first wait, usually the only one, is bounded without reading the clock.
                 final long left = first ? timeoutNanos : deadlineNanos - System.nanoTime();
                 first = false;
-                // Waits in slices, to notice an interrupt (the caller then waits on its future, which reacts to it).
+                // Waits in slices, to notice an interrupt (the caller then waits for its call, which reacts to it).
                 if (left <= 0 || !readFrame(Math.min(left, CALLER_READ_SLICE_NANOS)))
                 {
                     break;
