@@ -473,6 +473,60 @@ class RpcTest
         }
     }
 
+    @Test
+    void shouldMoveToANewConnectionWhenAServerSendsAResetControlFrame() throws Exception
+    {
+        try (java.net.ServerSocket listener =
+            new java.net.ServerSocket(0, 4, java.net.InetAddress.getLoopbackAddress()))
+        {
+            listener.setSoTimeout((int)TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+            final RpcClient client = RpcClient.create(ClientOptions.builder()
+                .target("127.0.0.1:" + listener.getLocalPort()).callTimeout(Duration.ofSeconds(WAIT_SECONDS)).build());
+            closeables.add(client);
+            final CompletableFuture<Response> first = client.callAsync(Request.of("echo", new byte[3]));
+            try (java.net.Socket old = listener.accept())
+            {
+                final java.io.DataInputStream in = new java.io.DataInputStream(old.getInputStream());
+                final RpcFrame call = readFrame(in);
+                // As a Kitex mux server shutting down: a control frame first, then the answer to the call in flight.
+                old.getOutputStream().write(encode(new RpcFrame().format(FrameFormat.TTHEADER)
+                    .messageType(ThriftMessageType.REPLY).method("none").seqId(0)
+                    .body(new UnsafeBuffer(new byte[1]), 0, 1), StringInfoKeys.CONNECTION_RESET));
+                old.getOutputStream().write(encode(new RpcFrame().format(call.format())
+                    .messageType(ThriftMessageType.REPLY).method(call.method()).seqId(call.seqId())
+                    .body(new UnsafeBuffer(new byte[3]), 0, 3), null));
+                assertEquals(3, first.get(WAIT_SECONDS, TimeUnit.SECONDS).payload().capacity());
+
+                // The next call goes to a new connection; the old one is closed after its last call.
+                final CompletableFuture<Response> second = client.callAsync(Request.of("echo", new byte[4]));
+                try (java.net.Socket fresh = listener.accept())
+                {
+                    final java.io.DataInputStream freshIn = new java.io.DataInputStream(fresh.getInputStream());
+                    final RpcFrame next = readFrame(freshIn);
+                    fresh.getOutputStream().write(encode(new RpcFrame().format(next.format())
+                        .messageType(ThriftMessageType.REPLY).method(next.method()).seqId(next.seqId())
+                        .body(new UnsafeBuffer(new byte[4]), 0, 4), null));
+                    assertEquals(4, second.get(WAIT_SECONDS, TimeUnit.SECONDS).payload().capacity());
+                    assertEquals(-1, in.read(), "the client closed the connection it was asked to reset");
+                }
+            }
+            assertEquals(1, client.metrics().connectionResets());
+            assertEquals(0, client.metrics().lateReplies(), "a control frame is not a late reply");
+            assertEquals(0, client.metrics().failedCalls());
+        }
+    }
+
+    private static byte[] encode(final RpcFrame frame, final String stringKey)
+    {
+        if (stringKey != null)
+        {
+            frame.header().stringInfo().put(stringKey, "1");
+        }
+        final byte[] bytes = new byte[RpcFrameCodec.encodedLength(frame)];
+        RpcFrameCodec.encode(frame, new UnsafeBuffer(bytes), 0);
+        return bytes;
+    }
+
     private static java.net.Socket rawClient(final RpcServer server) throws java.io.IOException
     {
         final java.net.Socket socket = new java.net.Socket();
