@@ -381,15 +381,9 @@ class RpcTest
     void shouldReportADrainCutShortWhenAClientThatIgnoresTheResetKeepsCalling() throws Exception
     {
         final RpcServer server = start(ServerOptions.builder((ctx, request) -> request), TransportKind.TCP);
-        final UnsafeBuffer payload = new UnsafeBuffer(new byte[16]);
-        final RpcFrame call = new RpcFrame().format(FrameFormat.TTHEADER).messageType(ThriftMessageType.CALL)
-            .method("echo").seqId(1).body(payload, 0, payload.capacity());
-        final byte[] frame = new byte[RpcFrameCodec.encodedLength(call)];
-        RpcFrameCodec.encode(call, new UnsafeBuffer(frame), 0);
-        try (java.net.Socket peer = new java.net.Socket())
+        final byte[] frame = rawCall("echo", 1, 0);
+        try (java.net.Socket peer = rawClient(server))
         {
-            peer.connect((java.net.InetSocketAddress)server.boundAddress(TransportKind.TCP), 5_000);
-            peer.setSoTimeout(5_000);
             // A client that never moves: a call every 20 ms, well within the drain's quiet period, until cut off.
             final CompletableFuture<Integer> calling = CompletableFuture.supplyAsync(() ->
             {
@@ -541,9 +535,7 @@ class RpcTest
         final RpcFrame call = new RpcFrame().format(FrameFormat.TTHEADER).messageType(ThriftMessageType.CALL)
             .method(method).seqId(seqId).body(payload, 0, payload.capacity());
         call.header().flags(flags);
-        final byte[] frame = new byte[RpcFrameCodec.encodedLength(call)];
-        RpcFrameCodec.encode(call, new UnsafeBuffer(frame), 0);
-        return frame;
+        return encode(call, null);
     }
 
     private static RpcFrame readFrame(final java.io.DataInputStream in) throws java.io.IOException
