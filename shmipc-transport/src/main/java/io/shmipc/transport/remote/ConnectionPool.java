@@ -202,7 +202,7 @@ public final class ConnectionPool implements AutoCloseable
 
         CompletableFuture<Connection> next()
         {
-            final int index = Math.floorMod(cursor.getAndIncrement(), connectionsPerEndpoint);
+            final int index = nextIndex();
             // Bounded: each failed CAS means another caller installed a fresh dial in this slot, which we then use.
             for (int attempt = 0; attempt < 2; attempt++)
             {
@@ -231,21 +231,18 @@ public final class ConnectionPool implements AutoCloseable
          */
         Connection nextActive()
         {
-            final int index = connectionsPerEndpoint == 1 ? 0 :
-                Math.floorMod(cursor.getAndIncrement(), connectionsPerEndpoint);
-            final CompletableFuture<Connection> slot = slots.get(index);
-            final Connection connection =
-                slot != null && slot.isDone() && !slot.isCompletedExceptionally() ? slot.join() : null;
-            return connection != null && connection.isActive() ? connection : null;
+            return openConnection(slots.get(nextIndex()));
+        }
+
+        /** The slot whose turn it is, round robin (no shared counter to bump with a single slot). */
+        private int nextIndex()
+        {
+            return connectionsPerEndpoint == 1 ? 0 : Math.floorMod(cursor.getAndIncrement(), connectionsPerEndpoint);
         }
 
         private boolean isUsable(final CompletableFuture<Connection> slot)
         {
-            if (!slot.isDone())
-            {
-                return true;
-            }
-            return !slot.isCompletedExceptionally() && slot.join().isActive();
+            return !slot.isDone() || openConnection(slot) != null;
         }
 
         private void dial(final int index, final CompletableFuture<Connection> dialling)
@@ -304,13 +301,25 @@ public final class ConnectionPool implements AutoCloseable
             int count = 0;
             for (int i = 0; i < connectionsPerEndpoint; i++)
             {
-                final CompletableFuture<Connection> slot = slots.get(i);
-                if (slot != null && slot.isDone() && !slot.isCompletedExceptionally() && slot.join().isActive())
+                if (openConnection(slots.get(i)) != null)
                 {
                     count++;
                 }
             }
             return count;
+        }
+
+        /**
+         * @return the slot's connection if it was dialled and is open now, else {@code null}.
+         */
+        private static Connection openConnection(final CompletableFuture<Connection> slot)
+        {
+            if (slot == null || !slot.isDone() || slot.isCompletedExceptionally())
+            {
+                return null;
+            }
+            final Connection connection = slot.join();
+            return connection.isActive() ? connection : null;
         }
 
         void closeAll()
