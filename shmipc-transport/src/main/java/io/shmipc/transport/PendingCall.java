@@ -178,7 +178,7 @@ final class PendingCall<T> implements BooleanSupplier
     @Override
     public boolean getAsBoolean()
     {
-        return outcome != null;
+        return isDone();
     }
 
     /**

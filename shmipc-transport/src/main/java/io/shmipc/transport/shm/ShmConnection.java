@@ -333,10 +333,11 @@ final class ShmConnection implements Connection
     }
 
     /**
-     * A server's event-driven reading when the handler never blocks: called by the session's draining thread (a
-     * {@link io.shmipc.core.StreamListener}) whenever data arrived or the stream ended, it serves every whole frame
-     * buffered right here and keeps a partial one for the next call; no thread per connection, no hand-off, no wait.
-     * Once the stream ended and no whole frame is left, the connection ends.
+     * Event-driven reading: a server's when the handler never blocks (called by the session's draining thread, a
+     * {@link io.shmipc.core.StreamListener}), a client's under the read lock ({@link #readAvailable()}). Whenever data
+     * arrived or the stream ended, it hands every whole frame buffered to the handler right here and keeps a partial
+     * one for the next call; no thread per connection, no hand-off, no wait. Once the stream ended and no whole frame
+     * is left, the connection ends.
      */
     void serveAvailable()
     {
