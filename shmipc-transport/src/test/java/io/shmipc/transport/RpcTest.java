@@ -360,9 +360,15 @@ class RpcTest
 
         final CompletableFuture<Boolean> shutdown =
             CompletableFuture.supplyAsync(() -> server.shutdown(Duration.ofSeconds(WAIT_SECONDS)));
-        // The server stops accepting at once: a new client cannot connect.
-        final RpcClient late = client(ClientOptions.builder(), server, kind);
-        waitUntil(() -> isRefused(late));
+        // The server stops accepting at once: a new client cannot connect. Each attempt is a new client, since one
+        // that connected before the drain began keeps its accepted connection.
+        waitUntil(() ->
+        {
+            try (RpcClient late = client(ClientOptions.builder(), server, kind))
+            {
+                return isRefused(late);
+            }
+        });
         assertFalse(shutdown.isDone(), "shutdown must wait for the in-flight calls");
 
         release.countDown();
