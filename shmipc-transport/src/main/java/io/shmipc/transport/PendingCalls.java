@@ -34,7 +34,7 @@ final class PendingCalls
             {
                 if (slots.compareAndSet(index, null, call))
                 {
-                    if (overflow.containsKey(seqId))
+                    if (!overflow.isEmpty() && overflow.containsKey(seqId))
                     {
                         // The same seq id went to the map while the slot was taken: keep the one already there.
                         slots.compareAndSet(index, call, null);

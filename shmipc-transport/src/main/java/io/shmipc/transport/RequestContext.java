@@ -16,26 +16,23 @@ public final class RequestContext
     private final int seqId;
     private final String method;
     private final FrameFormat format;
-    private final Map<String, String> stringInfo;
-    private final Map<Integer, String> intInfo;
+    private final TTHeader requestHeader;
     private final CallInfo callInfo;
-    private final TTHeader responseHeader;
+    /** Created when the handler adds the first key: most replies carry none. */
+    private TTHeader responseHeader;
 
     RequestContext(
         final int seqId,
         final String method,
         final FrameFormat format,
         final TTHeader requestHeader,
-        final CallInfo callInfo,
-        final TTHeader responseHeader)
+        final CallInfo callInfo)
     {
         this.seqId = seqId;
         this.method = method;
         this.format = format;
-        this.stringInfo = readOnly(requestHeader.stringInfoView());
-        this.intInfo = readOnly(requestHeader.intInfoView());
+        this.requestHeader = requestHeader;
         this.callInfo = callInfo;
-        this.responseHeader = responseHeader;
     }
 
     /**
@@ -67,7 +64,7 @@ public final class RequestContext
      */
     public Map<String, String> stringInfo()
     {
-        return stringInfo;
+        return readOnly(requestHeader.stringInfoView());
     }
 
     /**
@@ -75,7 +72,7 @@ public final class RequestContext
      */
     public Map<Integer, String> intInfo()
     {
-        return intInfo;
+        return readOnly(requestHeader.intInfoView());
     }
 
     /**
@@ -84,7 +81,7 @@ public final class RequestContext
      */
     public String intInfo(final IntInfoKey key)
     {
-        return intInfo.get(key.id());
+        return requestHeader.intInfo(key);
     }
 
     /**
@@ -103,7 +100,7 @@ public final class RequestContext
      */
     public void putResponseStringInfo(final String key, final String value)
     {
-        responseHeader.putStringInfo(key, value);
+        responseHeader().putStringInfo(key, value);
     }
 
     /**
@@ -114,7 +111,24 @@ public final class RequestContext
      */
     public void putResponseIntInfo(final IntInfoKey key, final String value)
     {
-        responseHeader.putIntInfo(key, value);
+        responseHeader().putIntInfo(key, value);
+    }
+
+    private TTHeader responseHeader()
+    {
+        if (responseHeader == null)
+        {
+            responseHeader = new TTHeader();
+        }
+        return responseHeader;
+    }
+
+    /**
+     * @return the keys the handler added for the reply, or {@code null} when it added none.
+     */
+    TTHeader responseHeaderOrNull()
+    {
+        return responseHeader;
     }
 
     private static <K> Map<K, String> readOnly(final Map<K, String> keys)

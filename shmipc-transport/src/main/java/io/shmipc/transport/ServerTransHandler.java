@@ -215,9 +215,8 @@ final class ServerTransHandler extends RpcTransHandler
         try
         {
             final RpcFrame request = message.frame();
-            final TTHeader responseHeader = new TTHeader();
             final RequestContext context = new RequestContext(request.seqId(), request.method(), request.format(),
-                request.header(), message.callInfo(), responseHeader);
+                request.header(), message.callInfo());
             final UnsafeBuffer payload = new UnsafeBuffer(request.body(), request.bodyOffset(), request.bodyLength());
             final DirectBuffer response;
             try
@@ -238,7 +237,7 @@ final class ServerTransHandler extends RpcTransHandler
             }
             if (request.messageType() == ThriftMessageType.CALL)
             {
-                reply(connection, message, ThriftMessageType.REPLY, responseHeader, response);
+                reply(connection, message, ThriftMessageType.REPLY, context.responseHeaderOrNull(), response);
             }
         }
         finally
@@ -265,7 +264,7 @@ final class ServerTransHandler extends RpcTransHandler
         }
         final UnsafeBuffer body = new UnsafeBuffer(new byte[ApplicationExceptionCodec.encodedLength(text)]);
         ApplicationExceptionCodec.encode(body, 0, type, text);
-        reply(connection, request, ThriftMessageType.EXCEPTION, new TTHeader(), body);
+        reply(connection, request, ThriftMessageType.EXCEPTION, null, body);
     }
 
     private void reply(
@@ -282,13 +281,16 @@ final class ServerTransHandler extends RpcTransHandler
             .method(in.method())
             .seqId(in.seqId());
         out.header().flags(in.header().flags());
-        if (!responseHeader.stringInfoView().isEmpty())
+        if (responseHeader != null)
         {
-            out.header().stringInfo().putAll(responseHeader.stringInfoView());
-        }
-        if (!responseHeader.intInfoView().isEmpty())
-        {
-            out.header().intInfo().putAll(responseHeader.intInfoView());
+            if (!responseHeader.stringInfoView().isEmpty())
+            {
+                out.header().stringInfo().putAll(responseHeader.stringInfoView());
+            }
+            if (!responseHeader.intInfoView().isEmpty())
+            {
+                out.header().intInfo().putAll(responseHeader.intInfoView());
+            }
         }
         if (draining)
         {

@@ -50,6 +50,24 @@ public final class InfoKeys
     }
 
     /**
+     * Keys a decoder has just filled, taken without copying (the decoder keeps no reference to the maps).
+     *
+     * @param intInfo    integer keys, sorted.
+     * @param stringInfo string keys in the order they came.
+     * @return the keys; {@link #NONE} when both maps are empty.
+     */
+    static InfoKeys decoded(final TreeMap<Integer, String> intInfo, final LinkedHashMap<String, String> stringInfo)
+    {
+        if (intInfo.isEmpty() && stringInfo.isEmpty())
+        {
+            return NONE;
+        }
+        return new InfoKeys(
+            intInfo.isEmpty() ? Map.of() : Collections.unmodifiableMap(intInfo),
+            stringInfo.isEmpty() ? Map.of() : Collections.unmodifiableMap(stringInfo));
+    }
+
+    /**
      * @return the integer keys, unmodifiable and sorted.
      */
     public Map<Integer, String> intInfo()

@@ -4,7 +4,9 @@ import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
 import java.nio.ByteOrder;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 import static io.shmipc.transport.codec.MalformedFrameException.Reason;
 import static io.shmipc.transport.codec.TTHeaderDescriptor.*;
@@ -179,10 +181,8 @@ public final class TTHeaderCodec
                     index = headerEnd;
                     break;
                 case INFO_STRING_KV:
-                    index = readStringBlock(src, index + 1, headerEnd, offset, out);
-                    break;
                 case INFO_INT_KV:
-                    index = readIntBlock(src, index + 1, headerEnd, offset, out);
+                    index = readInfoBlocks(src, index, headerEnd, offset, out);
                     break;
                 case INFO_ACL_TOKEN:
                     final int tokenLength = readU16Length(src, index + 1, headerEnd, offset, "ACL token", null);
@@ -364,8 +364,91 @@ public final class TTHeaderCodec
         }
     }
 
-    private static int readStringBlock(
+    /**
+     * Read the info blocks that start at {@code from}: as keys decoded from the same bytes before when there are any
+     * (and the header has no keys yet, which they would replace), otherwise decoded and remembered.
+     *
+     * @return the index after them.
+     */
+    private static int readInfoBlocks(
         final DirectBuffer src, final int from, final int headerEnd, final int offset, final TTHeader out)
+    {
+        final int end = infoBlocksEnd(src, from, headerEnd);
+        final int length = end - from;
+        if (length <= 0 || length > RecentInfoKeys.MAX_LENGTH || !out.stringInfoView().isEmpty() ||
+            !out.intInfoView().isEmpty())
+        {
+            // Malformed (decoding it the usual way names the fault), too long to keep, or after an ACL token.
+            return src.getByte(from) == INFO_INT_KV ?
+                readIntBlock(src, from + 1, headerEnd, offset, out.intInfo()) :
+                readStringBlock(src, from + 1, headerEnd, offset, out.stringInfo());
+        }
+        InfoKeys keys = RecentInfoKeys.get(src, from, length);
+        if (keys == null)
+        {
+            final TreeMap<Integer, String> intInfo = new TreeMap<>();
+            final LinkedHashMap<String, String> stringInfo = new LinkedHashMap<>();
+            int index = from;
+            while (index < end)
+            {
+                index = src.getByte(index) == INFO_INT_KV ?
+                    readIntBlock(src, index + 1, headerEnd, offset, intInfo) :
+                    readStringBlock(src, index + 1, headerEnd, offset, stringInfo);
+            }
+            keys = InfoKeys.decoded(intInfo, stringInfo);
+            RecentInfoKeys.put(src, from, length, keys);
+        }
+        out.info(keys);
+        return end;
+    }
+
+    /**
+     * @return where the run of integer and string info blocks starting at {@code from} ends, or -1 when one of them
+     * does not fit the header area.
+     */
+    private static int infoBlocksEnd(final DirectBuffer src, final int from, final int headerEnd)
+    {
+        int index = from;
+        while (index < headerEnd)
+        {
+            final int infoId = src.getByte(index) & 0xFF;
+            if (infoId != INFO_INT_KV && infoId != INFO_STRING_KV)
+            {
+                break;
+            }
+            if (index + BLOCK_ID_AND_COUNT > headerEnd)
+            {
+                return -1;
+            }
+            final int count = src.getShort(index + 1, ORDER) & 0xFFFF;
+            // An integer key is a u16 then a string; a string key is two strings.
+            final int stringsPerKey = infoId == INFO_INT_KV ? 1 : 2;
+            index += BLOCK_ID_AND_COUNT;
+            for (int i = 0; i < count; i++)
+            {
+                if (infoId == INFO_INT_KV)
+                {
+                    index += U16;
+                }
+                for (int s = 0; s < stringsPerKey; s++)
+                {
+                    if (index + U16 > headerEnd)
+                    {
+                        return -1;
+                    }
+                    index += U16 + (src.getShort(index, ORDER) & 0xFFFF);
+                }
+                if (index > headerEnd)
+                {
+                    return -1;
+                }
+            }
+        }
+        return index;
+    }
+
+    private static int readStringBlock(
+        final DirectBuffer src, final int from, final int headerEnd, final int offset, final Map<String, String> out)
     {
         final int count = readU16(src, from, headerEnd, offset, "string info count");
         int index = from + U16;
@@ -375,14 +458,14 @@ public final class TTHeaderCodec
             final String key = Utf8.getName(src, index + U16, keyLength);
             index += U16 + keyLength;
             final int valueLength = readU16Length(src, index, headerEnd, offset, "value of string info ", key);
-            out.stringInfo().put(key, Utf8.getName(src, index + U16, valueLength));
+            out.put(key, Utf8.getName(src, index + U16, valueLength));
             index += U16 + valueLength;
         }
         return index;
     }
 
     private static int readIntBlock(
-        final DirectBuffer src, final int from, final int headerEnd, final int offset, final TTHeader out)
+        final DirectBuffer src, final int from, final int headerEnd, final int offset, final Map<Integer, String> out)
     {
         final int count = readU16(src, from, headerEnd, offset, "integer info count");
         int index = from + U16;
@@ -391,7 +474,7 @@ public final class TTHeaderCodec
             final int key = readU16(src, index, headerEnd, offset, "integer info key");
             index += U16;
             final int valueLength = readU16Length(src, index, headerEnd, offset, "value of integer info ", key);
-            out.intInfo().put(key, Utf8.getName(src, index + U16, valueLength));
+            out.put(key, Utf8.getName(src, index + U16, valueLength));
             index += U16 + valueLength;
         }
         return index;

@@ -12,6 +12,7 @@ import static io.shmipc.transport.codec.MalformedFrameException.Reason;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -142,6 +143,47 @@ class TTHeaderCodecTest
         assertEquals("echo", header.intInfo(IntInfoKey.TO_METHOD));
         assertEquals(Map.of("isn", "svc"), header.stringInfo());
         assertNull(header.aclToken());
+    }
+
+    @Test
+    void shouldShareTheKeysDecodedFromTheSameBytesUntilOneHeaderChangesThem()
+    {
+        final UnsafeBuffer first = buffer(WITH_INFO);
+        final UnsafeBuffer second = new UnsafeBuffer(new byte[first.capacity() + 5]);
+        second.putBytes(5, first, 0, first.capacity());
+        final TTHeader a = new TTHeader();
+        final TTHeader b = new TTHeader();
+        TTHeaderCodec.decode(first, 0, first.capacity(), MAX, a);
+        TTHeaderCodec.decode(second, 5, first.capacity(), MAX, b);
+
+        assertSame(a.intInfoView(), b.intInfoView(), "the second decode found the keys of the first");
+        assertSame(a.stringInfoView(), b.stringInfoView());
+        a.putStringInfo("added", "1");
+        assertEquals(Map.of("isn", "svc", "added", "1"), a.stringInfoView());
+        assertEquals(Map.of("isn", "svc"), b.stringInfoView(), "a change copies the keys first");
+        assertEquals("echo", b.intInfo(IntInfoKey.TO_METHOD));
+        assertThrows(UnsupportedOperationException.class, () -> b.intInfoView().put(1, "x"));
+    }
+
+    @Test
+    void shouldMergeInfoBlocksInWireOrderAroundAnAclTokenWhetherDecodedOrFoundAgain()
+    {
+        // A string block, the ACL token, an integer block and a string block that overrides one of the first's keys.
+        final String frame =
+            "00000036 | 1000 | 0000 | 00000009 | 000b | 00 | 00 |" +
+            "01 0002 0001 6a 0001 31 0001 6b 0001 31 |" +
+            "11 0002 6869 |" +
+            "10 0001 0009 0004 6563686f |" +
+            "01 0001 0001 6b 0001 32 | 0000";
+        for (int round = 0; round < 2; round++)
+        {
+            final UnsafeBuffer src = buffer(frame);
+            final TTHeader header = new TTHeader();
+            TTHeaderCodec.decode(src, 0, src.capacity(), MAX, header);
+            assertEquals(Map.of("j", "1", "k", "2"), header.stringInfoView(), "round " + round);
+            assertEquals(Map.of(IntInfoKey.TO_METHOD.id(), "echo"), header.intInfoView(), "round " + round);
+            assertEquals("hi", header.aclToken());
+        }
     }
 
     @Test

@@ -1,0 +1,98 @@
+package io.shmipc.transport.codec;
+
+import org.agrona.DirectBuffer;
+
+/**
+ * The info blocks decoded lately, found again by their bytes: a client sends the same keys with every call, and
+ * taking the {@link InfoKeys} decoded from the same bytes before saves the maps, their entries and the decoding. The
+ * keys are immutable and shared copy-on-write by the headers that take them ({@link TTHeader#info(InfoKeys)}), so a
+ * hit gives exactly what decoding would. A small table indexed by a hash of the bytes, shared by every thread:
+ * entries are immutable and replaced whole, so a race only costs a miss. Only short runs of blocks are kept; a peer
+ * sending ever new keys only turns the table over. ACL tokens are never in it: they are not part of an info block.
+ */
+final class RecentInfoKeys
+{
+    /** Longest run of info blocks kept, in bytes. */
+    static final int MAX_LENGTH = 256;
+    private static final int SLOTS = 64;
+    private static final int MASK = SLOTS - 1;
+    private static final Entry[] TABLE = new Entry[SLOTS];
+
+    private RecentInfoKeys()
+    {
+    }
+
+    /**
+     * @return the keys decoded earlier from the {@code length} bytes at {@code index}, or {@code null}.
+     */
+    static InfoKeys get(final DirectBuffer buffer, final int index, final int length)
+    {
+        final int hash = hash(buffer, index, length);
+        final Entry entry = TABLE[hash & MASK];
+        if (entry != null && entry.hash == hash && entry.matches(buffer, index, length))
+        {
+            return entry.keys;
+        }
+        return null;
+    }
+
+    /**
+     * Remember {@code keys} as what the {@code length} bytes at {@code index} decode to.
+     */
+    static void put(final DirectBuffer buffer, final int index, final int length, final InfoKeys keys)
+    {
+        final int hash = hash(buffer, index, length);
+        final byte[] bytes = new byte[length];
+        buffer.getBytes(index, bytes);
+        TABLE[hash & MASK] = new Entry(hash, bytes, keys);
+    }
+
+    private static int hash(final DirectBuffer buffer, final int index, final int length)
+    {
+        long hash = length;
+        int i = 0;
+        for (; i + Long.BYTES <= length; i += Long.BYTES)
+        {
+            hash = 31 * hash + buffer.getLong(index + i);
+        }
+        for (; i < length; i++)
+        {
+            hash = 31 * hash + buffer.getByte(index + i);
+        }
+        final int folded = (int)(hash ^ (hash >>> 32));
+        return folded ^ (folded >>> 16);
+    }
+
+    /**
+     * Keys and the bytes they were decoded from.
+     */
+    private static final class Entry
+    {
+        private final int hash;
+        private final byte[] bytes;
+        private final InfoKeys keys;
+
+        Entry(final int hash, final byte[] bytes, final InfoKeys keys)
+        {
+            this.hash = hash;
+            this.bytes = bytes;
+            this.keys = keys;
+        }
+
+        boolean matches(final DirectBuffer buffer, final int index, final int length)
+        {
+            if (bytes.length != length)
+            {
+                return false;
+            }
+            for (int i = 0; i < length; i++)
+            {
+                if (bytes[i] != buffer.getByte(index + i))
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+}
