@@ -103,9 +103,10 @@ public final class BenchMain
 
         final double seconds = (System.nanoTime() - startNanos) / 1e9;
         final Map<String, Object> machine = MachineInfo.collect(pinning, options.waitMode());
-        final String runNote = String.format(Locale.ROOT, "Run: %s, %s per point, %d results in %.0f s.",
+        final String runNote = String.format(Locale.ROOT, "Run: %s, %s per point%s, %d results in %.0f s.",
             options.quick() ? "--quick" : "full",
             options.iterations() > 0 ? options.iterations() + " calls" : options.measureMillis() + " ms",
+            options.rounds() > 1 ? ", " + options.rounds() + " interleaved rounds (median round shown)" : "",
             outcome.results().size(), seconds);
         out.print(MarkdownReport.render(outcome, options.scenarios(), options.transports(), machine, runNote));
         out.flush();

@@ -42,6 +42,7 @@ public final class BenchOptions
     private static final long MIN_CHAIN_MEASURE_MILLIS = 1_000;
     /** A quick sidecar point: long enough for a CPU reading, short enough for four points of three JVMs. */
     private static final long QUICK_SIDECAR_MEASURE_MILLIS = 500;
+    static final int MAX_ROUNDS = 15;
 
     static final String USAGE = """
         usage: ./shmipc bench [options]
@@ -63,6 +64,8 @@ public final class BenchOptions
           --pin / --no-pin       pin client and server to different CPUs with taskset (default: on when possible)
           --duration SECONDS     measured time per point (default: 2; quick: 0.25)
           --iterations N         measured calls per point instead of a duration
+          --rounds N             measure every point N times, interleaved (every transport, then all again), and
+                                 report the median round per point with each round's value (default: 1; max %d)
           --json FILE            write machine facts and every result as JSON
           --chart FILE.png       draw round-trip p50 by size for every transport (log-log)
           --quick                a smoke run: short points, short idle (a few minutes for everything)
@@ -78,6 +81,7 @@ public final class BenchOptions
     private boolean pin = true;
     private Double durationSeconds;
     private long iterations;
+    private int rounds = 1;
     private Path jsonFile;
     private Path chartFile;
     private boolean quick;
@@ -109,6 +113,7 @@ public final class BenchOptions
                 case "--no-pin" -> options.pin = false;
                 case "--duration" -> options.durationSeconds = positiveDouble(value(args, ++i, arg), arg);
                 case "--iterations" -> options.iterations = positiveLong(value(args, ++i, arg), arg);
+                case "--rounds" -> options.rounds = rounds(value(args, ++i, arg));
                 case "--json" -> options.jsonFile = Path.of(value(args, ++i, arg));
                 case "--chart" -> options.chartFile = Path.of(value(args, ++i, arg));
                 case "--quick" -> options.quick = true;
@@ -130,7 +135,7 @@ public final class BenchOptions
      */
     public static String usage()
     {
-        return String.format(Locale.ROOT, USAGE, String.join(", ", Transports.names()));
+        return String.format(Locale.ROOT, USAGE, String.join(", ", Transports.names()), MAX_ROUNDS);
     }
 
     private static String value(final String[] args, final int index, final String option)
@@ -209,6 +214,16 @@ public final class BenchOptions
         throw new IllegalArgumentException(option + " needs a positive number, got '" + text + "'");
     }
 
+    private static int rounds(final String text)
+    {
+        final long rounds = positiveLong(text, "--rounds");
+        if (rounds > MAX_ROUNDS)
+        {
+            throw new IllegalArgumentException("--rounds: at most " + MAX_ROUNDS + ", got " + rounds);
+        }
+        return (int)rounds;
+    }
+
     private static long positiveLong(final String text, final String option)
     {
         try
@@ -257,6 +272,14 @@ public final class BenchOptions
     public long iterations()
     {
         return iterations;
+    }
+
+    /**
+     * @return how many times every point is measured, interleaved.
+     */
+    public int rounds()
+    {
+        return rounds;
     }
 
     public Path jsonFile()

@@ -59,7 +59,7 @@ final class BenchRunner
                 steps += runsIn(scenario, name) ? 1 : 0;
             }
         }
-        return steps;
+        return steps * options.rounds();
     }
 
     /**
@@ -79,6 +79,23 @@ final class BenchRunner
      */
     RunOutcome run() throws InterruptedException
     {
+        if (options.rounds() == 1)
+        {
+            return runRound("");
+        }
+        final List<RunOutcome> rounds = new ArrayList<>();
+        for (int round = 0; round < options.rounds(); round++)
+        {
+            rounds.add(runRound(" (round " + (round + 1) + "/" + options.rounds() + ")"));
+        }
+        return RunOutcome.medianOf(rounds);
+    }
+
+    /**
+     * Every transport in every scenario once.
+     */
+    private RunOutcome runRound(final String roundLabel) throws InterruptedException
+    {
         final RunOutcome outcome = new RunOutcome();
         for (final Scenario scenario : options.scenarios())
         {
@@ -89,7 +106,7 @@ final class BenchRunner
                     continue;
                 }
                 final BenchTransport transport = Transports.byName(name);
-                progress.step(scenario.label() + " " + name);
+                progress.step(scenario.label() + " " + name + roundLabel);
                 final String unavailable = transport.unavailableReason();
                 if (unavailable != null)
                 {

@@ -63,6 +63,7 @@ public final class MarkdownReport
                 default -> throw new IllegalStateException("unhandled scenario " + scenario);
             }
         }
+        report.rounds();
         report.targets();
         return report.out.toString();
     }
@@ -157,6 +158,35 @@ public final class MarkdownReport
         for (final Targets.Evaluation evaluation : Targets.evaluate(outcome))
         {
             row(evaluation.description(), evaluation.status().label(), evaluation.detail());
+        }
+    }
+
+    /**
+     * For a run of several rounds: every round's value per point, so a reader sees how much the median round
+     * stands for (a point whose rounds differ by a factor was measured in different machine states).
+     */
+    private void rounds()
+    {
+        if (outcome.results().stream().allMatch(result -> outcome.roundValues(result).isEmpty()))
+        {
+            return;
+        }
+        section("rounds: each round's value per point, in the order run (the tables show the median round)");
+        row("scenario", "size", "transport", "value", "rounds");
+        row("---", "---:", "---", "---", "---");
+        for (final BenchResult result : outcome.results())
+        {
+            final List<Double> values = outcome.roundValues(result);
+            final boolean latency = result.rttP50Micros() != null;
+            final boolean rate = !latency && result.callsPerSecond() != null;
+            final StringBuilder cells = new StringBuilder();
+            for (final Double value : values)
+            {
+                cells.append(cells.length() == 0 ? "" : ", ")
+                    .append(latency ? Format.micros(value) : rate ? Format.rate(value) : Format.number(value, 2));
+            }
+            row(result.scenario(), Format.size(result.size()), result.transport(),
+                latency ? "p50 µs" : rate ? "calls/s" : "CPU %", cells.toString());
         }
     }
 
