@@ -112,6 +112,12 @@ final class Handshake {
                 queueRegion.closeFd();
                 bufferRegion.closeFd();
             }
+            if ((pool.capabilities() & BufferRegionDescriptor.CAPABILITY_SERVER_TAGGED_HEADS) != 0) {
+                // A shmipc-java server: pops become safe from the free list's ABA race (docs/PROTOCOL.md 8). Over
+                // memfd its bits are always visible here; a file-mode server sets them without an acknowledgement,
+                // usually after this point, and such a session keeps plain heads.
+                pool.tagHeads();
+            }
             final Session session = new Session(config, true, control, queueRegion, bufferRegion, pool, sendQueue,
                 recvQueue, peer.pid(), null, null, null);
             session.hotRestartListener(hotRestart);
@@ -200,7 +206,8 @@ final class Handshake {
     /** The extensions a shmipc-java server ORs into the client's region once it has mapped it. */
     static int serverCapabilities(final SessionConfig config) {
         return (config.futexWake() ? BufferRegionDescriptor.CAPABILITY_SERVER_FUTEX_WAKE : 0)
-            | (config.halfClose() ? BufferRegionDescriptor.CAPABILITY_SERVER_HALF_CLOSE : 0);
+            | (config.halfClose() ? BufferRegionDescriptor.CAPABILITY_SERVER_HALF_CLOSE : 0)
+            | BufferRegionDescriptor.CAPABILITY_SERVER_TAGGED_HEADS;
     }
 
     /** A handshake that failed: gives back the socket and whatever regions exist, and says why. */

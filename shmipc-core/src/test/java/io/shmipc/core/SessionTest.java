@@ -61,6 +61,11 @@ class SessionTest {
         server = ShmServer.start(dir.resolve("echo.sock"), config(type), ECHO);
         try (Session session = Session.connect(dir.resolve("echo.sock"), config(type))) {
             assertEquals(type == MemoryType.MEMFD ? 3 : 2, session.protocolVersion());
+            if (type == MemoryType.MEMFD) {
+                for (int list = 0; list < session.pool().listCount(); list++) {
+                    assertTrue(session.pool().isHeadTagged(list), "a shmipc-java server: pops safe from ABA");
+                }
+            }
             final Stream stream = session.openStream();
             stream.readTimeout(Duration.ofSeconds(10));
             final Random random = new Random(42);

@@ -149,7 +149,7 @@ public final class BufferPool {
                     + " B) runs past the lists' end " + end);
             }
             lists[i] = new BufferList(region, (int) offset, (int) count, (int) dataCapacity);
-            lists[i].checkRelative(region.getIntVolatile((int) offset + HEAD_OFFSET), "head");
+            lists[i].headRelative(region.getIntVolatile((int) offset + HEAD_OFFSET));
             lists[i].checkRelative(region.getIntVolatile((int) offset + TAIL_OFFSET), "tail");
             previousCapacity = (int) dataCapacity;
             offset += length;
@@ -222,6 +222,27 @@ public final class BufferPool {
         do {
             word = region.getIntVolatile(LIST_COUNT_OFFSET);
         } while (!region.compareAndSetInt(LIST_COUNT_OFFSET, word, word | ((bits & 0xFFFF) << 16)));
+    }
+
+    /**
+     * Switches every list's head to the tagged form (docs/PROTOCOL.md section 8), which makes a pop safe from the
+     * ABA race. Only for a region both processes read that way: a shmipc-java client calls it once the server has
+     * advertised {@link io.shmipc.core.layout.BufferRegionDescriptor#CAPABILITY_SERVER_TAGGED_HEADS}. Either side
+     * may be popping meanwhile: each head is switched by a CAS, and both forms are read at all times.
+     *
+     * @return whether every head is now tagged (a head lost to concurrent pops too often stays plain).
+     */
+    public boolean tagHeads() throws ProtocolViolationException {
+        boolean all = true;
+        for (final BufferList list : lists) {
+            all &= list.tagHead();
+        }
+        return all;
+    }
+
+    /** Whether the head of list {@code index} is in the tagged form. */
+    public boolean isHeadTagged(final int index) {
+        return (region.getIntVolatile(lists[index].headIndex) & BufferList.TAGGED) != 0;
     }
 
     /**
@@ -361,8 +382,18 @@ public final class BufferPool {
             + " is not the start of a slice in this buffer region");
     }
 
-    /** One size class: a lock-free free list over its slice area. */
+    /**
+     * One size class: a lock-free free list over its slice area.
+     * <p>
+     * The head is read in two forms. Plain (the reference's): the relative offset of the first free slice. Tagged
+     * (between shmipc-java peers, docs/PROTOCOL.md section 8): bit 31 set, the slice's index in the low
+     * {@code indexBits} bits and a pop counter above them, so a head that came back to the same slice after the list
+     * cycled no longer compares equal and a stale pop fails its CAS. Offsets are below 2^31 (regions are int-indexed),
+     * so bit 31 alone tells the forms apart.
+     */
     private static final class BufferList {
+        static final int TAGGED = 0x8000_0000;
+
         final AtomicBuffer region;
         final int headerOffset;
         final int areaOffset;
@@ -373,6 +404,9 @@ public final class BufferPool {
         final int freeCountIndex;
         final int headIndex;
         final int tailIndex;
+        final int indexBits;
+        final int indexMask;
+        final int tagMask;
 
         BufferList(final AtomicBuffer region, final int headerOffset, final int sliceCount, final int dataCapacity) {
             this.region = region;
@@ -385,6 +419,9 @@ public final class BufferPool {
             this.freeCountIndex = headerOffset + FREE_COUNT_OFFSET;
             this.headIndex = headerOffset + HEAD_OFFSET;
             this.tailIndex = headerOffset + TAIL_OFFSET;
+            this.indexBits = Integer.SIZE - Integer.numberOfLeadingZeros(Math.max(1, sliceCount - 1));
+            this.indexMask = (1 << indexBits) - 1;
+            this.tagMask = (int) ((1L << (Integer.SIZE - 1 - indexBits)) - 1);
         }
 
         static long stride(final int dataCapacity) {
@@ -424,6 +461,43 @@ public final class BufferPool {
             }
         }
 
+        /** The relative offset of the first free slice a head value names, in either form; validated. */
+        int headRelative(final int head) throws ProtocolViolationException {
+            if ((head & TAGGED) == 0) {
+                checkRelative(head, "head");
+                return head;
+            }
+            final int index = head & indexMask;
+            if (index >= sliceCount) {
+                throw new ProtocolViolationException("free list of " + dataCapacity + " B slices has tagged head 0x"
+                    + Integer.toHexString(head) + ", slice index " + index + " of its " + sliceCount);
+            }
+            return index * stride;
+        }
+
+        /** The head after popping the slice {@code head} names, whose link is {@code next}: in the same form. */
+        int headAfterPop(final int head, final int next) {
+            if ((head & TAGGED) == 0) {
+                return next;
+            }
+            final int tag = ((head >>> indexBits) + 1) & tagMask;
+            return TAGGED | (tag << indexBits) | (next / stride);
+        }
+
+        boolean tagHead() throws ProtocolViolationException {
+            for (int i = 0; i < POP_RETRIES; i++) {
+                final int head = region.getIntVolatile(headIndex);
+                if ((head & TAGGED) != 0) {
+                    return true;
+                }
+                checkRelative(head, "head");
+                if (region.compareAndSetInt(headIndex, head, TAGGED | (head / stride))) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
         int pop() throws ProtocolViolationException {
             final AtomicBuffer region = this.region;
             if (region.getAndAddInt(freeCountIndex, -1) - 1 <= 0) {
@@ -432,8 +506,7 @@ public final class BufferPool {
             }
             int head = region.getIntVolatile(headIndex);
             for (int i = 0; i < POP_RETRIES; i++) {
-                checkRelative(head, "head");
-                final int slice = areaOffset + head;
+                final int slice = areaOffset + headRelative(head);
                 if ((region.getByteVolatile(slice + FLAGS_OFFSET) & FLAG_HAS_NEXT) != 0) {
                     final int next = region.getIntVolatile(slice + NEXT_OFFSET);
                     if (!isRelative(next)) {
@@ -446,7 +519,7 @@ public final class BufferPool {
                         head = current;
                         continue;
                     }
-                    if (region.compareAndSetInt(headIndex, head, next)) {
+                    if (region.compareAndSetInt(headIndex, head, headAfterPop(head, next))) {
                         region.putByte(slice + FLAGS_OFFSET, (byte) FLAG_IN_USE);
                         // Monitoring counter only (see BufferListDescriptor); a plain update is enough.
                         region.putLong(headerOffset + POP_COUNT_OFFSET, region.getLong(headerOffset + POP_COUNT_OFFSET) + 1);

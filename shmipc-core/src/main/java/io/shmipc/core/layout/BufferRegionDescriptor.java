@@ -33,6 +33,12 @@ public final class BufferRegionDescriptor {
     public static final int CAPABILITY_CLIENT_HALF_CLOSE = 1 << 2;
     /** Set by a shmipc-java server before it acknowledges the regions: the same, for the server. */
     public static final int CAPABILITY_SERVER_HALF_CLOSE = 1 << 3;
+    /**
+     * Set by a shmipc-java server before it acknowledges the regions: it reads free-list heads in the tagged form as
+     * well (docs/PROTOCOL.md section 8), so the client switches the heads to it. The reference never sets it, so a
+     * region shared with a reference peer keeps plain heads.
+     */
+    public static final int CAPABILITY_SERVER_TAGGED_HEADS = 1 << 4;
 
     /** At most this many size classes are accepted from a peer. */
     public static final int MAX_LISTS = 64;
