@@ -23,6 +23,7 @@ public final class Request
     private final String method;
     private final DirectBuffer payload;
     private final InfoKeys info;
+    private final String aclToken;
     private final Duration timeout;
     private final boolean hasSeqId;
     private final int seqId;
@@ -34,6 +35,7 @@ public final class Request
         this.method = builder.method;
         this.payload = builder.payload;
         this.info = InfoKeys.of(builder.intInfo, builder.stringInfo);
+        this.aclToken = builder.aclToken;
         this.timeout = builder.timeout;
     }
 
@@ -107,6 +109,14 @@ public final class Request
     }
 
     /**
+     * @return the TTHeader ACL token to send, or {@code null} for none.
+     */
+    public String aclToken()
+    {
+        return aclToken;
+    }
+
+    /**
      * @return this call's timeout, or {@code null} to use the client's.
      */
     public Duration timeout()
@@ -139,6 +149,7 @@ public final class Request
         private DirectBuffer payload = EMPTY;
         private final Map<String, String> stringInfo = new LinkedHashMap<>();
         private final Map<Integer, String> intInfo = new TreeMap<>();
+        private String aclToken;
         private Duration timeout;
         private boolean hasSeqId;
         private int seqId;
@@ -189,6 +200,34 @@ public final class Request
         public Builder intInfo(final IntInfoKey key, final String value)
         {
             intInfo.put(key.id(), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /**
+         * An integer info key by its u16 id, named or not: what a proxy uses to pass on every key it received.
+         *
+         * @param id    the key's id, 0 to 65535.
+         * @param value its value.
+         * @return this.
+         */
+        public Builder intInfo(final int id, final String value)
+        {
+            if ((id & ~0xFFFF) != 0)
+            {
+                throw new IllegalArgumentException("integer info key " + id + " does not fit u16");
+            }
+            intInfo.put(id, Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /**
+         * @param aclToken the TTHeader ACL token to send (info id 0x11), {@code null} for none. Sent with TTHeader
+         *                 framing only.
+         * @return this.
+         */
+        public Builder aclToken(final String aclToken)
+        {
+            this.aclToken = aclToken;
             return this;
         }
 

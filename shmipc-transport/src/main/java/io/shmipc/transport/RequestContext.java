@@ -6,6 +6,7 @@ import io.shmipc.transport.codec.TTHeader;
 
 import java.util.Collections;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * What an {@link RpcHandler} knows about the call it serves, and where it puts info keys for the reply. Valid only
@@ -85,6 +86,14 @@ public final class RequestContext
     }
 
     /**
+     * @return the request's TTHeader ACL token, or {@code null} when it carried none.
+     */
+    public String aclToken()
+    {
+        return requestHeader.aclToken();
+    }
+
+    /**
      * @return the path the call arrived on: transport and the peer's address.
      */
     public CallInfo callInfo()
@@ -112,6 +121,22 @@ public final class RequestContext
     public void putResponseIntInfo(final IntInfoKey key, final String value)
     {
         responseHeader().putIntInfo(key, value);
+    }
+
+    /**
+     * Add an integer info key to the reply by its u16 id, named or not (ignored when the request came framed
+     * without a TTHeader).
+     *
+     * @param id    the key's id, 0 to 65535.
+     * @param value its value.
+     */
+    public void putResponseIntInfo(final int id, final String value)
+    {
+        if ((id & ~0xFFFF) != 0)
+        {
+            throw new IllegalArgumentException("integer info key " + id + " does not fit u16");
+        }
+        responseHeader().intInfo().put(id, Objects.requireNonNull(value, "value"));
     }
 
     private TTHeader responseHeader()

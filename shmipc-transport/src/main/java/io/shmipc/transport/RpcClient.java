@@ -499,7 +499,7 @@ public final class RpcClient implements AutoCloseable
             .method(request.method())
             .seqId(seqId)
             .body(request.payload(), 0, request.payload().capacity());
-        frame.header().info(request.info());
+        frame.header().info(request.info()).aclToken(request.aclToken());
         return frame;
     }
 

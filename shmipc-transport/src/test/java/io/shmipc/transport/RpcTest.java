@@ -51,6 +51,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(60)
 class RpcTest
 {
+    /** An integer info key id no {@link IntInfoKey} names. */
+    private static final int UNNAMED_KEY = 4711;
+
     private static final long WAIT_SECONDS = 10;
 
     @TempDir
@@ -131,24 +134,27 @@ class RpcTest
         {
             ctx.putResponseStringInfo("seen-format", ctx.format().name());
             ctx.putResponseIntInfo(IntInfoKey.TO_METHOD, ctx.method());
+            ctx.putResponseIntInfo(UNNAMED_KEY + 1, "back");
             final String caller = ctx.stringInfo().getOrDefault("caller", "-") + "/" +
-                ctx.intInfo(IntInfoKey.FROM_SERVICE);
+                ctx.intInfo(IntInfoKey.FROM_SERVICE) + "/" + ctx.intInfo().get(UNNAMED_KEY) + "/" + ctx.aclToken();
             return new UnsafeBuffer(caller.getBytes(StandardCharsets.UTF_8));
         }), kind);
         final RpcClient client = client(ClientOptions.builder().frameFormat(format), server, kind);
 
         final Response response = client.call(Request.builder("whoami")
-            .stringInfo("caller", "test").intInfo(IntInfoKey.FROM_SERVICE, "svc.a").build());
+            .stringInfo("caller", "test").intInfo(IntInfoKey.FROM_SERVICE, "svc.a").intInfo(UNNAMED_KEY, "unnamed")
+            .aclToken("token").build());
 
         final String body = response.payload().getStringWithoutLengthUtf8(0, response.payload().capacity());
         assertEquals(kind, response.callInfo().transport());
         if (format == FrameFormat.FRAMED)
         {
-            assertEquals("-/null", body, "framed Thrift carries no info keys");
+            assertEquals("-/null/null/null", body, "framed Thrift carries no info keys");
         }
         else
         {
-            assertEquals("test/svc.a", body);
+            assertEquals("test/svc.a/unnamed/token", body, "keys named or not, and the ACL token");
+            assertEquals("back", response.intInfo().get(UNNAMED_KEY + 1));
             assertEquals(format.name(), response.stringInfo().get("seen-format"));
             assertEquals("whoami", response.intInfo().get(IntInfoKey.TO_METHOD.id()));
         }

@@ -8,7 +8,6 @@ import io.shmipc.transport.Request;
 import io.shmipc.transport.RequestContext;
 import io.shmipc.transport.Response;
 import io.shmipc.transport.RpcException;
-import io.shmipc.transport.codec.IntInfoKey;
 import org.agrona.DirectBuffer;
 
 import java.time.Duration;
@@ -80,18 +79,12 @@ final class CallForwarder
             throw reject(FailureReason.FORWARD_FAILED, "call '" + context.method() + "' seq " + seqId +
                 " to " + destination + " not relayed: " + ex.getMessage());
         }
+        // Every key and the ACL token pass through as they came, named or not: the bridge is not the callee.
         final Request.Builder request = Request.builder(context.method()).payload(payload).timeout(timeout)
-            .seqId(seqId);
+            .seqId(seqId).aclToken(context.aclToken());
         context.stringInfo().forEach(request::stringInfo);
         extraString.forEach(request::stringInfo);
-        context.intInfo().forEach((id, value) ->
-        {
-            final IntInfoKey key = IntInfoKey.fromId(id);
-            if (key != null)
-            {
-                request.intInfo(key, value);
-            }
-        });
+        context.intInfo().forEach(request::intInfo);
         final Response response;
         boolean timedOut = false;
         try
@@ -130,14 +123,7 @@ final class CallForwarder
             }
         }
         response.stringInfo().forEach(context::putResponseStringInfo);
-        response.intInfo().forEach((id, value) ->
-        {
-            final IntInfoKey key = IntInfoKey.fromId(id);
-            if (key != null)
-            {
-                context.putResponseIntInfo(key, value);
-            }
-        });
+        response.intInfo().forEach(context::putResponseIntInfo);
         metrics.callForwarded(direction, response.payload().capacity());
         return response.payload();
     }

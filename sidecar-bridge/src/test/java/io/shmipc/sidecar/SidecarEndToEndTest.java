@@ -222,6 +222,17 @@ class SidecarEndToEndTest
     }
 
     @Test
+    void shouldPassTheAclTokenAndIntegerKeysNoEnumNamesThroughTheBridgeBothWays()
+    {
+        final UnsafeBuffer payload = ChecksumEcho.request(new Random(5), 256);
+        final Response response = app.call(Request.builder("echo").payload(payload)
+            .intInfo(IntInfoKey.TO_SERVICE, "echo").intInfo(4711, "unnamed").aclToken("acl-token").build());
+        assertTrue(ChecksumEcho.verify(payload, response.payload()));
+        assertEquals("acl-token", response.stringInfo().get(UpstreamServerMain.SEEN_ACL), "the upstream got it");
+        assertEquals("unnamed", response.intInfo().get(4711), "to the upstream and back to the app");
+    }
+
+    @Test
     void shouldRelayLargePayloadsUntouched()
     {
         final Random random = new Random(42);

@@ -3,6 +3,7 @@ package io.shmipc.sidecar;
 import io.shmipc.transport.ChecksumEcho;
 import io.shmipc.transport.RpcServer;
 import io.shmipc.transport.ServerOptions;
+import io.shmipc.transport.codec.IntInfoKey;
 import io.shmipc.transport.codec.StringInfoKeys;
 
 import java.time.Duration;
@@ -20,6 +21,8 @@ public final class UpstreamServerMain
     static final String SEEN_RIP = "seen-rip";
     static final String SERVED_BY = "served-by";
     static final String SEEN_SEQ = "seen-seq";
+    /** Response string key: the ACL token the upstream received, if any. */
+    static final String SEEN_ACL = "seen-acl";
 
     private UpstreamServerMain()
     {
@@ -46,6 +49,18 @@ public final class UpstreamServerMain
             {
                 context.putResponseStringInfo(SEEN_RIP, rip);
             }
+            if (context.aclToken() != null)
+            {
+                context.putResponseStringInfo(SEEN_ACL, context.aclToken());
+            }
+            // Keys no IntInfoKey names go back as they came, so a test sees they crossed the bridge both ways.
+            context.intInfo().forEach((id, value) ->
+            {
+                if (IntInfoKey.fromId(id) == null)
+                {
+                    context.putResponseIntInfo(id, value);
+                }
+            });
             context.putResponseStringInfo(SERVED_BY, pid);
             context.putResponseStringInfo(SEEN_SEQ, Integer.toString(context.seqId()));
             return ChecksumEcho.respond(request);
