@@ -1,7 +1,8 @@
 package io.shmipc.core.buffer;
 
 import org.agrona.concurrent.UnsafeBuffer;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.ByteBuffer;
 import java.util.concurrent.CountDownLatch;
@@ -16,10 +17,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (an absolute offset, not a free-list one). That is a lost race to retry, not a corrupted list.
  */
 class BufferPoolChainRaceTest {
-    @Test
-    void shouldRetryWhenTheHeadWasTakenAndChainedMeanwhile() throws Exception {
+    @ParameterizedTest(name = "tagged heads: {0}")
+    @ValueSource(booleans = {false, true})
+    void shouldRetryWhenTheHeadWasTakenAndChainedMeanwhile(final boolean taggedHeads) throws Exception {
         final BufferPool pool = BufferPool.format(new UnsafeBuffer(ByteBuffer.allocateDirect(1 << 20)),
             new SliceClass(1000, 100));
+        if (taggedHeads) {
+            assertTrue(pool.tagHeads());
+        }
         final int threads = 8;
         final int rounds = 100_000;
         final int held = 16;

@@ -10,10 +10,6 @@ import org.junit.jupiter.api.Test;
 import java.nio.ByteBuffer;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -129,50 +125,5 @@ class BufferPoolTaggedHeadTest {
         final ProtocolViolationException ex = assertThrows(ProtocolViolationException.class, () -> pool.allocate(10));
         assertTrue(ex.getMessage().contains("slice index 6 of its 5"), ex.getMessage());
         assertThrows(ProtocolViolationException.class, () -> BufferPool.attach(region));
-    }
-
-    @Test
-    void shouldHandOutEachSliceOnceUnderContentionWithTaggedHeads() throws Exception {
-        final BufferPool pool = BufferPool.format(new UnsafeBuffer(ByteBuffer.allocateDirect(1 << 20)),
-            new SliceClass(1000, 100));
-        assertTrue(pool.tagHeads());
-        final int threads = 4;
-        final int rounds = 20_000;
-        final ConcurrentHashMap<Integer, Boolean> owned = new ConcurrentHashMap<>();
-        final AtomicReference<Throwable> failure = new AtomicReference<>();
-        final CountDownLatch done = new CountDownLatch(threads);
-        for (int t = 0; t < threads; t++) {
-            final Thread thread = new Thread(() -> {
-                try {
-                    for (int i = 0; i < rounds && failure.get() == null; i++) {
-                        final int first = pool.allocate(100);
-                        if (first == BufferPool.NO_SLICE) {
-                            continue;
-                        }
-                        assertNotEquals(Boolean.TRUE, owned.put(first, Boolean.TRUE), "slice handed out twice");
-                        final int second = pool.allocate(100);
-                        if (second != BufferPool.NO_SLICE) {
-                            assertNotEquals(Boolean.TRUE, owned.put(second, Boolean.TRUE), "slice handed out twice");
-                            owned.remove(second);
-                            pool.linkChain(first, second);
-                        }
-                        owned.remove(first);
-                        pool.freeChain(first);
-                    }
-                } catch (final Throwable e) {
-                    failure.compareAndSet(null, e);
-                } finally {
-                    done.countDown();
-                }
-            }, "tagged-contention-" + t);
-            thread.setDaemon(true);
-            thread.start();
-        }
-        assertTrue(done.await(60, TimeUnit.SECONDS), "threads finished");
-        if (failure.get() != null) {
-            throw new AssertionError(failure.get());
-        }
-        assertEquals(pool.sliceCount(0), pool.freeSlices(0));
-        assertTrue(pool.isHeadTagged(0));
     }
 }

@@ -4,6 +4,8 @@ import io.shmipc.core.Hex;
 import io.shmipc.core.ProtocolViolationException;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -175,9 +177,13 @@ class BufferPoolTest {
         assertEquals(Hex.compact("0100 | 0300"), Hex.of(region, 0, 4));
     }
 
-    @Test
-    void shouldHandOutEachSliceOnceUnderContention() throws Exception {
+    @ParameterizedTest(name = "tagged heads: {0}")
+    @ValueSource(booleans = {false, true})
+    void shouldHandOutEachSliceOnceUnderContention(final boolean taggedHeads) throws Exception {
         final BufferPool pool = BufferPool.format(region(1 << 20), new SliceClass(1000, 100));
+        if (taggedHeads) {
+            assertTrue(pool.tagHeads());
+        }
         final int threads = 4;
         final int rounds = 20_000;
         final ConcurrentHashMap<Integer, Boolean> owned = new ConcurrentHashMap<>();
@@ -207,5 +213,6 @@ class BufferPoolTest {
             throw new AssertionError(failure.get());
         }
         assertEquals(pool.sliceCount(0), pool.freeSlices(0));
+        assertEquals(taggedHeads, pool.isHeadTagged(0), "pops keep the form they find");
     }
 }

@@ -16,7 +16,8 @@ final class RecentInfoKeys
     static final int MAX_LENGTH = 256;
     private static final int SLOTS = 64;
     private static final int MASK = SLOTS - 1;
-    private static final Entry[] TABLE = new Entry[SLOTS];
+    @SuppressWarnings("unchecked")
+    private static final BytesEntry<InfoKeys>[] TABLE = new BytesEntry[SLOTS];
 
     private RecentInfoKeys()
     {
@@ -28,12 +29,7 @@ final class RecentInfoKeys
     static InfoKeys get(final DirectBuffer buffer, final int index, final int length)
     {
         final int hash = hash(buffer, index, length);
-        final Entry entry = TABLE[hash & MASK];
-        if (entry != null && entry.hash == hash && entry.matches(buffer, index, length))
-        {
-            return entry.keys;
-        }
-        return null;
+        return BytesEntry.valueIfMatches(TABLE[hash & MASK], hash, buffer, index, length);
     }
 
     /**
@@ -44,7 +40,7 @@ final class RecentInfoKeys
         final int hash = hash(buffer, index, length);
         final byte[] bytes = new byte[length];
         buffer.getBytes(index, bytes);
-        TABLE[hash & MASK] = new Entry(hash, bytes, keys);
+        TABLE[hash & MASK] = new BytesEntry<>(hash, bytes, keys);
     }
 
     private static int hash(final DirectBuffer buffer, final int index, final int length)
@@ -61,38 +57,5 @@ final class RecentInfoKeys
         }
         final int folded = (int)(hash ^ (hash >>> 32));
         return folded ^ (folded >>> 16);
-    }
-
-    /**
-     * Keys and the bytes they were decoded from.
-     */
-    private static final class Entry
-    {
-        private final int hash;
-        private final byte[] bytes;
-        private final InfoKeys keys;
-
-        Entry(final int hash, final byte[] bytes, final InfoKeys keys)
-        {
-            this.hash = hash;
-            this.bytes = bytes;
-            this.keys = keys;
-        }
-
-        boolean matches(final DirectBuffer buffer, final int index, final int length)
-        {
-            if (bytes.length != length)
-            {
-                return false;
-            }
-            for (int i = 0; i < length; i++)
-            {
-                if (bytes[i] != buffer.getByte(index + i))
-                {
-                    return false;
-                }
-            }
-            return true;
-        }
     }
 }

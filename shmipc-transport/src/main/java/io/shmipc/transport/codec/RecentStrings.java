@@ -17,7 +17,8 @@ final class RecentStrings
     static final int MAX_LENGTH = 64;
     private static final int SLOTS = 256;
     private static final int MASK = SLOTS - 1;
-    private static final Entry[] TABLE = new Entry[SLOTS];
+    @SuppressWarnings("unchecked")
+    private static final BytesEntry<String>[] TABLE = new BytesEntry[SLOTS];
 
     private RecentStrings()
     {
@@ -38,13 +39,14 @@ final class RecentStrings
             hash = 31 * hash + buffer.getByte(index + i);
         }
         final int slot = (hash ^ (hash >>> 16)) & MASK;
-        final Entry entry = TABLE[slot];
-        if (entry != null && entry.hash == hash && entry.matches(buffer, index, length))
+        final String known = BytesEntry.valueIfMatches(TABLE[slot], hash, buffer, index, length);
+        if (known != null)
         {
-            return entry.value;
+            return known;
         }
         final String value = decode(buffer, index, length);
-        TABLE[slot] = new Entry(hash, value.getBytes(StandardCharsets.UTF_8), value);
+        // Kept with its bytes as re-encoded: invalid UTF-8 never matches again, and is decoded afresh each time.
+        TABLE[slot] = new BytesEntry<>(hash, value.getBytes(StandardCharsets.UTF_8), value);
         return value;
     }
 
@@ -53,39 +55,5 @@ final class RecentStrings
         final byte[] bytes = new byte[length];
         buffer.getBytes(index, bytes);
         return new String(bytes, StandardCharsets.UTF_8);
-    }
-
-    /**
-     * A decoded string and the bytes it came from (as re-encoded: invalid UTF-8 never matches again, and is decoded
-     * afresh each time).
-     */
-    private static final class Entry
-    {
-        private final int hash;
-        private final byte[] bytes;
-        private final String value;
-
-        Entry(final int hash, final byte[] bytes, final String value)
-        {
-            this.hash = hash;
-            this.bytes = bytes;
-            this.value = value;
-        }
-
-        boolean matches(final DirectBuffer buffer, final int index, final int length)
-        {
-            if (bytes.length != length)
-            {
-                return false;
-            }
-            for (int i = 0; i < length; i++)
-            {
-                if (bytes[i] != buffer.getByte(index + i))
-                {
-                    return false;
-                }
-            }
-            return true;
-        }
     }
 }
