@@ -117,6 +117,11 @@ public final class Session implements AutoCloseable {
     private final long parkNanos;
     private final long flagAddress;
     private volatile boolean peerFutexKnown;
+    /**
+     * A client whose server may advertise tagged free-list heads after the handshake returned (file mode has no
+     * acknowledgement): the receive thread switches the heads once it sees the bit (docs/PROTOCOL.md 8).
+     */
+    private boolean mayTagHeads;
     private volatile boolean peerHalfCloseKnown;
     /** Who handles the peer's HotRestart (client) or HotRestartAck (server); null: none, the event is only logged. */
     private volatile HotRestartListener hotRestartListener;
@@ -148,6 +153,7 @@ public final class Session implements AutoCloseable {
         this.peerHalfCloseCapability = client ? BufferRegionDescriptor.CAPABILITY_SERVER_HALF_CLOSE
             : BufferRegionDescriptor.CAPABILITY_CLIENT_HALF_CLOSE;
         this.parkNanos = config.parkTimeout().toNanos();
+        this.mayTagHeads = client;
         this.flagAddress = recvQueue.workingFlagAddress();
         this.receiver = new Thread(this::receiveLoop, "shmipc-recv-" + name);
         this.controlReader = new Thread(this::controlLoop, "shmipc-ctl-" + name);
@@ -202,6 +208,19 @@ public final class Session implements AutoCloseable {
     /** True when the peer advertised futex wake-ups (a shmipc-java peer) and we use them. */
     public boolean usesFutexWake() {
         return peerUsesFutex();
+    }
+
+    /**
+     * True when every free list of the buffer region has a tagged head (docs/PROTOCOL.md 8): both peers are
+     * shmipc-java, and allocation is safe from the free list's ABA race.
+     */
+    public boolean usesTaggedFreeLists() {
+        for (int list = 0; list < pool.listCount(); list++) {
+            if (!pool.isHeadTagged(list)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public int peerPid() {
@@ -904,6 +923,7 @@ public final class Session implements AutoCloseable {
                 result = Futex.wait(flagAddress, 1, parkNanos);
             } else {
                 publishConsumedHead();
+                tagHeadsOnceThePeerReadsThem();
                 queue.markNotWorking();
                 if (!queue.isEmpty() || !controlHandoffs.isEmpty()) {
                     queue.markWorkingByConsumer();
@@ -922,6 +942,16 @@ public final class Session implements AutoCloseable {
                 }
             } else {
                 idle = 0;
+            }
+        }
+    }
+
+    private void tagHeadsOnceThePeerReadsThem() {
+        if (mayTagHeads && (pool.capabilities() & BufferRegionDescriptor.CAPABILITY_SERVER_TAGGED_HEADS) != 0) {
+            try {
+                mayTagHeads = !pool.tagHeads();
+            } catch (final ProtocolViolationException e) {
+                fail(e);
             }
         }
     }

@@ -82,6 +82,8 @@ class EchoAcrossProcessesTest {
                 }
 
                 assertEquals(futex, session.usesFutexWake(), "wake-up path agreed in the handshake");
+                // Over memfd at once; in file mode once the idle receive thread has seen the server's bits.
+                assertTrue(session.usesTaggedFreeLists(), "two shmipc-java peers: free-list heads tagged");
                 final long futexWakes = metrics.futexWakesSent() - futexBefore;
                 final long pollingSent = metrics.pollingEventsSent() - pollingBefore;
                 final long pollingReceived = metrics.pollingEventsReceived() - pollingReceivedBefore;
