@@ -1250,7 +1250,8 @@ public final class Session implements AutoCloseable {
                     .append(", receive flag ").append(recvQueue.workingFlag()).append('\n');
                 for (int i = 0; i < pool.listCount(); i++) {
                     out.append("  slices of ").append(pool.sliceCapacity(i)).append(" B: ")
-                        .append(pool.freeSlices(i)).append(" free of ").append(pool.sliceCount(i)).append('\n');
+                        .append(pool.freeSlices(i)).append(" free of ").append(pool.sliceCount(i))
+                        .append(pool.isHeadTagged(i) ? ", tagged head" : ", plain head").append('\n');
                 }
             }
         } catch (final InternalError e) {
