@@ -49,8 +49,8 @@ public final class RpcServer implements AutoCloseable
         this.options = options;
         this.ownedExecutor = options.executor() == null ? newExecutor(options.executorThreads()) : null;
         final Executor executor = ownedExecutor != null ? ownedExecutor : options.executor();
-        this.handler = new ServerTransHandler(
-            options.handler(), executor, options.nonBlockingHandler(), options.maxFrameSize(), metrics);
+        this.handler = new ServerTransHandler(options.handler(), options.asyncHandler(), executor,
+            options.nonBlockingHandler(), options.maxFrameSize(), metrics);
         final TransPipeline pipeline =
             new TransPipeline(handler, options.inboundHandlers(), options.outboundHandlers());
         handler.pipeline(pipeline);

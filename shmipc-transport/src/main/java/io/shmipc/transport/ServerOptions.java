@@ -22,7 +22,8 @@ import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
 /**
- * Everything an {@link RpcServer} is built from. Immutable; made by {@link #builder(RpcHandler)}.
+ * Everything an {@link RpcServer} is built from. Immutable; made by {@link #builder(RpcHandler)} or
+ * {@link #asyncBuilder(AsyncRpcHandler)}.
  */
 public final class ServerOptions
 {
@@ -35,6 +36,7 @@ public final class ServerOptions
 
     private final String tcpAddress;
     private final RpcHandler handler;
+    private final AsyncRpcHandler asyncHandler;
     private final Executor executor;
     private final int executorThreads;
     private final boolean nonBlockingHandler;
@@ -54,6 +56,7 @@ public final class ServerOptions
     {
         this.tcpAddress = b.tcpAddress;
         this.handler = b.handler;
+        this.asyncHandler = b.asyncHandler;
         this.executor = b.executor;
         this.executorThreads = b.executorThreads;
         this.nonBlockingHandler = b.nonBlockingHandler;
@@ -86,7 +89,19 @@ public final class ServerOptions
      */
     public static Builder builder(final RpcHandler handler)
     {
-        return new Builder(handler);
+        return new Builder(Objects.requireNonNull(handler, "handler"), null);
+    }
+
+    /**
+     * A server whose handler answers later ({@link AsyncRpcHandler}); {@link Builder#nonBlockingHandler} starts on,
+     * since the handler only starts the work.
+     *
+     * @param handler serves every call.
+     * @return a builder with defaults.
+     */
+    public static Builder asyncBuilder(final AsyncRpcHandler handler)
+    {
+        return new Builder(null, Objects.requireNonNull(handler, "handler")).nonBlockingHandler(true);
     }
 
     /**
@@ -98,11 +113,21 @@ public final class ServerOptions
     }
 
     /**
-     * @return the handler serving every call.
+     * @return the handler serving every call, or {@code null} when the server was built with an
+     * {@link #asyncHandler()}.
      */
     public RpcHandler handler()
     {
         return handler;
+    }
+
+    /**
+     * @return the handler answering every call later, or {@code null} when the server was built with a
+     * {@link #handler()}.
+     */
+    public AsyncRpcHandler asyncHandler()
+    {
+        return asyncHandler;
     }
 
     /**
@@ -227,6 +252,7 @@ public final class ServerOptions
     {
         private String tcpAddress = DEFAULT_TCP_ADDRESS;
         private final RpcHandler handler;
+        private final AsyncRpcHandler asyncHandler;
         private Executor executor;
         private int executorThreads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
         private boolean nonBlockingHandler;
@@ -244,9 +270,10 @@ public final class ServerOptions
         private final List<OutboundHandler> outboundHandlers = new ArrayList<>();
         private final List<String> suites = new ArrayList<>();
 
-        private Builder(final RpcHandler handler)
+        private Builder(final RpcHandler handler, final AsyncRpcHandler asyncHandler)
         {
-            this.handler = Objects.requireNonNull(handler, "handler");
+            this.handler = handler;
+            this.asyncHandler = asyncHandler;
         }
 
         /**

@@ -17,6 +17,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.io.IOException;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -44,6 +46,7 @@ final class ServerTransHandler extends RpcTransHandler
     private static final byte[] EMPTY_STRUCT = {0};
 
     private final RpcHandler handler;
+    private final AsyncRpcHandler asyncHandler;
     private final Executor executor;
     private final boolean serveWhereRead;
     private final TransportMetrics metrics;
@@ -59,13 +62,20 @@ final class ServerTransHandler extends RpcTransHandler
     private volatile long lastDrainCallNanos;
 
     /**
+     * @param handler        serves calls, or {@code null} when {@code asyncHandler} does.
+     * @param asyncHandler   answers calls later, or {@code null} when {@code handler} serves them.
      * @param serveWhereRead the handler never blocks: serve every call on the thread that read it.
      */
-    ServerTransHandler(final RpcHandler handler, final Executor executor, final boolean serveWhereRead,
-        final int maxFrameSize, final TransportMetrics metrics)
+    ServerTransHandler(final RpcHandler handler, final AsyncRpcHandler asyncHandler, final Executor executor,
+        final boolean serveWhereRead, final int maxFrameSize, final TransportMetrics metrics)
     {
         super(maxFrameSize);
+        if ((handler == null) == (asyncHandler == null))
+        {
+            throw new IllegalArgumentException("a server has exactly one handler, plain or asynchronous");
+        }
         this.handler = handler;
+        this.asyncHandler = asyncHandler;
         this.executor = executor;
         this.serveWhereRead = serveWhereRead;
         this.metrics = metrics;
@@ -212,6 +222,11 @@ final class ServerTransHandler extends RpcTransHandler
 
     private void serve(final Connection connection, final RpcMessage message)
     {
+        if (asyncHandler != null)
+        {
+            serveLater(connection, message);
+            return;
+        }
         try
         {
             final RpcFrame request = message.frame();
@@ -223,16 +238,9 @@ final class ServerTransHandler extends RpcTransHandler
             {
                 response = handler.handle(context, payload);
             }
-            catch (final RemoteApplicationException ex)
-            {
-                // The handler chose the exception type and text itself (a proxy relaying why a call failed).
-                replyException(connection, message, ex.type(), ex.getMessage());
-                return;
-            }
             catch (final Exception | LinkageError | AssertionError ex)
             {
-                LOG.log(DEBUG, "handler failed call ''{0}'' seq {1}: {2}", request.method(), request.seqId(), ex);
-                replyException(connection, message, ApplicationExceptionCodec.INTERNAL_ERROR, ex.toString());
+                replyFailure(connection, message, ex);
                 return;
             }
             if (request.messageType() == ThriftMessageType.CALL)
@@ -244,6 +252,72 @@ final class ServerTransHandler extends RpcTransHandler
         {
             finish(message);
         }
+    }
+
+    /**
+     * Serve with the {@link AsyncRpcHandler}: the call stays in flight, and its request frame (which the payload
+     * points into) unreleased, until the handler's stage completes; the reply is written by the completing thread.
+     */
+    private void serveLater(final Connection connection, final RpcMessage message)
+    {
+        final RpcFrame request = message.frame();
+        final RequestContext context = new RequestContext(request.seqId(), request.method(), request.format(),
+            request.header(), message.callInfo());
+        final UnsafeBuffer payload = new UnsafeBuffer(request.body(), request.bodyOffset(), request.bodyLength());
+        final CompletionStage<DirectBuffer> answer;
+        try
+        {
+            answer = asyncHandler.handle(context, payload);
+            if (answer == null)
+            {
+                throw new IllegalStateException("the asynchronous handler returned no stage");
+            }
+        }
+        catch (final Exception | LinkageError | AssertionError ex)
+        {
+            try
+            {
+                replyFailure(connection, message, ex);
+            }
+            finally
+            {
+                finish(message);
+            }
+            return;
+        }
+        answer.whenComplete((response, error) ->
+        {
+            try
+            {
+                if (error != null)
+                {
+                    replyFailure(connection, message, error instanceof CompletionException && error.getCause() != null ?
+                        error.getCause() : error);
+                }
+                else if (request.messageType() == ThriftMessageType.CALL)
+                {
+                    reply(connection, message, ThriftMessageType.REPLY, context.responseHeaderOrNull(), response);
+                }
+            }
+            finally
+            {
+                finish(message);
+            }
+        });
+    }
+
+    /** Answer a call whose handler failed: with the type and text it chose, or as an internal error. */
+    private void replyFailure(final Connection connection, final RpcMessage message, final Throwable failure)
+    {
+        if (failure instanceof RemoteApplicationException remote)
+        {
+            // The handler chose the exception type and text itself (a proxy relaying why a call failed).
+            replyException(connection, message, remote.type(), remote.getMessage());
+            return;
+        }
+        final RpcFrame request = message.frame();
+        LOG.log(DEBUG, "handler failed call ''{0}'' seq {1}: {2}", request.method(), request.seqId(), failure);
+        replyException(connection, message, ApplicationExceptionCodec.INTERNAL_ERROR, failure.toString());
     }
 
     private void finish(final RpcMessage message)
