@@ -159,6 +159,40 @@ class NonBlockingHandlerTest
         RpcTest.waitUntil(() -> client.metrics().timedOutCalls() == 2 && client.metrics().inFlight() == 0);
     }
 
+    @ParameterizedTest
+    @EnumSource(TransportKind.class)
+    void shouldReportEveryConnectionInactiveWhenTheServerShutsDown(final TransportKind kind) throws Exception
+    {
+        final List<String> ended = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final ServerOptions.Builder builder = ServerOptions.builder((ctx, request) -> ChecksumEcho.respond(request))
+            .nonBlockingHandler(true)
+            .drainTimeout(Duration.ofSeconds(1))
+            .inboundHandler(new io.shmipc.transport.remote.InboundHandler()
+            {
+                @Override
+                public void onInactive(final io.shmipc.transport.remote.Connection connection)
+                {
+                    ended.add(connection.kind() + " " + connection.remoteAddress());
+                }
+            });
+        if (kind == TransportKind.SHM)
+        {
+            builder.shm().enabled(true).path(dir.resolve("rpc.sock").toString());
+        }
+        final RpcServer server = RpcServer.start(builder.build());
+        closeables.add(server);
+        final RpcClient client = client(kind, server);
+        final UnsafeBuffer request = ChecksumEcho.request(new Random(9), 100);
+        assertTrue(ChecksumEcho.verify(request, client.call(Request.of(ChecksumEcho.METHOD, request)).payload()));
+        assertEquals(1, server.connectionCount());
+
+        server.close();
+        // Over shared memory nothing reads an event-driven connection once its stream is closed locally: the close
+        // itself must end it.
+        RpcTest.waitUntil(() -> server.connectionCount() == 0 && ended.size() == 1);
+        assertTrue(ended.get(0).startsWith(kind.name()), ended.toString());
+    }
+
     private RpcServer start(final TransportKind kind, final RpcHandler handler)
     {
         final ServerOptions.Builder builder = ServerOptions.builder(handler)

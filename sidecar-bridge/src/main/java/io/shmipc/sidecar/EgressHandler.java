@@ -1,19 +1,20 @@
 package io.shmipc.sidecar;
 
+import io.shmipc.transport.AsyncRpcHandler;
 import io.shmipc.transport.RemoteApplicationException;
 import io.shmipc.transport.RequestContext;
-import io.shmipc.transport.RpcHandler;
 import io.shmipc.transport.codec.IntInfoKey;
 import org.agrona.DirectBuffer;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Egress: a call from a local app is routed by its ToService / ToCluster / DestAddress keys, given the deadline in
  * its RPCTimeout key (milliseconds), and relayed over a pooled TCP connection to the upstream.
  */
-final class EgressHandler implements RpcHandler
+final class EgressHandler implements AsyncRpcHandler
 {
     private final RouteTable routes;
     private final UpstreamClients upstreams;
@@ -24,16 +25,17 @@ final class EgressHandler implements RpcHandler
         final RouteTable routes,
         final UpstreamClients upstreams,
         final Duration defaultTimeout,
+        final int relayLimit,
         final SidecarMetrics metrics)
     {
         this.routes = routes;
         this.upstreams = upstreams;
         this.defaultTimeout = defaultTimeout;
-        this.forwarder = new CallForwarder(metrics, SidecarMetrics.Direction.EGRESS, defaultTimeout);
+        this.forwarder = new CallForwarder(metrics, SidecarMetrics.Direction.EGRESS, defaultTimeout, relayLimit);
     }
 
     @Override
-    public DirectBuffer handle(final RequestContext context, final DirectBuffer request)
+    public CompletableFuture<DirectBuffer> handle(final RequestContext context, final DirectBuffer request)
         throws RemoteApplicationException
     {
         forwarder.arrived(request);

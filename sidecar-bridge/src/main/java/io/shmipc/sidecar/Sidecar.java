@@ -1,8 +1,8 @@
 package io.shmipc.sidecar;
 
+import io.shmipc.transport.AsyncRpcHandler;
 import io.shmipc.transport.ClientOptions;
 import io.shmipc.transport.RpcClient;
-import io.shmipc.transport.RpcHandler;
 import io.shmipc.transport.RpcServer;
 import io.shmipc.transport.ServerOptions;
 import io.shmipc.transport.TransportKind;
@@ -68,7 +68,8 @@ public final class Sidecar implements AutoCloseable
     private void startAll()
     {
         final ServerOptions.Builder egressOptions = serverOptions(
-            new EgressHandler(config.routes(), upstreams, config.callTimeout(), metrics), config.tcp(), "egress");
+            new EgressHandler(config.routes(), upstreams, config.callTimeout(), config.workers(), metrics),
+            config.tcp(), "egress");
         egressOptions.shm().enabled(true).path(config.socket());
         egress = RpcServer.start(egressOptions.build());
 
@@ -83,7 +84,7 @@ public final class Sidecar implements AutoCloseable
             appOptions.shm().enabled(true).path(config.appSocket());
             app = new SeqIdLanes(() -> RpcClient.create(appOptions.build()), config.seqIdLanes());
             final ServerOptions.Builder ingressOptions = serverOptions(
-                new IngressHandler(app, config.callTimeout(), metrics), config.ingress(), "ingress");
+                new IngressHandler(app, config.callTimeout(), config.workers(), metrics), config.ingress(), "ingress");
             ingressOptions.shm().enabled(false);
             ingress = RpcServer.start(ingressOptions.build());
         }
@@ -96,11 +97,11 @@ public final class Sidecar implements AutoCloseable
     }
 
     private ServerOptions.Builder serverOptions(
-        final RpcHandler handler, final String tcpAddress, final String side)
+        final AsyncRpcHandler handler, final String tcpAddress, final String side)
     {
-        return ServerOptions.builder(handler)
+        // Relaying waits for no thread: the handler starts the call to the next hop and answers when it completes.
+        return ServerOptions.asyncBuilder(handler)
             .tcpAddress(tcpAddress)
-            .executorThreads(config.workers())
             .maxFrameSize(config.maxFrame())
             .drainTimeout(config.drainTimeout())
             .inboundHandler(new ConnectionLog(side, metrics));

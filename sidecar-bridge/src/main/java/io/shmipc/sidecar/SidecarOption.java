@@ -37,7 +37,7 @@ public enum SidecarOption
     ADMIN("admin", "HOST:PORT", "127.0.0.1:0",
         "HTTP listener for /health and /metrics (port 0 picks one; 'off' disables it)"),
     WORKERS("workers", "N", "128",
-        "calls forwarded at once per direction (threads that wait for an upstream reply)"),
+        "calls forwarded at once per direction; more wait in line (no thread waits for a reply)"),
     MAX_FRAME("max-frame", "BYTES", "16384000",
         "largest frame accepted or forwarded"),
     DRAIN_TIMEOUT("drain-timeout", "MILLIS", "10000",

@@ -86,6 +86,42 @@ class SidecarResilienceTest
     }
 
     @Test
+    void shouldQueueCallsBeyondTheRelayLimitAndAnswerThemAll() throws Exception
+    {
+        final String socket = dir.resolve("egress.sock").toString();
+        final ChildJvm upstream = Mesh.startUpstream("127.0.0.1:0", dir);
+        final String upstreamAddress = upstream.awaitLine(UpstreamServerMain.READY);
+        final Map.Entry<ChildJvm, Map<String, String>> bridge = Mesh.startBridge(
+            Mesh.bridgeArgs(socket, "127.0.0.1:0", "--route", "*=" + upstreamAddress, "--workers", "1"), dir);
+        try (RpcClient app = Mesh.appClient(socket, bridge.getValue().get("egress-tcp"), Duration.ofSeconds(20)))
+        {
+            assertEcho(app);
+            final long start = System.nanoTime();
+            final List<UnsafeBuffer> payloads = new ArrayList<>();
+            final List<CompletableFuture<Response>> calls = new ArrayList<>();
+            for (int i = 0; i < 2; i++)
+            {
+                payloads.add(ChecksumEcho.request(new Random(40 + i), 1024));
+                calls.add(app.callAsync(Mesh.call("slow", "any", payloads.get(i))));
+            }
+            for (int i = 0; i < 2; i++)
+            {
+                assertTrue(ChecksumEcho.verify(payloads.get(i), calls.get(i).get(20, TimeUnit.SECONDS).payload()),
+                    "call " + i + " waited for the permit and was relayed, not refused");
+            }
+            final long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            // One relayed at a time: the second reached the upstream only once the first was answered.
+            assertTrue(elapsedMillis >= 2 * UpstreamServerMain.SLOW_MILLIS - 100, elapsedMillis + " ms");
+            assertEquals(0, bridge.getKey().terminate(), bridge.getKey().stderr());
+        }
+        finally
+        {
+            bridge.getKey().close();
+            upstream.close();
+        }
+    }
+
+    @Test
     void shouldDrainOnSigtermThenLetTheSameAppClientRecoverWhenTheBridgeRestarts() throws Exception
     {
         final String socket = dir.resolve("egress.sock").toString();

@@ -582,7 +582,8 @@ final class ShmConnection implements Connection
 
     /**
      * Close the stream; a thread reading it ends the connection (reports it inactive), or, on a client when none is,
-     * this thread does.
+     * this thread does, and so does it for event-driven serving, whose reading happens only when the session
+     * delivers something.
      */
     @Override
     public void close()
@@ -605,6 +606,12 @@ final class ShmConnection implements Connection
         {
             // Ends the connection now unless a reader holds the stream (it then does).
             readAvailable();
+        }
+        else if (followers == null)
+        {
+            // Nothing reads an event-driven server's stream until the session delivers: a local close would go
+            // unnoticed, the connection never reported inactive.
+            terminate(null);
         }
     }
 
