@@ -185,7 +185,9 @@ class ConnectionResetTest
         final ClientOptions.Builder builder = ClientOptions.builder()
             .target(old.tcpAddress())
             .connectionsPerAddress(2)
-            .callTimeout(Duration.ofSeconds(WAIT_SECONDS));
+            .callTimeout(Duration.ofSeconds(WAIT_SECONDS))
+            // Not the 1 s default: a handshake held up on a loaded machine would quietly fall back to TCP.
+            .connectTimeout(Duration.ofSeconds(WAIT_SECONDS));
         if (kind == TransportKind.SHM)
         {
             builder.shm().enabled(true).concurrency(1).path(link.toString());

@@ -44,7 +44,9 @@ class MultiTransportServerTest
         try (RpcServer server = RpcServer.start(options.build()))
         {
             assertEquals(UnixDomainSocketAddress.of(socket), server.boundAddress(TransportKind.SHM));
-            final ClientOptions.Builder shm = ClientOptions.builder().target(server.tcpAddress());
+            // Not the 1 s default connect timeout: a handshake held up on a loaded machine would fall back to TCP.
+            final ClientOptions.Builder shm = ClientOptions.builder().target(server.tcpAddress())
+                .connectTimeout(Duration.ofSeconds(10));
             shm.shm().enabled(true).path(socket.toString());
             final ClientOptions.Builder tcp = ClientOptions.builder().target(server.tcpAddress());
             try (RpcClient shmClient = RpcClient.create(shm.build());

@@ -816,7 +816,9 @@ class RpcTest
 
     private RpcClient client(final ClientOptions.Builder builder, final RpcServer server, final TransportKind kind)
     {
-        builder.target(server.tcpAddress()).callTimeout(Duration.ofSeconds(WAIT_SECONDS));
+        // Not the 1 s default: a handshake held up on a loaded machine would quietly fall back to TCP.
+        builder.target(server.tcpAddress()).callTimeout(Duration.ofSeconds(WAIT_SECONDS))
+            .connectTimeout(Duration.ofSeconds(WAIT_SECONDS));
         if (kind == TransportKind.SHM)
         {
             builder.shm().enabled(true).path(socket().toString());
