@@ -53,8 +53,11 @@ class MultiTransportServerTest
                 RpcClient tcpClient = RpcClient.create(tcp.build()))
             {
                 final List<CompletableFuture<Void>> callers = new ArrayList<>();
-                callers.add(CompletableFuture.runAsync(() -> callMany(shmClient, TransportKind.SHM, 1)));
-                callers.add(CompletableFuture.runAsync(() -> callMany(tcpClient, TransportKind.TCP, 2)));
+                // A thread each, so that both clients really call at once (the common pool may have one thread).
+                callers.add(CompletableFuture.runAsync(() -> callMany(shmClient, TransportKind.SHM, 1),
+                    runnable -> new Thread(runnable, "shm-caller").start()));
+                callers.add(CompletableFuture.runAsync(() -> callMany(tcpClient, TransportKind.TCP, 2),
+                    runnable -> new Thread(runnable, "tcp-caller").start()));
                 CompletableFuture.allOf(callers.toArray(new CompletableFuture[0])).get(30, TimeUnit.SECONDS);
             }
             assertEquals(CALLS_PER_CLIENT, server.metrics().calls(TransportKind.SHM));

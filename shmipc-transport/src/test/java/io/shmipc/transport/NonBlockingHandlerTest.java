@@ -113,7 +113,7 @@ class NonBlockingHandlerTest
                     }
                 }
                 return callsEach;
-            }));
+            }, runnable -> new Thread(runnable, "blocking-caller").start())); // at once, not as the pool allows
         }
         for (final CompletableFuture<Integer> caller : callers)
         {
