@@ -82,7 +82,7 @@ class StalledFrameTest
         builder.shm().enabled(true).path(socket().toString());
         server = RpcServer.start(builder.build());
         final ClientOptions.Builder client = ClientOptions.builder().target(server.tcpAddress())
-            .callTimeout(Duration.ofSeconds(10));
+            .callTimeout(Duration.ofSeconds(10)).connectTimeout(Duration.ofSeconds(10));
         client.shm().enabled(true).path(socket().toString());
         goodClient = RpcClient.create(client.build());
     }
@@ -256,7 +256,8 @@ class StalledFrameTest
         }))
         {
             final ClientOptions.Builder options = ClientOptions.builder().target(server.tcpAddress())
-                .callTimeout(Duration.ofSeconds(10)).frameReadTimeout(FRAME_READ_TIMEOUT);
+                .callTimeout(Duration.ofSeconds(10)).connectTimeout(Duration.ofSeconds(10))
+                .frameReadTimeout(FRAME_READ_TIMEOUT);
             options.shm().enabled(true).path(stalling.toString());
             try (RpcClient client = RpcClient.create(options.build()))
             {
