@@ -113,7 +113,8 @@ class ConnectionResetTest
         assertEquals(0, client.metrics().failedCalls());
         assertTrue(client.metrics().connectionResets() >= 1, "the old server asked for a reset");
         waitUntil(() -> client.metrics().retiredConnections() == client.metrics().connectionResets());
-        assertEquals(0, old.connectionCount());
+        // A shared-memory connection leaves the count on its reading thread, which may finish just after shutdown.
+        waitUntil(() -> old.connectionCount() == 0);
         assertTrue(next.metrics().calls(kind) >= CALLS_AFTER_SWITCH);
     }
 
