@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -45,15 +46,27 @@ class HalfCloseTest {
 
     /** Reads the whole request until the client shut its output, answers with its length and sum, shuts too. */
     private static StreamHandler summingServer(final CompletableFuture<Stream> served) {
+        return summingServer(served, new CountDownLatch(0));
+    }
+
+    /** As {@link #summingServer(CompletableFuture)}, answering only once {@code answer} is open. */
+    private static StreamHandler summingServer(final CompletableFuture<Stream> served, final CountDownLatch answer) {
         return stream -> {
             try {
                 stream.readTimeout(READ_TIMEOUT);
                 final byte[] request = readToEnd(stream);
+                if (!answer.await(WAIT_SECONDS, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("the test never let the server answer");
+                }
                 final byte[] reply = summary(request);
                 stream.write(reply, 0, reply.length);
                 stream.shutdownOutput();
                 served.complete(stream);
             } catch (final ShmIpcException | RuntimeException e) {
+                served.completeExceptionally(e);
+                stream.close();
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
                 served.completeExceptionally(e);
                 stream.close();
             }
@@ -268,7 +281,9 @@ class HalfCloseTest {
     @Test
     void shouldReleaseTheStreamOnBothSidesOnceBothDirectionsAreShut() throws Exception {
         final CompletableFuture<Stream> served = new CompletableFuture<>();
-        server = ShmServer.start(dir.resolve("release.sock"), config(MemoryType.MEMFD), summingServer(served));
+        // The server answers and shuts its side only when told: until then our stream must stay active.
+        final CountDownLatch answer = new CountDownLatch(1);
+        server = ShmServer.start(dir.resolve("release.sock"), config(MemoryType.MEMFD), summingServer(served, answer));
         try (Session session = Session.connect(dir.resolve("release.sock"), config(MemoryType.MEMFD))) {
             final Stream stream = session.openStream();
             stream.readTimeout(READ_TIMEOUT);
@@ -276,7 +291,8 @@ class HalfCloseTest {
             new Random(3).nextBytes(request);
             stream.write(request, 0, request.length);
             stream.shutdownOutput();
-            assertEquals(1, session.activeStreams(), "our output is shut, the peer's not yet read");
+            assertEquals(1, session.activeStreams(), "our output is shut, the peer's not yet");
+            answer.countDown();
             assertArrayEquals(summary(request), readToEnd(stream));
 
             final Stream serverStream = served.get(WAIT_SECONDS, TimeUnit.SECONDS);

@@ -127,7 +127,9 @@ class AsyncOnOneConnectionTest
             .drainTimeout(Duration.ofSeconds(1));
         final ClientOptions.Builder clientOptions = ClientOptions.builder()
             .connectionsPerAddress(1)
-            .callTimeout(Duration.ofSeconds(CHAIN_WAIT_SECONDS / 2));
+            .callTimeout(Duration.ofSeconds(CHAIN_WAIT_SECONDS / 2))
+            // Not the 1 s default: a handshake held up on a loaded machine would quietly fall back to TCP.
+            .connectTimeout(Duration.ofSeconds(CHAIN_WAIT_SECONDS / 2));
         if (kind == TransportKind.SHM)
         {
             serverOptions.shm().enabled(true).path(dir.resolve(socketName).toString());

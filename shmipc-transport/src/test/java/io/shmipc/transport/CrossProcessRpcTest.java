@@ -61,7 +61,10 @@ class CrossProcessRpcTest
             assertTrue(Files.exists(propertySocket), "listening where the system property says");
             assertFalse(Files.exists(envSocket), "not where the environment says");
 
-            final ClientOptions.Builder shm = ClientOptions.builder().target(tcpAddress);
+            // Not the 1 s default connect timeout: the server JVM answers its first handshakes cold, and one held
+            // up on a loaded machine would quietly fall back to TCP.
+            final ClientOptions.Builder shm = ClientOptions.builder().target(tcpAddress)
+                .connectTimeout(Duration.ofSeconds(CALL_SECONDS));
             shm.shm().enabled(true).path(propertySocket.toString());
             final ClientOptions.Builder tcp = ClientOptions.builder().suite(EnvironmentSuite.of(new Properties(),
                 Map.of("SHMIPC_ENABLE", "0", "SHMIPC_PATH", propertySocket.toString(),

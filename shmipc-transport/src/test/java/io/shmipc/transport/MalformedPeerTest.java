@@ -61,7 +61,9 @@ class MalformedPeerTest
             .maxFrameSize(MAX_FRAME_SIZE).drainTimeout(Duration.ofSeconds(1));
         builder.shm().enabled(true).path(socket().toString());
         server = RpcServer.start(builder.build());
-        final ClientOptions.Builder client = ClientOptions.builder().target(server.tcpAddress());
+        // Not the 1 s default connect timeout: a handshake held up on a loaded machine would fall back to TCP.
+        final ClientOptions.Builder client = ClientOptions.builder().target(server.tcpAddress())
+            .connectTimeout(Duration.ofSeconds(10));
         client.shm().enabled(true).path(socket().toString());
         goodClient = RpcClient.create(client.build());
     }

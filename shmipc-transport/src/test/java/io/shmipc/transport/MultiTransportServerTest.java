@@ -44,15 +44,20 @@ class MultiTransportServerTest
         try (RpcServer server = RpcServer.start(options.build()))
         {
             assertEquals(UnixDomainSocketAddress.of(socket), server.boundAddress(TransportKind.SHM));
-            final ClientOptions.Builder shm = ClientOptions.builder().target(server.tcpAddress());
+            // Not the 1 s default connect timeout: a handshake held up on a loaded machine would fall back to TCP.
+            final ClientOptions.Builder shm = ClientOptions.builder().target(server.tcpAddress())
+                .connectTimeout(Duration.ofSeconds(10));
             shm.shm().enabled(true).path(socket.toString());
             final ClientOptions.Builder tcp = ClientOptions.builder().target(server.tcpAddress());
             try (RpcClient shmClient = RpcClient.create(shm.build());
                 RpcClient tcpClient = RpcClient.create(tcp.build()))
             {
                 final List<CompletableFuture<Void>> callers = new ArrayList<>();
-                callers.add(CompletableFuture.runAsync(() -> callMany(shmClient, TransportKind.SHM, 1)));
-                callers.add(CompletableFuture.runAsync(() -> callMany(tcpClient, TransportKind.TCP, 2)));
+                // A thread each, so that both clients really call at once (the common pool may have one thread).
+                callers.add(CompletableFuture.runAsync(() -> callMany(shmClient, TransportKind.SHM, 1),
+                    runnable -> new Thread(runnable, "shm-caller").start()));
+                callers.add(CompletableFuture.runAsync(() -> callMany(tcpClient, TransportKind.TCP, 2),
+                    runnable -> new Thread(runnable, "tcp-caller").start()));
                 CompletableFuture.allOf(callers.toArray(new CompletableFuture[0])).get(30, TimeUnit.SECONDS);
             }
             assertEquals(CALLS_PER_CLIENT, server.metrics().calls(TransportKind.SHM));

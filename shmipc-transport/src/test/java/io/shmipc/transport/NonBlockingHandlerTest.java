@@ -113,7 +113,7 @@ class NonBlockingHandlerTest
                     }
                 }
                 return callsEach;
-            }));
+            }, runnable -> new Thread(runnable, "blocking-caller").start())); // at once, not as the pool allows
         }
         for (final CompletableFuture<Integer> caller : callers)
         {
@@ -212,7 +212,9 @@ class NonBlockingHandlerTest
         final ClientOptions.Builder builder = ClientOptions.builder()
             .target(server.tcpAddress())
             .connectionsPerAddress(1)
-            .callTimeout(Duration.ofSeconds(WAIT_SECONDS));
+            .callTimeout(Duration.ofSeconds(WAIT_SECONDS))
+            // Not the 1 s default: a handshake held up on a loaded machine would quietly fall back to TCP.
+            .connectTimeout(Duration.ofSeconds(WAIT_SECONDS));
         if (kind == TransportKind.SHM)
         {
             builder.shm().enabled(true).path(dir.resolve("rpc.sock").toString());

@@ -174,7 +174,9 @@ class OnewayTest
         final ClientOptions.Builder builder = ClientOptions.builder()
             .target(server.tcpAddress())
             .connectionsPerAddress(1)
-            .callTimeout(Duration.ofSeconds(WAIT_SECONDS));
+            .callTimeout(Duration.ofSeconds(WAIT_SECONDS))
+            // Not the 1 s default: a handshake held up on a loaded machine would quietly fall back to TCP.
+            .connectTimeout(Duration.ofSeconds(WAIT_SECONDS));
         if (kind == TransportKind.SHM)
         {
             builder.shm().enabled(true).concurrency(1).path(dir.resolve("rpc.sock").toString());

@@ -228,7 +228,9 @@ class ShmFallbackTest
 
     private ClientOptions.Builder envClient(final Path socket)
     {
-        return ClientOptions.builder().connectTimeout(Duration.ofSeconds(2)).callTimeout(Duration.ofSeconds(10))
+        // Every fallback here is a refusal or a hang-up, quick at any timeout; a long one keeps a handshake held up
+        // on a loaded machine from passing for a fallback in the test that expects shared memory.
+        return ClientOptions.builder().connectTimeout(Duration.ofSeconds(10)).callTimeout(Duration.ofSeconds(10))
             .suite(EnvironmentSuite.of(new Properties(), Map.of("SHMIPC_ENABLE", "1", "SHMIPC_PATH", socket.toString(),
                 "SHMIPC_FALLBACK_ADDR", server.tcpAddress())));
     }

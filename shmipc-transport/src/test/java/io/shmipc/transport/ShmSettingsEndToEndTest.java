@@ -48,8 +48,9 @@ class ShmSettingsEndToEndTest
                 "SHMIPC_QUEUE_CAP", "256",
                 "SHMIPC_SLICE_SIZE_PERCENTS", "4076:50,65516:50",
                 "SHMIPC_BUFFER_CAPACITY", "4m");
+            // Not the 1 s default connect timeout: a handshake held up on a loaded machine would fall back to TCP.
             final ClientOptions.Builder builder = ClientOptions.builder().target(server.tcpAddress())
-                .suite(EnvironmentSuite.of(properties, environment));
+                .connectTimeout(Duration.ofSeconds(10)).suite(EnvironmentSuite.of(properties, environment));
             builder.shm().memoryType(MemoryType.FILE).filePrefix(dir.resolve("region").toString());
             final ClientOptions options = builder.build();
 

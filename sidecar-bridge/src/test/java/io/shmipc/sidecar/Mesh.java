@@ -64,7 +64,9 @@ final class Mesh
         final ClientOptions.Builder options = ClientOptions.builder()
             .target(tcp)
             .callTimeout(callTimeout)
-            .connectTimeout(Duration.ofMillis(500))
+            // A bridge that is down refuses at once; a longer wait only keeps a handshake with a bridge JVM that is
+            // still cold, on a loaded machine, from falling back to TCP (the relay test expects shared memory).
+            .connectTimeout(Duration.ofSeconds(5))
             .shmRetryInterval(Duration.ofMillis(200));
         options.shm().enabled(true).path(socket);
         return RpcClient.create(options.build());

@@ -58,7 +58,12 @@ class SidecarResilienceTest
             {
                 inFlight.add(app.callAsync(Mesh.call("slow", "any", ChecksumEcho.request(new Random(i), 1024))));
             }
-            Thread.sleep(UpstreamServerMain.SLOW_MILLIS / 3);
+            // Killed only once every call is in the upstream's hands: one still on its way through the bridge
+            // would fail as unreachable instead.
+            for (int i = 0; i < IN_FLIGHT; i++)
+            {
+                upstream.awaitLine(UpstreamServerMain.SLOW_STARTED);
+            }
             upstream.kill();
             for (final CompletableFuture<Response> call : inFlight)
             {
@@ -135,7 +140,9 @@ class SidecarResilienceTest
             assertEcho(app);
             final UnsafeBuffer slowPayload = ChecksumEcho.request(new Random(11), 4096);
             final CompletableFuture<Response> inFlight = app.callAsync(Mesh.call("slow", "any", slowPayload));
-            Thread.sleep(UpstreamServerMain.SLOW_MILLIS / 3);
+            // SIGTERM only once the call is in flight through the bridge: one that had not reached it yet could
+            // meet a drain already quiet, and be cut.
+            upstream.awaitLine(UpstreamServerMain.SLOW_STARTED);
 
             assertEquals(0, bridge.getKey().terminate(), "drained and exited 0; stderr:\n" + bridge.getKey().stderr());
             assertTrue(ChecksumEcho.verify(slowPayload, inFlight.get(5, TimeUnit.SECONDS).payload()),

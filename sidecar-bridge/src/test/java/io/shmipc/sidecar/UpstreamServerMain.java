@@ -11,13 +11,15 @@ import java.time.Duration;
 /**
  * The remote service of the end-to-end tests, run in its own JVM on loopback TCP. Methods: {@code echo} (checks
  * and answers a {@link ChecksumEcho} request, reporting the {@code rip} and seq id it saw in reply keys),
- * {@code slow} (the same after {@value #SLOW_MILLIS} ms), {@code fail} (throws). Prints
- * {@code UPSTREAM READY host:port}; stops when its stdin closes.
+ * {@code slow} (the same after {@value #SLOW_MILLIS} ms, announced by a {@code SLOW STARTED} line as it begins),
+ * {@code fail} (throws). Prints {@code UPSTREAM READY host:port}; stops when its stdin closes.
  */
 public final class UpstreamServerMain
 {
     static final String READY = "UPSTREAM READY";
     static final long SLOW_MILLIS = 1_500;
+    /** Printed as a slow call begins: a test can act while it is surely in flight here. */
+    static final String SLOW_STARTED = "SLOW STARTED";
     static final String SEEN_RIP = "seen-rip";
     static final String SERVED_BY = "served-by";
     static final String SEEN_SEQ = "seen-seq";
@@ -38,7 +40,12 @@ public final class UpstreamServerMain
         {
             switch (context.method())
             {
-                case "slow" -> Thread.sleep(SLOW_MILLIS);
+                case "slow" ->
+                {
+                    System.out.println(SLOW_STARTED);
+                    System.out.flush();
+                    Thread.sleep(SLOW_MILLIS);
+                }
                 case "fail" -> throw new IllegalStateException("upstream refuses this call");
                 default ->
                 {

@@ -104,7 +104,9 @@ class ThriftOverShmTest
         for (int c = 0; c < CLIENTS; c++)
         {
             final int seed = c;
-            clients.add(CompletableFuture.supplyAsync(() -> callEcho(framed(newClientTransport()), seed)));
+            // A thread per client: the common pool would run them a few at a time, or one by one on 2 cores.
+            clients.add(CompletableFuture.supplyAsync(() -> callEcho(framed(newClientTransport()), seed),
+                runnable -> new Thread(runnable, "thrift-client-" + seed).start()));
         }
         for (final CompletableFuture<Integer> client : clients)
         {

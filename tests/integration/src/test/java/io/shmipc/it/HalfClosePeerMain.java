@@ -9,15 +9,18 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The client process of {@link HalfCloseAcrossProcessesTest}, configured by the SHMIPC_* environment:
  * {@code <socket> <messages>} connects, sends that many messages ({@link #size(int)} bytes of
  * {@link Echo#payload(int, long)} each) on one stream, shuts its output, reads the server's answer to the end and
  * prints {@code REPLY <answer>}, then {@code REFUSED} once a write after the shutdown failed as it must and
- * {@code STREAMS <n>} with the streams its session still holds. Exits 0 after closing everything.
+ * {@code STREAMS <n>} with the streams its session still holds (within 5 s). Exits 0 after closing everything.
  */
 public final class HalfClosePeerMain {
+    private static final long STREAMS_SETTLE_NANOS = TimeUnit.SECONDS.toNanos(5);
+
     private HalfClosePeerMain() {
     }
 
@@ -49,6 +52,12 @@ public final class HalfClosePeerMain {
                 System.out.println("ACCEPTED a write after shutdownOutput");
             } catch (final StreamClosedException e) {
                 System.out.println("REFUSED " + e.getMessage());
+            }
+            // The session's draining thread marks the peer's end (which ended our read) just before it takes the
+            // stream out of the session: give it a moment (bounded) rather than catch it in between.
+            final long deadline = System.nanoTime() + STREAMS_SETTLE_NANOS;
+            while (session.activeStreams() > 0 && System.nanoTime() - deadline < 0) {
+                Thread.sleep(1);
             }
             System.out.println("STREAMS " + session.activeStreams());
             System.out.flush();

@@ -39,6 +39,8 @@ class RegionExhaustionTest {
     private static final SliceClass[] TWO_CLASSES = {new SliceClass(8172, 50), new SliceClass(32748, 50)};
     private static final int STREAMS = 4;
     private static final int FRAMES_PER_STREAM = 50;
+    /** How long the frozen-consumer test keeps the server stopped, at least. */
+    private static final long FROZEN_MILLIS = 500;
 
     @TempDir
     Path dir;
@@ -115,10 +117,17 @@ class RegionExhaustionTest {
                 }
                 return bytes;
             });
-            Thread.sleep(500);
+            // The writer runs on a thread of its own: on a loaded machine it may not have filled the region yet
+            // when a fixed pause ends, so wait (bounded) for what must happen, then keep the consumer frozen a while.
+            final long frozenAt = System.nanoTime();
+            final long deadline = frozenAt + TimeUnit.SECONDS.toNanos(10);
+            while (session.metrics().allocationFailures() == 0 && !writer.isDone() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertTrue(session.metrics().allocationFailures() > 0, "the region is exhausted: " + session.metrics());
+            Thread.sleep(Math.max(0, FROZEN_MILLIS - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - frozenAt)));
             assertFalse(writer.isDone(), "with the consumer frozen, ~7 MB cannot all be written into 256 KiB and a "
                 + "socket buffer");
-            assertTrue(session.metrics().allocationFailures() > 0, "the region is exhausted: " + session.metrics());
             final long frozenFor = System.nanoTime();
             server.resume();
             final Future<?> reader = threads.submit(() -> {
@@ -129,8 +138,8 @@ class RegionExhaustionTest {
             reader.get(60, TimeUnit.SECONDS);
             final SessionMetrics metrics = session.metrics();
             assertEquals(metrics.bytesSent(), metrics.bytesReceived(), "every byte came back once: " + metrics);
-            Figures.report("frozen consumer", written / 1024 + " KiB written while the server was stopped for 500 ms"
-                + " and drained " + Figures.millis(System.nanoTime() - frozenFor) + " after SIGCONT; allocation "
+            Figures.report("frozen consumer", written / 1024 + " KiB written while the server was stopped for "
+                + Figures.millis(frozenFor - frozenAt) + " and drained " + Figures.millis(System.nanoTime() - frozenFor) + " after SIGCONT; allocation "
                 + "failures " + metrics.allocationFailures() + ", fallback writes " + metrics.fallbackWrites());
         }
     }
