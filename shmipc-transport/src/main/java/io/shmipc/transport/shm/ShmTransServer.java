@@ -25,6 +25,8 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static java.lang.System.Logger.Level.DEBUG;
+
 /**
  * Accepts ShmIPC sessions on a control socket and serves every stream a client opens as one RPC connection, whose
  * frames go to the server's {@link TransHandler} (the same one the TCP transport feeds). The threads of this server's
@@ -36,6 +38,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ShmTransServer implements TransServer
 {
     /** Longest wait on close for clients to finish reading what was sent to them. */
+    private static final System.Logger LOG = System.getLogger(ShmTransServer.class.getName());
     public static final long CLOSE_GRACE_MILLIS = 1_000;
 
     private final Path path;
@@ -213,6 +216,27 @@ public final class ShmTransServer implements TransServer
         }
         threads.shutdown();
         stalledFrames.close();
+        awaitConnectionsEnded();
+    }
+
+    /**
+     * The reading threads end their connections (report them inactive) as they see the streams closed: wait for that
+     * (bounded), so that a closed server has no connection left to count.
+     */
+    private void awaitConnectionsEnded()
+    {
+        try
+        {
+            if (!threads.awaitTermination(CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS) || !connections.isEmpty())
+            {
+                LOG.log(DEBUG, "{0}: {1} connection(s) not yet ended {2} ms after close", this, connections.size(),
+                    CLOSE_GRACE_MILLIS);
+            }
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void awaitPeersDone(final ShmServer server)
