@@ -2,6 +2,7 @@ package io.shmipc.transport;
 
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,21 +34,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(60)
 class NonBlockingHandlerTest
 {
-    private static final long WAIT_SECONDS = 10;
+    private static final long WAIT_SECONDS = TestPeers.TIMEOUT.toSeconds();
     private static final String EXECUTOR_THREAD_PREFIX = "shmipc-server-handler-";
 
     @TempDir
     Path dir;
 
-    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private TestPeers peers;
+
+    @BeforeEach
+    void makePeers()
+    {
+        peers = new TestPeers(dir);
+    }
 
     @AfterEach
     void closeAll() throws Exception
     {
-        for (int i = closeables.size() - 1; i >= 0; i--)
-        {
-            closeables.get(i).close();
-        }
+        peers.close();
     }
 
     @ParameterizedTest
@@ -65,7 +69,7 @@ class NonBlockingHandlerTest
             running.decrementAndGet();
             return ChecksumEcho.respond(request);
         });
-        final RpcClient client = client(kind, server);
+        final RpcClient client = peers.client(kind, server);
 
         final int calls = 64;
         final Random random = new Random(5);
@@ -93,7 +97,7 @@ class NonBlockingHandlerTest
     void shouldKeepBlockingCallersRepliesApartWhenManyThreadsCallAtOnce(final TransportKind kind) throws Exception
     {
         final RpcServer server = start(kind, (ctx, request) -> ChecksumEcho.respond(request));
-        final RpcClient client = client(kind, server);
+        final RpcClient client = peers.client(kind, server);
 
         final int threads = 4;
         final int callsEach = 200;
@@ -134,7 +138,7 @@ class NonBlockingHandlerTest
             release.await(WAIT_SECONDS, TimeUnit.SECONDS);
             return request;
         });
-        final RpcClient client = client(kind, server);
+        final RpcClient client = peers.client(kind, server);
         try
         {
             final CompletableFuture<Response> async =
@@ -176,13 +180,8 @@ class NonBlockingHandlerTest
                     ended.add(connection.kind() + " " + connection.remoteAddress());
                 }
             });
-        if (kind == TransportKind.SHM)
-        {
-            builder.shm().enabled(true).path(dir.resolve("rpc.sock").toString());
-        }
-        final RpcServer server = RpcServer.start(builder.build());
-        closeables.add(server);
-        final RpcClient client = client(kind, server);
+        final RpcServer server = peers.start(kind, builder);
+        final RpcClient client = peers.client(kind, server);
         final UnsafeBuffer request = ChecksumEcho.request(new Random(9), 100);
         assertTrue(ChecksumEcho.verify(request, client.call(Request.of(ChecksumEcho.METHOD, request)).payload()));
         assertEquals(1, server.connectionCount());
@@ -200,32 +199,7 @@ class NonBlockingHandlerTest
 
     private RpcServer start(final TransportKind kind, final RpcHandler handler)
     {
-        final ServerOptions.Builder builder = ServerOptions.builder(handler)
-            .nonBlockingHandler(true)
-            .drainTimeout(Duration.ofSeconds(1));
-        if (kind == TransportKind.SHM)
-        {
-            builder.shm().enabled(true).path(dir.resolve("rpc.sock").toString());
-        }
-        final RpcServer server = RpcServer.start(builder.build());
-        closeables.add(server);
-        return server;
-    }
-
-    private RpcClient client(final TransportKind kind, final RpcServer server)
-    {
-        final ClientOptions.Builder builder = ClientOptions.builder()
-            .target(server.tcpAddress())
-            .connectionsPerAddress(1)
-            .callTimeout(Duration.ofSeconds(WAIT_SECONDS))
-            // Not the 1 s default: a handshake held up on a loaded machine would quietly fall back to TCP.
-            .connectTimeout(Duration.ofSeconds(WAIT_SECONDS));
-        if (kind == TransportKind.SHM)
-        {
-            builder.shm().enabled(true).path(dir.resolve("rpc.sock").toString());
-        }
-        final RpcClient client = RpcClient.create(builder.build());
-        closeables.add(client);
-        return client;
+        return peers.start(kind, ServerOptions.builder(handler).nonBlockingHandler(true)
+            .drainTimeout(Duration.ofSeconds(1)));
     }
 }

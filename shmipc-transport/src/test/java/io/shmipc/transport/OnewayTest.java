@@ -3,6 +3,7 @@ package io.shmipc.transport;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,23 +33,26 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 @Timeout(60)
 class OnewayTest
 {
-    private static final long WAIT_SECONDS = 10;
+    private static final long WAIT_SECONDS = TestPeers.TIMEOUT.toSeconds();
     private static final String NOTIFY = "notify";
     private static final String COUNT = "count";
 
     @TempDir
     Path dir;
 
-    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private TestPeers peers;
     private final List<byte[]> notified = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void makePeers()
+    {
+        peers = new TestPeers(dir);
+    }
 
     @AfterEach
     void closeAll() throws Exception
     {
-        for (int i = closeables.size() - 1; i >= 0; i--)
-        {
-            closeables.get(i).close();
-        }
+        peers.close();
     }
 
     @ParameterizedTest
@@ -57,7 +61,7 @@ class OnewayTest
         throws Exception
     {
         final RpcServer server = start(kind);
-        final RpcClient client = client(kind, server);
+        final RpcClient client = peers.client(kind, server);
 
         final int messages = 200;
         final Random random = new Random(7);
@@ -91,7 +95,7 @@ class OnewayTest
     void shouldCompleteAsyncOnewaysWithTheirPathWhenTheConnectionTookThem(final TransportKind kind) throws Exception
     {
         final RpcServer server = start(kind);
-        final RpcClient client = client(kind, server);
+        final RpcClient client = peers.client(kind, server);
 
         final int messages = 100;
         final List<CompletableFuture<CallInfo>> sends = new ArrayList<>();
@@ -118,7 +122,7 @@ class OnewayTest
         }
         final RpcClient client = RpcClient.create(ClientOptions.builder().target("127.0.0.1:" + port)
             .connectTimeout(Duration.ofSeconds(WAIT_SECONDS)).callTimeout(Duration.ofSeconds(WAIT_SECONDS)).build());
-        closeables.add(client);
+        peers.keep(client);
 
         assertThrows(ConnectFailedException.class, () -> client.send(Request.of(NOTIFY, new byte[1])));
         final ExecutionException async = assertThrows(ExecutionException.class,
@@ -157,32 +161,7 @@ class OnewayTest
 
     private RpcServer start(final TransportKind kind)
     {
-        final ServerOptions.Builder builder = ServerOptions.builder(this::handle)
-            .nonBlockingHandler(true)
-            .drainTimeout(Duration.ofSeconds(1));
-        if (kind == TransportKind.SHM)
-        {
-            builder.shm().enabled(true).path(dir.resolve("rpc.sock").toString());
-        }
-        final RpcServer server = RpcServer.start(builder.build());
-        closeables.add(server);
-        return server;
-    }
-
-    private RpcClient client(final TransportKind kind, final RpcServer server)
-    {
-        final ClientOptions.Builder builder = ClientOptions.builder()
-            .target(server.tcpAddress())
-            .connectionsPerAddress(1)
-            .callTimeout(Duration.ofSeconds(WAIT_SECONDS))
-            // Not the 1 s default: a handshake held up on a loaded machine would quietly fall back to TCP.
-            .connectTimeout(Duration.ofSeconds(WAIT_SECONDS));
-        if (kind == TransportKind.SHM)
-        {
-            builder.shm().enabled(true).concurrency(1).path(dir.resolve("rpc.sock").toString());
-        }
-        final RpcClient client = RpcClient.create(builder.build());
-        closeables.add(client);
-        return client;
+        return peers.start(kind, ServerOptions.builder(this::handle).nonBlockingHandler(true)
+            .drainTimeout(Duration.ofSeconds(1)));
     }
 }
