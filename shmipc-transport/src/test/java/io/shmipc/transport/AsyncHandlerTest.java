@@ -4,13 +4,11 @@ import io.shmipc.transport.codec.ApplicationExceptionCodec;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,22 +36,13 @@ class AsyncHandlerTest
     private static final long WAIT_SECONDS = TestPeers.TIMEOUT.toSeconds();
     private static final long ANSWER_DELAY_MILLIS = 20;
 
-    @TempDir
-    Path dir;
-
-    private TestPeers peers;
+    @RegisterExtension
+    final TestPeers peers = new TestPeers();
     private final ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor();
 
-    @BeforeEach
-    void makePeers()
-    {
-        peers = new TestPeers(dir);
-    }
-
     @AfterEach
-    void closeAll() throws Exception
+    void stopScheduler()
     {
-        peers.close();
         later.shutdownNow();
     }
 

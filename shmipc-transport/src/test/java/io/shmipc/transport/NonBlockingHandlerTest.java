@@ -1,14 +1,11 @@
 package io.shmipc.transport;
 
 import org.agrona.concurrent.UnsafeBuffer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,22 +34,8 @@ class NonBlockingHandlerTest
     private static final long WAIT_SECONDS = TestPeers.TIMEOUT.toSeconds();
     private static final String EXECUTOR_THREAD_PREFIX = "shmipc-server-handler-";
 
-    @TempDir
-    Path dir;
-
-    private TestPeers peers;
-
-    @BeforeEach
-    void makePeers()
-    {
-        peers = new TestPeers(dir);
-    }
-
-    @AfterEach
-    void closeAll() throws Exception
-    {
-        peers.close();
-    }
+    @RegisterExtension
+    final TestPeers peers = new TestPeers();
 
     @ParameterizedTest
     @EnumSource(TransportKind.class)

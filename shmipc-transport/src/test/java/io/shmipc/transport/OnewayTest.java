@@ -2,16 +2,13 @@ package io.shmipc.transport;
 
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.net.ServerSocket;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,23 +34,9 @@ class OnewayTest
     private static final String NOTIFY = "notify";
     private static final String COUNT = "count";
 
-    @TempDir
-    Path dir;
-
-    private TestPeers peers;
+    @RegisterExtension
+    final TestPeers peers = new TestPeers();
     private final List<byte[]> notified = new CopyOnWriteArrayList<>();
-
-    @BeforeEach
-    void makePeers()
-    {
-        peers = new TestPeers(dir);
-    }
-
-    @AfterEach
-    void closeAll() throws Exception
-    {
-        peers.close();
-    }
 
     @ParameterizedTest
     @EnumSource(TransportKind.class)

@@ -1,28 +1,43 @@
 package io.shmipc.transport;
 
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Servers and clients for tests that make the same calls over shared memory and over TCP: one control socket in the
- * test's directory, generous timeouts, and everything made closed again, last made first.
+ * Servers and clients for tests that make the same calls over shared memory and over TCP: one control socket in a
+ * directory of its own, generous timeouts, and everything made closed again after each test, last made first.
+ * Registered as a JUnit extension: {@code @RegisterExtension final TestPeers peers = new TestPeers();}.
  */
-final class TestPeers implements AutoCloseable
+final class TestPeers implements AfterEachCallback
 {
     /** Call and connect timeout of the clients made here. */
     static final Duration TIMEOUT = Duration.ofSeconds(10);
 
-    private final Path socket;
     private final List<AutoCloseable> made = new ArrayList<>();
+    private Path dir;
 
-    /**
-     * @param dir the test's temporary directory; the control socket goes there.
-     */
-    TestPeers(final Path dir)
+    private Path socket()
     {
-        this.socket = dir.resolve("rpc.sock");
+        try
+        {
+            if (dir == null)
+            {
+                dir = Files.createTempDirectory("shmipc-peers-");
+            }
+            return dir.resolve("rpc.sock");
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
     }
 
     /**
@@ -32,7 +47,7 @@ final class TestPeers implements AutoCloseable
     {
         if (kind == TransportKind.SHM)
         {
-            options.shm().enabled(true).path(socket.toString());
+            options.shm().enabled(true).path(socket().toString());
         }
         return keep(RpcServer.start(options.build()));
     }
@@ -50,7 +65,7 @@ final class TestPeers implements AutoCloseable
             .connectTimeout(TIMEOUT);
         if (kind == TransportKind.SHM)
         {
-            options.shm().enabled(true).path(socket.toString());
+            options.shm().enabled(true).path(socket().toString());
         }
         return keep(RpcClient.create(options.build()));
     }
@@ -65,12 +80,18 @@ final class TestPeers implements AutoCloseable
     }
 
     @Override
-    public void close() throws Exception
+    public void afterEach(final ExtensionContext context) throws Exception
     {
         for (int i = made.size() - 1; i >= 0; i--)
         {
             made.get(i).close();
         }
         made.clear();
+        if (dir != null)
+        {
+            Files.deleteIfExists(dir.resolve("rpc.sock"));
+            Files.deleteIfExists(dir);
+            dir = null;
+        }
     }
 }
