@@ -156,6 +156,30 @@ class AsyncHandlerTest
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(TransportKind.class)
+    void shouldLetGoOfACallWhoseClientLeftBeforeItsAnswerAndKeepServing(final TransportKind kind) throws Exception
+    {
+        final CompletableFuture<Void> release = new CompletableFuture<>();
+        final RpcServer server = start(kind, (ctx, request) -> ctx.method().equals("held") ?
+            release.thenApply(ignored -> ChecksumEcho.respond(request)) :
+            CompletableFuture.completedFuture(ChecksumEcho.respond(request)));
+        final RpcClient leaving = peers.client(kind, server);
+        final CompletableFuture<Response> orphan = leaving.callAsync(Request.of("held", ChecksumEcho.request(
+            new Random(1), 2048)));
+        RpcTest.waitUntil(() -> server.metrics().inFlight() == 1);
+        orphan.cancel(false);
+        leaving.close();
+
+        // The answer comes after its client and connection are gone: written nowhere, the request let go.
+        release.complete(null);
+        RpcTest.waitUntil(() -> server.metrics().inFlight() == 0);
+        final RpcClient next = peers.client(kind, server);
+        final UnsafeBuffer request = ChecksumEcho.request(new Random(2), 4096);
+        assertTrue(ChecksumEcho.verify(request, next.call(Request.of(ChecksumEcho.METHOD, request)).payload()));
+        assertEquals(kind, next.call(Request.of(ChecksumEcho.METHOD, request)).callInfo().transport());
+    }
+
     private RpcServer start(final TransportKind kind, final AsyncRpcHandler handler)
     {
         return peers.start(kind, ServerOptions.asyncBuilder(handler).executorThreads(1)
