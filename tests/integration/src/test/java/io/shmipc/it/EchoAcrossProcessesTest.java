@@ -13,6 +13,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream.Builder;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -82,7 +83,11 @@ class EchoAcrossProcessesTest {
                 }
 
                 assertEquals(futex, session.usesFutexWake(), "wake-up path agreed in the handshake");
-                // Over memfd at once; in file mode once the idle receive thread has seen the server's bits.
+                // Over memfd at once; in file mode once the receive thread, about to park, has seen the server's bits.
+                final long taggedBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (!session.usesTaggedFreeLists() && System.nanoTime() - taggedBy < 0) {
+                    Thread.sleep(10);
+                }
                 assertTrue(session.usesTaggedFreeLists(), "two shmipc-java peers: free-list heads tagged");
                 final long futexWakes = metrics.futexWakesSent() - futexBefore;
                 final long pollingSent = metrics.pollingEventsSent() - pollingBefore;
