@@ -220,30 +220,63 @@ final class ServerTransHandler extends RpcTransHandler
         }
     }
 
+    /**
+     * Serve a call with the handler. A plain handler's answer is written at once; an {@link AsyncRpcHandler}'s when
+     * its stage completes, by the completing thread, the call staying in flight and its request frame (which the
+     * payload points into) unreleased until then.
+     */
     private void serve(final Connection connection, final RpcMessage message)
     {
-        if (asyncHandler != null)
+        final RpcFrame request = message.frame();
+        final RequestContext context = new RequestContext(request.seqId(), request.method(), request.format(),
+            request.header(), message.callInfo());
+        final UnsafeBuffer payload = new UnsafeBuffer(request.body(), request.bodyOffset(), request.bodyLength());
+        if (asyncHandler == null)
         {
-            serveLater(connection, message);
-            return;
-        }
-        try
-        {
-            final RpcFrame request = message.frame();
-            final RequestContext context = new RequestContext(request.seqId(), request.method(), request.format(),
-                request.header(), message.callInfo());
-            final UnsafeBuffer payload = new UnsafeBuffer(request.body(), request.bodyOffset(), request.bodyLength());
-            final DirectBuffer response;
+            DirectBuffer response = null;
+            Throwable failure = null;
             try
             {
                 response = handler.handle(context, payload);
             }
             catch (final Exception | LinkageError | AssertionError ex)
             {
-                replyFailure(connection, message, ex);
-                return;
+                failure = ex;
             }
-            if (request.messageType() == ThriftMessageType.CALL)
+            answer(connection, message, context, response, failure);
+            return;
+        }
+        final CompletionStage<DirectBuffer> later;
+        try
+        {
+            later = asyncHandler.handle(context, payload);
+            if (later == null)
+            {
+                throw new IllegalStateException("the asynchronous handler returned no stage");
+            }
+        }
+        catch (final Exception | LinkageError | AssertionError ex)
+        {
+            answer(connection, message, context, null, ex);
+            return;
+        }
+        later.whenComplete((response, error) -> answer(connection, message, context, response,
+            error instanceof CompletionException && error.getCause() != null ? error.getCause() : error));
+    }
+
+    /**
+     * Write a served call's reply (or, when {@code failure} is set, why the handler failed), then end the call.
+     */
+    private void answer(final Connection connection, final RpcMessage message, final RequestContext context,
+        final DirectBuffer response, final Throwable failure)
+    {
+        try
+        {
+            if (failure != null)
+            {
+                replyFailure(connection, message, failure);
+            }
+            else if (message.frame().messageType() == ThriftMessageType.CALL)
             {
                 reply(connection, message, ThriftMessageType.REPLY, context.responseHeaderOrNull(), response);
             }
@@ -252,58 +285,6 @@ final class ServerTransHandler extends RpcTransHandler
         {
             finish(message);
         }
-    }
-
-    /**
-     * Serve with the {@link AsyncRpcHandler}: the call stays in flight, and its request frame (which the payload
-     * points into) unreleased, until the handler's stage completes; the reply is written by the completing thread.
-     */
-    private void serveLater(final Connection connection, final RpcMessage message)
-    {
-        final RpcFrame request = message.frame();
-        final RequestContext context = new RequestContext(request.seqId(), request.method(), request.format(),
-            request.header(), message.callInfo());
-        final UnsafeBuffer payload = new UnsafeBuffer(request.body(), request.bodyOffset(), request.bodyLength());
-        final CompletionStage<DirectBuffer> answer;
-        try
-        {
-            answer = asyncHandler.handle(context, payload);
-            if (answer == null)
-            {
-                throw new IllegalStateException("the asynchronous handler returned no stage");
-            }
-        }
-        catch (final Exception | LinkageError | AssertionError ex)
-        {
-            try
-            {
-                replyFailure(connection, message, ex);
-            }
-            finally
-            {
-                finish(message);
-            }
-            return;
-        }
-        answer.whenComplete((response, error) ->
-        {
-            try
-            {
-                if (error != null)
-                {
-                    replyFailure(connection, message, error instanceof CompletionException && error.getCause() != null ?
-                        error.getCause() : error);
-                }
-                else if (request.messageType() == ThriftMessageType.CALL)
-                {
-                    reply(connection, message, ThriftMessageType.REPLY, context.responseHeaderOrNull(), response);
-                }
-            }
-            finally
-            {
-                finish(message);
-            }
-        });
     }
 
     /** Answer a call whose handler failed: with the type and text it chose, or as an internal error. */
