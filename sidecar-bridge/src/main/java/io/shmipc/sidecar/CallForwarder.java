@@ -84,14 +84,6 @@ final class CallForwarder
         return relayed;
     }
 
-    /**
-     * @return calls waiting for a relay permit now.
-     */
-    int waiting()
-    {
-        return limit.waiting();
-    }
-
     private CompletableFuture<DirectBuffer> relay(
         final RequestContext context,
         final DirectBuffer payload,
