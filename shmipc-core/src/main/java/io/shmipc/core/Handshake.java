@@ -5,8 +5,10 @@ import io.shmipc.core.control.ControlChannel;
 import io.shmipc.core.control.ControlEvent;
 import io.shmipc.core.control.EventType;
 import io.shmipc.core.layout.BufferRegionDescriptor;
+import io.shmipc.core.layout.MessageRingDescriptor;
 import io.shmipc.core.layout.QueueDescriptor;
 import io.shmipc.core.queue.EventQueue;
+import io.shmipc.core.queue.MessageRing;
 import io.shmipc.core.region.SharedRegion;
 import io.shmipc.core.region.StaleFiles;
 import io.shmipc.nativeio.Errno;
@@ -15,6 +17,8 @@ import io.shmipc.nativeio.PeerCredentials;
 import io.shmipc.nativeio.Platform;
 import io.shmipc.nativeio.Posix;
 import io.shmipc.nativeio.UnixSocket;
+import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.file.Path;
 import java.util.concurrent.Executor;
@@ -87,8 +91,23 @@ final class Handshake {
             final EventQueue sendQueue = EventQueue.format(queueRegion.buffer(), 0, capacity);
             final EventQueue recvQueue = EventQueue.format(queueRegion.buffer(),
                 (int) QueueDescriptor.ringLength(capacity), capacity);
-            final BufferPool pool = BufferPool.format(bufferRegion.buffer(), config.sliceClasses());
-            pool.addCapabilities(clientCapabilities(config));
+            final int ringCapacity = config.messageRings() && config.memoryType() == MemoryType.MEMFD
+                ? MessageRingDescriptor.capacityFor(config.bufferCapacity()) : 0;
+            final AtomicBuffer region = bufferRegion.buffer();
+            // The lists leave room at the region's end for the two message rings (and their alignment).
+            final BufferPool pool = BufferPool.format(ringCapacity == 0 ? region : new UnsafeBuffer(
+                region.addressOffset(), region.capacity() - 2 * MessageRingDescriptor.ringLength(ringCapacity)
+                - MessageRingDescriptor.RINGS_ALIGNMENT), config.sliceClasses());
+            MessageRing clientRing = null;
+            MessageRing serverRing = null;
+            if (ringCapacity > 0) {
+                final int at = (int) MessageRingDescriptor.ringsOffset(pool.usedLength());
+                clientRing = MessageRing.format(region, at, ringCapacity);
+                serverRing = MessageRing.format(region, at + MessageRingDescriptor.ringLength(ringCapacity),
+                    ringCapacity);
+            }
+            pool.addCapabilities(clientCapabilities(config)
+                | (ringCapacity > 0 ? BufferRegionDescriptor.CAPABILITY_CLIENT_MESSAGE_RINGS : 0));
 
             final ControlChannel control = new ControlChannel(socket, MAX_EVENT_LENGTH);
             final int timeout = (int) config.handshakeTimeout().toMillis();
@@ -118,8 +137,11 @@ final class Handshake {
                 // usually after this point, and such a session keeps plain heads.
                 pool.tagHeads();
             }
+            // Over memfd the server's bits are visible once it acknowledged; in file mode rings are never laid out.
+            final boolean rings = clientRing != null
+                && (pool.capabilities() & BufferRegionDescriptor.CAPABILITY_SERVER_MESSAGE_RINGS) != 0;
             final Session session = new Session(config, true, control, queueRegion, bufferRegion, pool, sendQueue,
-                recvQueue, peer.pid(), null, null, null);
+                recvQueue, rings ? clientRing : null, rings ? serverRing : null, peer.pid(), null, null, null);
             session.hotRestartListener(hotRestart);
             session.start();
             return session;
@@ -177,13 +199,23 @@ final class Handshake {
             final EventQueue sendQueue = EventQueue.attach(queueRegion.buffer(),
                 (int) QueueDescriptor.ringLength(capacity), capacity);
             final BufferPool pool = BufferPool.attach(bufferRegion.buffer());
-            pool.addCapabilities(serverCapabilities(config));
+            MessageRing recvRing = null;
+            MessageRing sendRing = null;
+            if (first.type() == EventType.EXCHANGE_PROTO_VERSION && config.messageRings()
+                && (pool.capabilities() & BufferRegionDescriptor.CAPABILITY_CLIENT_MESSAGE_RINGS) != 0) {
+                final long at = MessageRingDescriptor.ringsOffset(pool.usedLength());
+                recvRing = MessageRing.attach(bufferRegion.buffer(), at);
+                sendRing = MessageRing.attach(bufferRegion.buffer(),
+                    at + MessageRingDescriptor.ringLength(recvRing.capacity()));
+            }
+            pool.addCapabilities(serverCapabilities(config)
+                | (recvRing != null ? BufferRegionDescriptor.CAPABILITY_SERVER_MESSAGE_RINGS : 0));
             if (first.type() == EventType.EXCHANGE_PROTO_VERSION) {
                 // Acknowledged only now: a memfd client sees our capability bits as soon as its handshake returns.
                 control.send(ControlEvent.empty(EventType.ACK_SHARE_MEMORY, control.version()));
             }
             final Session session = new Session(config, false, control, queueRegion, bufferRegion, pool, sendQueue,
-                recvQueue, peer.pid(), handler, listener, executor);
+                recvQueue, sendRing, recvRing, peer.pid(), handler, listener, executor);
             session.start();
             return session;
         } catch (final ShmIpcException | NativeException | RuntimeException e) {

@@ -9,11 +9,14 @@ import io.shmipc.core.layout.BufferRegionDescriptor;
 import io.shmipc.core.layout.EventHeaderDescriptor;
 import io.shmipc.core.layout.QueueDescriptor;
 import io.shmipc.core.queue.EventQueue;
+import io.shmipc.core.queue.MessageQueue;
+import io.shmipc.core.queue.MessageRing;
 import io.shmipc.core.region.SharedRegion;
 import io.shmipc.nativeio.Futex;
 import io.shmipc.nativeio.NativeException;
 import io.shmipc.nativeio.Posix;
 import io.shmipc.nativeio.WriteTimeoutException;
+import org.agrona.DirectBuffer;
 import org.agrona.collections.IntArrayList;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -81,8 +84,16 @@ public final class Session implements AutoCloseable {
     private final SharedRegion bufferRegion;
     private final BufferPool pool;
     private final SliceCache sliceCache;
+    /** The reference rings: their working flags are the wake-up protocol even when messages go through rings. */
     private final EventQueue sendQueue;
     private final EventQueue recvQueue;
+    /** Where messages go and come from: the reference rings, or the message rings between shmipc-java peers. */
+    private final MessageQueue sendMessages;
+    private final MessageQueue recvMessages;
+    /** The message ring we send on, when both sides use them (docs/PROTOCOL.md 12); null otherwise. */
+    private final MessageRing sendRing;
+    /** Messages up to this many bytes travel in the send ring itself; -1 without rings. */
+    private final int maxRingDataLength;
     private final int peerPid;
     private final int peerFutexCapability;
     private final int peerHalfCloseCapability;
@@ -131,7 +142,8 @@ public final class Session implements AutoCloseable {
 
     Session(final SessionConfig config, final boolean client, final ControlChannel control,
             final SharedRegion queueRegion, final SharedRegion bufferRegion, final BufferPool pool,
-            final EventQueue sendQueue, final EventQueue recvQueue, final int peerPid,
+            final EventQueue sendQueue, final EventQueue recvQueue, final MessageRing sendRing,
+            final MessageRing recvRing, final int peerPid,
             final StreamHandler handler, final StreamListener listener, final Executor handlerExecutor) {
         this.name = (client ? "client-" : "server-") + SESSION_IDS.incrementAndGet() + "(peer pid " + peerPid + ")";
         this.config = config;
@@ -143,7 +155,12 @@ public final class Session implements AutoCloseable {
         this.sliceCache = new SliceCache(pool);
         this.sendQueue = sendQueue;
         this.recvQueue = recvQueue;
-        this.metrics = new SessionMetrics(sendQueue);
+        this.sendRing = sendRing;
+        this.sendMessages = sendRing != null ? sendRing : sendQueue;
+        this.recvMessages = recvRing != null ? recvRing : recvQueue;
+        this.maxRingDataLength = sendRing != null
+            ? Math.min(config.maxRingDataLength(), sendRing.maxDataLength()) : -1;
+        this.metrics = new SessionMetrics(sendMessages);
         this.peerPid = peerPid;
         this.handler = handler;
         this.listener = listener;
@@ -341,10 +358,44 @@ public final class Session implements AutoCloseable {
         }
     }
 
+    /** The largest message {@link #publishData} takes; -1 when messages do not travel in a ring. */
+    int maxRingDataLength() {
+        return maxRingDataLength;
+    }
+
+    /**
+     * True when messages travel through message rings (both sides are shmipc-java and met over memfd,
+     * docs/PROTOCOL.md 12) rather than through the reference queue.
+     */
+    public boolean usesMessageRings() {
+        return sendRing != null;
+    }
+
+    /**
+     * Puts a small message's bytes in the send ring itself (waiting for room up to the write timeout) and wakes the
+     * peer. Only while {@link #maxRingDataLength()} allows it; the caller keeps and frees the slice it wrote into.
+     */
+    void publishData(final int streamId, final DirectBuffer src, final int index, final int length)
+        throws ShmIpcException {
+        try {
+            if (!sendRing.offerData(streamId, src, index, length)) {
+                metrics.queueFullWaits.increment();
+                final long timeout = config.writeTimeout().toNanos();
+                final long deadline = System.nanoTime() + timeout;
+                while (!sendRing.offerData(streamId, src, index, length)) {
+                    awaitRoom(streamId, deadline, timeout);
+                }
+            }
+        } catch (final ProtocolViolationException e) {
+            throw fail(e);
+        }
+        afterPublish(streamId);
+    }
+
     /** Puts a message chain in the send queue (waiting for room up to the write timeout) and wakes the peer. */
     void publish(final int streamId, final int firstSlice, final long bytes) throws ShmIpcException {
         try {
-            if (!sendQueue.offerMessage(streamId, firstSlice, bytes)) {
+            if (!sendMessages.offerMessage(streamId, firstSlice, bytes)) {
                 waitForRoom(streamId, firstSlice, bytes);
             }
         } catch (final ProtocolViolationException e) {
@@ -357,6 +408,10 @@ public final class Session implements AutoCloseable {
             }
             throw e;
         }
+        afterPublish(streamId);
+    }
+
+    private void afterPublish(final int streamId) throws ShmIpcException {
         if (closed.get()) {
             // The queue may already have been swapped for zero pages: do not report a send that went nowhere.
             throw new SessionClosedException("session " + name + " closed while sending on stream " + streamId
@@ -371,18 +426,23 @@ public final class Session implements AutoCloseable {
         metrics.queueFullWaits.increment();
         final long timeout = config.writeTimeout().toNanos();
         final long deadline = System.nanoTime() + timeout;
-        while (!sendQueue.offerMessage(streamId, offset, bytes)) {
-            checkOpen();
-            if (System.nanoTime() - deadline > 0) {
-                throw new ShmTimeoutException("send queue full for " + TimeUnit.NANOSECONDS.toMillis(timeout)
-                    + " ms: the peer is not consuming (stream " + streamId + ")");
-            }
-            if (Thread.currentThread().isInterrupted()) {
-                throw new ShmIpcException("interrupted while waiting for room in the send queue (stream " + streamId + ")");
-            }
-            wakePeer();
-            LockSupport.parkNanos(20_000);
+        while (!sendMessages.offerMessage(streamId, offset, bytes)) {
+            awaitRoom(streamId, deadline, timeout);
         }
+    }
+
+    /** One wait of a sender the full send queue holds up: fails once the write timeout passed. */
+    private void awaitRoom(final int streamId, final long deadline, final long timeout) throws ShmIpcException {
+        checkOpen();
+        if (System.nanoTime() - deadline > 0) {
+            throw new ShmTimeoutException("send queue full for " + TimeUnit.NANOSECONDS.toMillis(timeout)
+                + " ms: the peer is not consuming (stream " + streamId + ")");
+        }
+        if (Thread.currentThread().isInterrupted()) {
+            throw new ShmIpcException("interrupted while waiting for room in the send queue (stream " + streamId + ")");
+        }
+        wakePeer();
+        LockSupport.parkNanos(20_000);
     }
 
     /**
@@ -479,7 +539,7 @@ public final class Session implements AutoCloseable {
         }
         try {
             // A stream whose data went inline must close inline too, or the close could overtake the data.
-            if (stream.fallbackMode || !sendQueue.offer(stream.id(), 0, QueueDescriptor.STATUS_CLOSED)) {
+            if (stream.fallbackMode || !sendMessages.offer(stream.id(), 0, QueueDescriptor.STATUS_CLOSED)) {
                 control.send(ControlEvent.streamClose(control.version(), stream.id()));
                 return;
             }
@@ -562,7 +622,7 @@ public final class Session implements AutoCloseable {
     void sendHalfClose(final Stream stream) throws ShmIpcException {
         checkOpen();
         try {
-            if (stream.fallbackMode || !sendQueue.offer(stream.id(), HALF_CLOSE_BUFFER_OFFSET,
+            if (stream.fallbackMode || !sendMessages.offer(stream.id(), HALF_CLOSE_BUFFER_OFFSET,
                 QueueDescriptor.STATUS_HALF_CLOSED)) {
                 control.send(ControlEvent.halfClose(control.version(), stream.id()));
                 return;
@@ -620,7 +680,7 @@ public final class Session implements AutoCloseable {
             // Same cache line as the flag, just made ours again by the fence: the head costs nothing more now.
             publishConsumedHead();
             // Anything published before the flag went down would otherwise wait for a wake-up nobody sends.
-            if ((!recvQueue.isEmpty() || !controlHandoffs.isEmpty()) && recvQueue.markWorking()) {
+            if ((!recvMessages.isEmpty() || !controlHandoffs.isEmpty()) && recvQueue.markWorking()) {
                 Futex.wake(flagAddress, 1);
             }
         }
@@ -631,8 +691,8 @@ public final class Session implements AutoCloseable {
         // Read-only check first, so spinning threads do not bounce the lock's cache line while nothing arrives.
         // A stale head can only make the queue look non-empty, never empty when it is not.
         try {
-            if (recvQueue.isEmpty() && controlHandoffs.isEmpty()) {
-                if (recvQueue.headUnpublished()) {
+            if (recvMessages.isEmpty() && controlHandoffs.isEmpty()) {
+                if (recvMessages.headUnpublished()) {
                     // Nothing to do: the moment to tell the peer what we consumed, off the delivery path.
                     publishConsumedHead();
                 }
@@ -650,14 +710,14 @@ public final class Session implements AutoCloseable {
             if (closed.get()) {
                 return 0;
             }
-            recvQueue.publishHead();
-            int handled = recvQueue.drain(collector, DRAIN_BATCH);
+            recvMessages.publishHead();
+            int handled = recvMessages.drain(collector, DRAIN_BATCH);
             if (!controlHandoffs.isEmpty()) {
                 handled += drainHandoffs();
             }
             if (Thread.currentThread() == receiver) {
                 // Its deliveries are made (listeners ran, readers were unparked): nobody waits behind this store.
-                recvQueue.publishHead();
+                recvMessages.publishHead();
             }
             return handled;
         } catch (final ProtocolViolationException e) {
@@ -682,7 +742,7 @@ public final class Session implements AutoCloseable {
         if (consumerBusy.compareAndSet(false, true)) {
             try {
                 if (!closed.get()) {
-                    recvQueue.publishHead();
+                    recvMessages.publishHead();
                 }
             } finally {
                 consumerBusy.setRelease(false);
@@ -693,7 +753,7 @@ public final class Session implements AutoCloseable {
     /** On the draining thread, about to wake a parked reader: tells the peer what we consumed so far. */
     void publishConsumedHeadWhileDraining() {
         if (drainer == Thread.currentThread()) {
-            recvQueue.publishHead();
+            recvMessages.publishHead();
         }
     }
 
@@ -752,8 +812,8 @@ public final class Session implements AutoCloseable {
         int handled = 0;
         ControlEvent event;
         while ((event = controlHandoffs.poll()) != null) {
-            while (recvQueue.drain(collector, DRAIN_BATCH) > 0) {
-                recvQueue.publishHead();
+            while (recvMessages.drain(collector, DRAIN_BATCH) > 0) {
+                recvMessages.publishHead();
                 handled++;
             }
             handled++;
@@ -822,7 +882,7 @@ public final class Session implements AutoCloseable {
     }
 
     /** Turns queue elements into stream data, validating each chain. */
-    private final class ChainCollector implements EventQueue.ElementHandler, BufferPool.SliceVisitor {
+    private final class ChainCollector implements MessageQueue.Handler, BufferPool.SliceVisitor {
         /**
          * The chain being validated, as (slice, data index, length) triples copied out of shared memory: the stream
          * gets them only once the whole chain is valid, so a reader never consumes (or frees) part of a bad chain.
@@ -867,6 +927,41 @@ public final class Session implements AutoCloseable {
             chain.clear();
             metrics.messagesReceived.increment();
             metrics.bytesReceived.add(bytes);
+            stream.onDelivery();
+        }
+
+        /**
+         * A message the peer put in the ring itself: copied into a slice of our own (or, with none free, to the heap),
+         * so the ring's space is free again at once and readers see it as any other message.
+         */
+        @Override
+        public void onData(final int streamId, final DirectBuffer buffer, final int index, final int length)
+            throws ProtocolViolationException {
+            final Stream stream = streamFor(streamId, QueueDescriptor.STATUS_OPEN);
+            if (stream == null || length == 0) {
+                return;
+            }
+            if (stream.isPeerOutputShutdown()) {
+                throw new ProtocolViolationException("peer sent data on stream " + streamId
+                    + " after it shut its output");
+            }
+            final int slice = length <= pool.maxSliceCapacity() ? sliceCache.allocate(length) : BufferPool.NO_SLICE;
+            if (slice != BufferPool.NO_SLICE && pool.capacityOf(slice) >= length) {
+                final int dataIndex = BufferPool.dataIndex(slice);
+                pool.region().putBytes(dataIndex, buffer, index, length);
+                pool.setSliceSize(slice, length);
+                metrics.slicesReceived.increment();
+                stream.inbound.addSlice(slice, dataIndex, length);
+            } else {
+                if (slice != BufferPool.NO_SLICE) {
+                    sliceCache.free(slice);
+                }
+                final byte[] copy = new byte[length];
+                buffer.getBytes(index, copy);
+                stream.inbound.addHeap(copy);
+            }
+            metrics.messagesReceived.increment();
+            metrics.bytesReceived.add(length);
             stream.onDelivery();
         }
 
@@ -925,7 +1020,7 @@ public final class Session implements AutoCloseable {
                 publishConsumedHead();
                 tagHeadsOnceThePeerReadsThem();
                 queue.markNotWorking();
-                if (!queue.isEmpty() || !controlHandoffs.isEmpty()) {
+                if (!recvMessages.isEmpty() || !controlHandoffs.isEmpty()) {
                     queue.markWorkingByConsumer();
                     continue;
                 }
@@ -1102,7 +1197,7 @@ public final class Session implements AutoCloseable {
     private void drainAfterPeerClosed() {
         final long deadline = System.nanoTime() + DRAIN_ON_CLOSE_NANOS;
         while (System.nanoTime() - deadline < 0) {
-            if (poll() == 0 && !consumerBusy.get() && recvQueue.isEmpty() && controlHandoffs.isEmpty()) {
+            if (poll() == 0 && !consumerBusy.get() && recvMessages.isEmpty() && controlHandoffs.isEmpty()) {
                 return;
             }
             Thread.onSpinWait();
@@ -1245,9 +1340,9 @@ public final class Session implements AutoCloseable {
         try {
             if (!closed.get()) {
                 out.append("  wake-ups ").append(peerUsesFutex() ? "futex" : "polling events").append('\n');
-                out.append("  send queue: ").append(sendQueue.size()).append('/').append(sendQueue.capacity())
-                    .append(", receive queue: ").append(recvQueue.size()).append('/').append(recvQueue.capacity())
-                    .append(", receive flag ").append(recvQueue.workingFlag()).append('\n');
+                out.append("  send: ").append(sendMessages.describe()).append("; receive: ")
+                    .append(recvMessages.describe()).append(", receive flag ").append(recvQueue.workingFlag())
+                    .append('\n');
                 for (int i = 0; i < pool.listCount(); i++) {
                     out.append("  slices of ").append(pool.sliceCapacity(i)).append(" B: ")
                         .append(pool.freeSlices(i)).append(" free of ").append(pool.sliceCount(i))

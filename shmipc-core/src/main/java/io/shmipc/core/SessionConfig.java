@@ -29,6 +29,8 @@ public final class SessionConfig {
     private final Duration writeTimeout;
     private final boolean futexWake;
     private final boolean halfClose;
+    private final boolean messageRings;
+    private final int maxRingDataLength;
     private final int maxFallbackEventBytes;
     private final long maxInlineBufferedBytes;
     private final int[] allowedPeerUids;
@@ -47,6 +49,8 @@ public final class SessionConfig {
         this.writeTimeout = b.writeTimeout;
         this.futexWake = b.futexWake;
         this.halfClose = b.halfClose;
+        this.messageRings = b.messageRings;
+        this.maxRingDataLength = b.maxRingDataLength;
         this.maxFallbackEventBytes = b.maxFallbackEventBytes;
         this.maxInlineBufferedBytes = b.maxInlineBufferedBytes;
         this.allowedPeerUids = b.allowedPeerUids == null ? null : b.allowedPeerUids.clone();
@@ -124,6 +128,20 @@ public final class SessionConfig {
         return halfClose;
     }
 
+    /**
+     * Whether to offer and use message rings with a shmipc-java peer over memfd (default true; docs/PROTOCOL.md 12):
+     * a client lays them out at the end of its buffer region, and messages of up to {@link #maxRingDataLength()}
+     * bytes travel in them instead of in slices. Off, this side neither lays them out nor reads them.
+     */
+    public boolean messageRings() {
+        return messageRings;
+    }
+
+    /** The largest message sent in a message ring itself rather than in slices (default 1024 bytes). */
+    public int maxRingDataLength() {
+        return maxRingDataLength;
+    }
+
     public int maxFallbackEventBytes() {
         return maxFallbackEventBytes;
     }
@@ -169,7 +187,7 @@ public final class SessionConfig {
     @Override
     public String toString() {
         return "SessionConfig{memory=" + memoryType + ", buffer=" + bufferCapacity + " B, queue=" + queueCapacity
-            + ", spin=" + spinIterations + ", futexWake=" + futexWake + ", halfClose=" + halfClose + "}";
+            + ", spin=" + spinIterations + ", futexWake=" + futexWake + ", halfClose=" + halfClose + ", messageRings=" + messageRings + "}";
     }
 
     /** Builder of {@link SessionConfig}. */
@@ -185,6 +203,8 @@ public final class SessionConfig {
         private Duration writeTimeout = Duration.ofSeconds(5);
         private boolean futexWake = true;
         private boolean halfClose = true;
+        private boolean messageRings = true;
+        private int maxRingDataLength = 1024;
         private int maxFallbackEventBytes = 1 << 20;
         private long maxInlineBufferedBytes = 64L << 20;
         private int[] allowedPeerUids;
@@ -274,6 +294,23 @@ public final class SessionConfig {
             return this;
         }
 
+        /** See {@link SessionConfig#messageRings()}. */
+        public Builder messageRings(final boolean enabled) {
+            setInCode.add("messageRings");
+            this.messageRings = enabled;
+            return this;
+        }
+
+        /** See {@link SessionConfig#maxRingDataLength()}; 0 sends every message in slices. */
+        public Builder maxRingDataLength(final int bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("ring data length must not be negative, got " + bytes);
+            }
+            setInCode.add("maxRingDataLength");
+            this.maxRingDataLength = bytes;
+            return this;
+        }
+
         public Builder maxFallbackEventBytes(final int bytes) {
             if (bytes < 1024) {
                 throw new IllegalArgumentException("fallback events of at least 1024 bytes");
@@ -316,6 +353,7 @@ public final class SessionConfig {
         /**
          * Applies {@code SHMIPC_MEMORY_TYPE}, {@code SHMIPC_BUFFER_CAPACITY}, {@code SHMIPC_SLICE_SIZE_PERCENTS},
          * {@code SHMIPC_QUEUE_CAP}, {@code SHMIPC_SPIN}, {@code SHMIPC_FUTEX_WAKE}, {@code SHMIPC_HALF_CLOSE},
+         * {@code SHMIPC_MESSAGE_RINGS}, {@code SHMIPC_RING_DATA_MAX},
          * {@code SHMIPC_FILE_PREFIX},
          * {@code SHMIPC_MAX_INLINE_BUFFERED} and
          * their system-property twins ({@code shmipc.memory.type}, ...) to every setting not already set in code.
@@ -333,6 +371,9 @@ public final class SessionConfig {
             apply("spinIterations", lookup.apply("SHMIPC_SPIN"), v -> spinIterations(Integer.parseInt(v)));
             apply("futexWake", lookup.apply("SHMIPC_FUTEX_WAKE"), v -> futexWake = parseBoolean(v));
             apply("halfClose", lookup.apply("SHMIPC_HALF_CLOSE"), v -> halfClose = parseBoolean(v));
+            apply("messageRings", lookup.apply("SHMIPC_MESSAGE_RINGS"), v -> messageRings = parseBoolean(v));
+            apply("maxRingDataLength", lookup.apply("SHMIPC_RING_DATA_MAX"),
+                v -> maxRingDataLength(Integer.parseInt(v)));
             apply("filePrefix", lookup.apply("SHMIPC_FILE_PREFIX"), v -> filePrefix = v);
             apply("maxInlineBufferedBytes", lookup.apply("SHMIPC_MAX_INLINE_BUFFERED"),
                 v -> maxInlineBufferedBytes(Long.parseLong(v)));

@@ -1,6 +1,6 @@
 package io.shmipc.core;
 
-import io.shmipc.core.queue.EventQueue;
+import io.shmipc.core.queue.MessageQueue;
 
 import java.util.concurrent.atomic.LongAdder;
 
@@ -8,12 +8,12 @@ import java.util.concurrent.atomic.LongAdder;
  * Counters of one session. Cheap to update from many threads; read them with the accessors or {@link #toString()}.
  */
 public final class SessionMetrics {
-    SessionMetrics(final EventQueue sendQueue) {
+    SessionMetrics(final MessageQueue sendQueue) {
         this.sendQueue = sendQueue;
     }
 
     /** Messages and bytes sent through the queue are counted by the queue itself, under its producer lock. */
-    private final EventQueue sendQueue;
+    private final MessageQueue sendQueue;
     /** Messages sent inline on the control connection: whole messages, however many events carried them. */
     final LongAdder inlineMessagesSent = new LongAdder();
     final LongAdder inlineBytesSent = new LongAdder();

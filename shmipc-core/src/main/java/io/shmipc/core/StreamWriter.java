@@ -158,6 +158,9 @@ public final class StreamWriter {
             if (heapMode) {
                 stream.fallbackMode = true;
                 session.sendFallback(stream.id(), heap.byteArray(), 0, heapLength);
+            } else if (slices.size() == 1 && pending <= session.maxRingDataLength()) {
+                // Small enough to travel in the message ring itself; abort() below keeps the slice for our next write.
+                session.publishData(stream.id(), region, BufferPool.dataIndex(currentSlice), (int) pending);
             } else {
                 pool.setSliceSize(currentSlice, currentSize);
                 final int first = slices.getInt(0);

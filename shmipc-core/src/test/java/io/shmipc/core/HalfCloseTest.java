@@ -388,12 +388,12 @@ class HalfCloseTest {
         server = ShmServer.start(dir.resolve("bits.sock"), config(MemoryType.MEMFD), SessionTest.ECHO);
         try (Session session = Session.connect(dir.resolve("bits.sock"), config(MemoryType.MEMFD))) {
             // The server ORs its bits in before it acknowledges the regions: no wait needed.
-            assertEquals(0x001F, session.pool().capabilities(),
-                "futex and half-close bits of client and server, and the server's tagged heads");
+            assertEquals(0x007F, session.pool().capabilities(),
+                "futex, half-close and message-ring bits of client and server, and the server's tagged heads");
         }
         final SessionConfig off = SessionConfig.builder().halfClose(false).build();
         try (Session session = Session.connect(dir.resolve("bits.sock"), off)) {
-            assertEquals(0x001B, session.pool().capabilities(), "no client half-close bit when it is off");
+            assertEquals(0x007B, session.pool().capabilities(), "no client half-close bit when it is off");
             assertFalse(session.supportsHalfClose());
         }
     }
@@ -447,9 +447,9 @@ class HalfCloseTest {
             stream.write(new byte[] {1}, 0, 1);
             final Session serverSession = accepted.get(WAIT_SECONDS, TimeUnit.SECONDS).session();
             // Below the API: a status-2 element that points at a buffer offset, as no shmipc-java peer sends it.
-            final java.lang.reflect.Field field = Session.class.getDeclaredField("sendQueue");
+            final java.lang.reflect.Field field = Session.class.getDeclaredField("sendMessages");
             field.setAccessible(true);
-            final io.shmipc.core.queue.EventQueue queue = (io.shmipc.core.queue.EventQueue) field.get(session);
+            final io.shmipc.core.queue.MessageQueue queue = (io.shmipc.core.queue.MessageQueue) field.get(session);
             assertTrue(queue.offer(stream.id(), 4096, io.shmipc.core.layout.QueueDescriptor.STATUS_HALF_CLOSED));
             session.wakePeer();
             awaitTrue(serverSession::isClosed);

@@ -64,6 +64,8 @@ class SessionTest {
             if (type == MemoryType.MEMFD) {
                 assertTrue(session.usesTaggedFreeLists(), "a shmipc-java server: pops safe from ABA at once");
             }
+            assertEquals(type == MemoryType.MEMFD, session.usesMessageRings(),
+                "two shmipc-java peers over memfd send through message rings; file mode never does");
             final Stream stream = session.openStream();
             stream.readTimeout(Duration.ofSeconds(10));
             final Random random = new Random(42);

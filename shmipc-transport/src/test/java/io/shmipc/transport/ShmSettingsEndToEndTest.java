@@ -73,7 +73,7 @@ class ShmSettingsEndToEndTest
                 final String dump = session.debugDump();
                 assertTrue(dump.contains("slices of 2028 B") && dump.contains("slices of 16364 B"),
                     "the system property beats the environment:\n" + dump);
-                assertTrue(dump.contains("/256,"), "queue capacity from the environment:\n" + dump);
+                assertTrue(dump.contains("/256 elements"), "queue capacity from the environment:\n" + dump);
             }
         }
     }

@@ -39,6 +39,16 @@ public final class BufferRegionDescriptor {
      * region shared with a reference peer keeps plain heads.
      */
     public static final int CAPABILITY_SERVER_TAGGED_HEADS = 1 << 4;
+    /**
+     * Set by a shmipc-java client over memfd: two message rings follow the lists (docs/PROTOCOL.md section 12,
+     * {@link MessageRingDescriptor}), and it reads its ring once the server sets {@link #CAPABILITY_SERVER_MESSAGE_RINGS}.
+     */
+    public static final int CAPABILITY_CLIENT_MESSAGE_RINGS = 1 << 5;
+    /**
+     * Set by a shmipc-java server before it acknowledges the regions: from the first message on, both sides send
+     * through the message rings and read nothing from the queue region's rings (whose working flags stay in use).
+     */
+    public static final int CAPABILITY_SERVER_MESSAGE_RINGS = 1 << 6;
 
     /** At most this many size classes are accepted from a peer. */
     public static final int MAX_LISTS = 64;

@@ -25,7 +25,7 @@ import static io.shmipc.core.layout.QueueDescriptor.ringLength;
  * <p>Every value the peer can write (head when we produce, tail when we consume) is checked before use: a ring whose
  * indices disagree with its capacity makes the call throw {@link ProtocolViolationException}.
  */
-public final class EventQueue {
+public final class EventQueue implements MessageQueue {
     /** Receives one element from {@link #drain}. */
     @FunctionalInterface
     public interface ElementHandler {
@@ -149,6 +149,7 @@ public final class EventQueue {
      * Producer: puts one element. Safe for many local threads at once. Returns false when the ring is full; the
      * caller decides how long to wait.
      */
+    @Override
     public boolean offer(final int streamId, final int bufferOffset, final int status)
         throws ProtocolViolationException {
         return offer(streamId, bufferOffset, status, NOT_A_MESSAGE);
@@ -158,6 +159,7 @@ public final class EventQueue {
      * Producer: puts the element of a message of {@code bytes} bytes, counted in {@link #messagesPublished()} and
      * {@link #bytesPublished()} (kept under the producer lock, so counting costs no atomic operation of its own).
      */
+    @Override
     public boolean offerMessage(final int streamId, final int bufferOffset, final long bytes)
         throws ProtocolViolationException {
         return offer(streamId, bufferOffset, QueueDescriptor.STATUS_OPEN, bytes);
@@ -226,6 +228,12 @@ public final class EventQueue {
         return count;
     }
 
+    /** Consumer: as {@link #drain(ElementHandler, int)}; this queue carries no message bytes itself. */
+    @Override
+    public int drain(final Handler handler, final int limit) throws ProtocolViolationException {
+        return drain((ElementHandler) handler, limit);
+    }
+
     /**
      * Consumer: tells the producer how far we consumed. {@link #drain} does not: the store to the shared header line
      * (which the producer's tail store keeps taking away) would make the next atomic operation on the delivery path
@@ -233,6 +241,7 @@ public final class EventQueue {
      * receive thread, before it wakes a parked reader, when a spinning reader stops spinning or next finds the ring
      * empty, and before each drain and park. Only the thread that drains calls this.
      */
+    @Override
     public void publishHead() {
         final long head = (long) CONSUMER_HEAD.get(this);
         if (head != publishedHead) {
@@ -242,11 +251,13 @@ public final class EventQueue {
     }
 
     /** Consumer: true if {@link #publishHead()} has something to publish; a hint when asked by another thread. */
+    @Override
     public boolean headUnpublished() {
         return (long) CONSUMER_HEAD.getOpaque(this) != publishedHead;
     }
 
     /** Consumer: true when there is nothing to drain. */
+    @Override
     public boolean isEmpty() {
         return buffer.getLongVolatile(tailIndex) == (long) CONSUMER_HEAD.getAcquire(this);
     }
@@ -284,11 +295,13 @@ public final class EventQueue {
     }
 
     /** Producer: messages published with {@link #offerMessage}. */
+    @Override
     public long messagesPublished() {
         return (long) MESSAGES_PUBLISHED.getOpaque(this);
     }
 
     /** Producer: bytes of the messages published with {@link #offerMessage}. */
+    @Override
     public long bytesPublished() {
         return (long) BYTES_PUBLISHED.getOpaque(this);
     }
@@ -296,6 +309,16 @@ public final class EventQueue {
     /** Total elements ever published to this ring. */
     public long tail() {
         return buffer.getLongVolatile(tailIndex);
+    }
+
+    @Override
+    public boolean everUsed() {
+        return tail() > 0;
+    }
+
+    @Override
+    public String describe() {
+        return "queue " + size() + "/" + capacity + " elements, working flag " + workingFlag();
     }
 
     private void checkIndices(final long head, final long tail) throws ProtocolViolationException {

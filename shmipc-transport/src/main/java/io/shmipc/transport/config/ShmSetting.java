@@ -30,6 +30,8 @@ public enum ShmSetting
     SPIN("SHMIPC_SPIN", "shmipc.spin"),
     /** Futex wake-ups between two shmipc-java peers ({@code true}/{@code false}); see docs/PROTOCOL.md. */
     FUTEX_WAKE("SHMIPC_FUTEX_WAKE", "shmipc.futex.wake"),
+    /** Message rings between two shmipc-java peers over memfd ({@code true}/{@code false}); see docs/PROTOCOL.md. */
+    MESSAGE_RINGS("SHMIPC_MESSAGE_RINGS", "shmipc.message.rings"),
     /** Path prefix of region files when the memory type is {@code file}. */
     FILE_PREFIX("SHMIPC_FILE_PREFIX", "shmipc.file.prefix");
 

@@ -154,6 +154,14 @@ public final class ShmSettings
     }
 
     /**
+     * @return whether message rings are offered to shmipc-java peers.
+     */
+    public boolean messageRings()
+    {
+        return (Boolean)values.get(ShmSetting.MESSAGE_RINGS);
+    }
+
+    /**
      * @return the path prefix of region files in {@code file} mode.
      */
     public String filePrefix()
@@ -206,6 +214,7 @@ public final class ShmSettings
             .queueCapacity(queueCapacity())
             .spinIterations(spinIterations())
             .futexWake(futexWake())
+            .messageRings(messageRings())
             .filePrefix(filePrefix());
     }
 
@@ -252,6 +261,7 @@ public final class ShmSettings
         defaults.put(ShmSetting.CONCURRENCY, DEFAULT_CONCURRENCY);
         defaults.put(ShmSetting.SPIN, core.spinIterations());
         defaults.put(ShmSetting.FUTEX_WAKE, core.futexWake());
+        defaults.put(ShmSetting.MESSAGE_RINGS, core.messageRings());
         defaults.put(ShmSetting.FILE_PREFIX, core.filePrefix());
         return Collections.unmodifiableMap(defaults);
     }
@@ -263,6 +273,7 @@ public final class ShmSettings
         {
             case ENABLE:
             case FUTEX_WAKE:
+            case MESSAGE_RINGS:
                 return parseBoolean(trimmed);
             case PATH:
             case FILE_PREFIX:
@@ -498,6 +509,16 @@ public final class ShmSettings
         public Builder futexWake(final boolean enabled)
         {
             code.put(ShmSetting.FUTEX_WAKE, enabled);
+            return this;
+        }
+
+        /**
+         * @param enabled whether message rings are offered to shmipc-java peers.
+         * @return this.
+         */
+        public Builder messageRings(final boolean enabled)
+        {
+            code.put(ShmSetting.MESSAGE_RINGS, enabled);
             return this;
         }
 

@@ -54,6 +54,7 @@ class ShmSettingsTest
             Map.entry("SHMIPC_CONCURRENCY", "2"),
             Map.entry("SHMIPC_SPIN", "500"),
             Map.entry("SHMIPC_FUTEX_WAKE", "false"),
+            Map.entry("SHMIPC_MESSAGE_RINGS", "off"),
             Map.entry("SHMIPC_FILE_PREFIX", "/dev/shm/app"));
 
         final ShmSettings settings = ShmSettings.builder().resolve(new Properties(), env);
@@ -68,6 +69,8 @@ class ShmSettingsTest
         assertEquals(2, settings.concurrency());
         assertEquals(500, settings.spinIterations());
         assertFalse(settings.futexWake());
+        assertFalse(settings.messageRings());
+        assertFalse(settings.sessionConfig().build().messageRings());
         assertEquals("/dev/shm/app", settings.filePrefix());
         for (final ShmSetting setting : ShmSetting.values())
         {

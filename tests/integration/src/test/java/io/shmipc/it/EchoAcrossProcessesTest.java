@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class EchoAcrossProcessesTest {
     /** Payload sizes: 8164..8166 put the whole frame (8-byte header + payload) at 8172 +- 1, a slice's data capacity. */
-    private static final int[] SIZES = {0, 1, 64, 8164, 8165, 8166, 8171, 8172, 8173, 64 << 10, 1 << 20, 8 << 20};
+    private static final int[] SIZES = {0, 1, 64, 1020, 1024, 1025, 8164, 8165, 8166, 8171, 8172, 8173, 64 << 10, 1 << 20, 8 << 20};
     /** Short spins on both sides so that receivers park between messages and every round trip needs wake-ups. */
     private static final String SPIN = "100";
 
@@ -35,26 +35,31 @@ class EchoAcrossProcessesTest {
     static java.util.stream.Stream<Arguments> modes() {
         final Builder<Arguments> modes = java.util.stream.Stream.builder();
         for (final MemoryType type : MemoryType.values()) {
-            modes.add(Arguments.of(type, true));
-            modes.add(Arguments.of(type, false));
+            modes.add(Arguments.of(type, true, true));
+            modes.add(Arguments.of(type, false, true));
         }
+        // Between two shmipc-java peers over memfd the message rings carry everything; this keeps the reference
+        // queue path covered across processes as well.
+        modes.add(Arguments.of(MemoryType.MEMFD, true, false));
         return modes.build();
     }
 
-    @ParameterizedTest(name = "{0} memory, futex wake-ups {1}")
+    @ParameterizedTest(name = "{0} memory, futex wake-ups {1}, message rings offered {2}")
     @MethodSource("modes")
-    void shouldEchoEverySizeIntactWithAServerInAnotherJvm(final MemoryType type, final boolean futex)
-        throws Exception {
+    void shouldEchoEverySizeIntactWithAServerInAnotherJvm(final MemoryType type, final boolean futex,
+                                                          final boolean rings) throws Exception {
         final String prefix = Resources.uniqueShmPrefix("echo");
         final Path socket = dir.resolve("echo.sock");
         try (PeerProcess server = PeerProcess.echoServer(socket, Map.of("SHMIPC_FUTEX_WAKE", Boolean.toString(futex),
             "SHMIPC_SPIN", SPIN, "SHMIPC_FILE_PREFIX", prefix), dir)) {
             final SessionConfig config = SessionConfig.builder().memoryType(type).filePrefix(prefix).futexWake(futex)
-                .spinIterations(Integer.parseInt(SPIN)).build();
+                .messageRings(rings).spinIterations(Integer.parseInt(SPIN)).build();
             final byte[] scratch = new byte[(8 << 20) + 16];
             try (Session session = Session.connect(socket, config)) {
                 assertEquals(type == MemoryType.MEMFD ? 3 : 2, session.protocolVersion(), "protocol version");
                 assertEquals(type, session.memoryType());
+                assertEquals(rings && type == MemoryType.MEMFD, session.usesMessageRings(),
+                    "message rings: over memfd when offered, never in file mode");
                 if (type == MemoryType.FILE) {
                     assertEquals(2, Resources.filesWithPrefix(prefix).size(), "queue and buffer files under " + prefix);
                 }

@@ -83,7 +83,8 @@ public final class ShmTransport implements BenchTransport
         {
             builder.spinIterations(0);
         }
-        return builder.build();
+        // SHMIPC_* settings the run does not size itself still apply (e.g. SHMIPC_MESSAGE_RINGS=0 for an A/B run).
+        return builder.fromEnvironment(System.getenv(), System.getProperties()).build();
     }
 
     /**
