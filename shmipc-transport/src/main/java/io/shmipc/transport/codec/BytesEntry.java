@@ -1,6 +1,7 @@
 package io.shmipc.transport.codec;
 
 import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * An entry of a table of things decoded lately ({@link RecentStrings}, {@link RecentInfoKeys}): the value and the
@@ -12,14 +13,33 @@ import org.agrona.DirectBuffer;
 final class BytesEntry<T>
 {
     private final int hash;
-    private final byte[] bytes;
+    private final UnsafeBuffer bytes;
     private final T value;
 
     BytesEntry(final int hash, final byte[] bytes, final T value)
     {
         this.hash = hash;
-        this.bytes = bytes;
+        this.bytes = new UnsafeBuffer(bytes);
         this.value = value;
+    }
+
+    /**
+     * @return a hash of the {@code length} bytes at {@code index}, taken eight bytes at a time.
+     */
+    static int hash(final DirectBuffer buffer, final int index, final int length)
+    {
+        long hash = length;
+        int i = 0;
+        for (; i + Long.BYTES <= length; i += Long.BYTES)
+        {
+            hash = 31 * hash + buffer.getLong(index + i);
+        }
+        for (; i < length; i++)
+        {
+            hash = 31 * hash + buffer.getByte(index + i);
+        }
+        final int folded = (int)(hash ^ (hash >>> 32));
+        return folded ^ (folded >>> 16);
     }
 
     /**
@@ -29,13 +49,22 @@ final class BytesEntry<T>
     static <T> T valueIfMatches(
         final BytesEntry<T> entry, final int hash, final DirectBuffer buffer, final int index, final int length)
     {
-        if (entry == null || entry.hash != hash || entry.bytes.length != length)
+        if (entry == null || entry.hash != hash || entry.bytes.capacity() != length)
         {
             return null;
         }
-        for (int i = 0; i < length; i++)
+        final UnsafeBuffer bytes = entry.bytes;
+        int i = 0;
+        for (; i + Long.BYTES <= length; i += Long.BYTES)
         {
-            if (entry.bytes[i] != buffer.getByte(index + i))
+            if (bytes.getLong(i) != buffer.getLong(index + i))
+            {
+                return null;
+            }
+        }
+        for (; i < length; i++)
+        {
+            if (bytes.getByte(i) != buffer.getByte(index + i))
             {
                 return null;
             }

@@ -28,7 +28,7 @@ final class RecentInfoKeys
      */
     static InfoKeys get(final DirectBuffer buffer, final int index, final int length)
     {
-        final int hash = hash(buffer, index, length);
+        final int hash = BytesEntry.hash(buffer, index, length);
         return BytesEntry.valueIfMatches(TABLE[hash & MASK], hash, buffer, index, length);
     }
 
@@ -37,25 +37,9 @@ final class RecentInfoKeys
      */
     static void put(final DirectBuffer buffer, final int index, final int length, final InfoKeys keys)
     {
-        final int hash = hash(buffer, index, length);
+        final int hash = BytesEntry.hash(buffer, index, length);
         final byte[] bytes = new byte[length];
         buffer.getBytes(index, bytes);
         TABLE[hash & MASK] = new BytesEntry<>(hash, bytes, keys);
-    }
-
-    private static int hash(final DirectBuffer buffer, final int index, final int length)
-    {
-        long hash = length;
-        int i = 0;
-        for (; i + Long.BYTES <= length; i += Long.BYTES)
-        {
-            hash = 31 * hash + buffer.getLong(index + i);
-        }
-        for (; i < length; i++)
-        {
-            hash = 31 * hash + buffer.getByte(index + i);
-        }
-        final int folded = (int)(hash ^ (hash >>> 32));
-        return folded ^ (folded >>> 16);
     }
 }

@@ -33,12 +33,8 @@ final class RecentStrings
         {
             return decode(buffer, index, length);
         }
-        int hash = length;
-        for (int i = 0; i < length; i++)
-        {
-            hash = 31 * hash + buffer.getByte(index + i);
-        }
-        final int slot = (hash ^ (hash >>> 16)) & MASK;
+        final int hash = BytesEntry.hash(buffer, index, length);
+        final int slot = hash & MASK;
         final String known = BytesEntry.valueIfMatches(TABLE[slot], hash, buffer, index, length);
         if (known != null)
         {
