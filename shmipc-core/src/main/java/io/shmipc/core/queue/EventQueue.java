@@ -41,16 +41,8 @@ public final class EventQueue implements MessageQueue {
     private final Object producerLock = new Object();
     /** Producer side: the next sequence to publish (our copy of tail; only we write tail), guarded by producerLock. */
     private long producerTail;
-    /**
-     * Consumer side: our copy of head (only we write head). Written by whichever local thread drains, read by any
-     * thread asking {@link #isEmpty()}: release/acquire through {@link #CONSUMER_HEAD}, plain moves on x86.
-     */
-    @SuppressWarnings("unused")
-    private long consumerHead;
-    private static final java.lang.invoke.VarHandle CONSUMER_HEAD;
+    private final ConsumerHead consumerHead;
     private static final long NOT_A_MESSAGE = -1;
-    /** Consumer side: the head last stored to shared memory; written by the draining thread. */
-    private long publishedHead;
     /** Producer side, guarded by producerLock, read by anybody (opaque). */
     private long messagesPublished;
     private long bytesPublished;
@@ -60,7 +52,6 @@ public final class EventQueue implements MessageQueue {
     static {
         try {
             final java.lang.invoke.MethodHandles.Lookup lookup = java.lang.invoke.MethodHandles.lookup();
-            CONSUMER_HEAD = lookup.findVarHandle(EventQueue.class, "consumerHead", long.class);
             MESSAGES_PUBLISHED = lookup.findVarHandle(EventQueue.class, "messagesPublished", long.class);
             BYTES_PUBLISHED = lookup.findVarHandle(EventQueue.class, "bytesPublished", long.class);
         } catch (final ReflectiveOperationException e) {
@@ -76,8 +67,7 @@ public final class EventQueue implements MessageQueue {
         this.tailIndex = ringOffset + TAIL_OFFSET;
         this.flagIndex = ringOffset + WORKING_FLAG_OFFSET;
         this.producerTail = buffer.getLongVolatile(tailIndex);
-        CONSUMER_HEAD.setRelease(this, buffer.getLongVolatile(headIndex));
-        this.publishedHead = (long) CONSUMER_HEAD.get(this);
+        this.consumerHead = new ConsumerHead(buffer, headIndex);
     }
 
     /** Writes an empty ring header of the given capacity at {@code ringOffset} (creator side). */
@@ -113,7 +103,7 @@ public final class EventQueue implements MessageQueue {
         }
         checkFits(buffer, ringOffset, capacity);
         final EventQueue queue = new EventQueue(buffer, ringOffset, capacity);
-        queue.checkIndices((long) CONSUMER_HEAD.getAcquire(queue), queue.producerTail);
+        queue.checkIndices(queue.consumerHead.acquire(), queue.producerTail);
         return queue;
     }
 
@@ -209,7 +199,7 @@ public final class EventQueue implements MessageQueue {
      */
     public int drain(final ElementHandler handler, final int limit) throws ProtocolViolationException {
         final AtomicBuffer buffer = this.buffer;
-        long head = (long) CONSUMER_HEAD.getAcquire(this);
+        long head = consumerHead.acquire();
         // Acquire: elements up to tail were written before tail was published.
         final long tail = buffer.getLongVolatile(tailIndex);
         checkIndices(head, tail);
@@ -222,7 +212,7 @@ public final class EventQueue implements MessageQueue {
             final int status = buffer.getInt(element + ELEMENT_STATUS_OFFSET);
             head++;
             count++;
-            CONSUMER_HEAD.setRelease(this, head);
+            consumerHead.advance(head);
             handler.onElement(streamId, bufferOffset, status);
         }
         return count;
@@ -243,23 +233,19 @@ public final class EventQueue implements MessageQueue {
      */
     @Override
     public void publishHead() {
-        final long head = (long) CONSUMER_HEAD.get(this);
-        if (head != publishedHead) {
-            buffer.putLongOrdered(headIndex, head);
-            publishedHead = head;
-        }
+        consumerHead.publish();
     }
 
     /** Consumer: true if {@link #publishHead()} has something to publish; a hint when asked by another thread. */
     @Override
     public boolean headUnpublished() {
-        return (long) CONSUMER_HEAD.getOpaque(this) != publishedHead;
+        return consumerHead.unpublished();
     }
 
     /** Consumer: true when there is nothing to drain. */
     @Override
     public boolean isEmpty() {
-        return buffer.getLongVolatile(tailIndex) == (long) CONSUMER_HEAD.getAcquire(this);
+        return buffer.getLongVolatile(tailIndex) == consumerHead.acquire();
     }
 
     /** Elements published and not yet consumed, as the indices say now. */

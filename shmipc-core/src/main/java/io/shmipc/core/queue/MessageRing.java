@@ -37,14 +37,12 @@ import static io.shmipc.core.layout.MessageRingDescriptor.ringLength;
  * head the consumer moved past our tail, throws {@link ProtocolViolationException}.
  */
 public final class MessageRing implements MessageQueue {
-    private static final VarHandle CONSUMER_HEAD;
     private static final VarHandle MESSAGES_PUBLISHED;
     private static final VarHandle BYTES_PUBLISHED;
 
     static {
         try {
             final MethodHandles.Lookup lookup = MethodHandles.lookup();
-            CONSUMER_HEAD = lookup.findVarHandle(MessageRing.class, "consumerHead", long.class);
             MESSAGES_PUBLISHED = lookup.findVarHandle(MessageRing.class, "messagesPublished", long.class);
             BYTES_PUBLISHED = lookup.findVarHandle(MessageRing.class, "bytesPublished", long.class);
         } catch (final ReflectiveOperationException e) {
@@ -64,11 +62,7 @@ public final class MessageRing implements MessageQueue {
     /** Producer side, under producerLock: our tail (only we write it) and the head as last read. */
     private long producerTail;
     private long knownHead;
-    /** Consumer side: our head; set by the draining thread, read by anyone asking {@link #isEmpty()}. */
-    @SuppressWarnings("unused")
-    private long consumerHead;
-    /** Consumer side: the head last stored to shared memory; written by the draining thread. */
-    private long publishedHead;
+    private final ConsumerHead consumerHead;
     /** Producer side, under producerLock, read by anybody (opaque). */
     @SuppressWarnings("unused")
     private long messagesPublished;
@@ -85,8 +79,7 @@ public final class MessageRing implements MessageQueue {
         this.maxDataLength = capacity / 4 - DATA_OFFSET;
         this.producerTail = buffer.getLongVolatile(tailIndex);
         this.knownHead = buffer.getLongVolatile(headIndex);
-        CONSUMER_HEAD.setRelease(this, knownHead);
-        this.publishedHead = knownHead;
+        this.consumerHead = new ConsumerHead(buffer, headIndex);
     }
 
     /** Writes an empty ring of {@code capacity} bytes (a power of two) at {@code ringOffset} (creator side). */
@@ -243,7 +236,7 @@ public final class MessageRing implements MessageQueue {
     @Override
     public int drain(final Handler handler, final int limit) throws ProtocolViolationException {
         final AtomicBuffer buffer = this.buffer;
-        long head = (long) CONSUMER_HEAD.getAcquire(this);
+        long head = consumerHead.acquire();
         int count = 0;
         // A legal ring has at most one padding record per lap; a peer writing nothing else cannot keep us here.
         int paddings = 0;
@@ -286,28 +279,24 @@ public final class MessageRing implements MessageQueue {
             final int size = aligned(length);
             buffer.setMemory(record, size, (byte) 0);
             head += size;
-            CONSUMER_HEAD.setRelease(this, head);
+            consumerHead.advance(head);
         }
         return count;
     }
 
     @Override
     public void publishHead() {
-        final long head = (long) CONSUMER_HEAD.get(this);
-        if (head != publishedHead) {
-            buffer.putLongOrdered(headIndex, head);
-            publishedHead = head;
-        }
+        consumerHead.publish();
     }
 
     @Override
     public boolean headUnpublished() {
-        return (long) CONSUMER_HEAD.getOpaque(this) != publishedHead;
+        return consumerHead.unpublished();
     }
 
     @Override
     public boolean isEmpty() {
-        final long head = (long) CONSUMER_HEAD.getAcquire(this);
+        final long head = consumerHead.acquire();
         return buffer.getIntVolatile(dataIndex + ((int) head & mask)) == 0;
     }
 
