@@ -5,9 +5,12 @@ import io.shmipc.core.buffer.SliceClass;
 import io.shmipc.core.control.ControlChannel;
 import io.shmipc.core.control.ControlEvent;
 import io.shmipc.core.control.EventType;
+import io.shmipc.core.layout.BufferRegionDescriptor;
 import io.shmipc.core.layout.EventHeaderDescriptor;
+import io.shmipc.core.layout.MessageRingDescriptor;
 import io.shmipc.core.layout.QueueDescriptor;
 import io.shmipc.core.queue.EventQueue;
+import io.shmipc.core.queue.MessageRing;
 import io.shmipc.core.region.SharedRegion;
 import io.shmipc.core.region.StaleFiles;
 import io.shmipc.core.ShmTimeoutException;
@@ -15,6 +18,7 @@ import io.shmipc.nativeio.MemFd;
 import io.shmipc.nativeio.NativeException;
 import io.shmipc.nativeio.Posix;
 import io.shmipc.nativeio.UnixSocket;
+import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.BufferedReader;
@@ -52,14 +56,23 @@ public final class HostilePeerMain {
     private final BufferPool pool;
     private final EventQueue out;
     private final int outRingOffset;
+    /** The client's message ring to the server, for the RING_ scenarios (null otherwise). */
+    private final MessageRing outMessages;
+    /** The whole buffer region, and where the ring to the server keeps its first record (RING_ scenarios). */
+    private final AtomicBuffer bufferRegion;
+    private final int firstRingRecord;
 
     private HostilePeerMain(final ControlChannel control, final SharedRegion queue, final BufferPool pool,
-                            final EventQueue out, final int outRingOffset) {
+                            final EventQueue out, final int outRingOffset, final MessageRing outMessages,
+                            final AtomicBuffer bufferRegion, final int firstRingRecord) {
         this.control = control;
         this.queue = queue;
         this.pool = pool;
         this.out = out;
         this.outRingOffset = outRingOffset;
+        this.outMessages = outMessages;
+        this.bufferRegion = bufferRegion;
+        this.firstRingRecord = firstRingRecord;
     }
 
     public static void main(final String[] args) throws Exception {
@@ -113,7 +126,20 @@ public final class HostilePeerMain {
         }
         final EventQueue toServer = EventQueue.format(queue.buffer(), 0, QUEUE_CAPACITY);
         EventQueue.format(queue.buffer(), (int) QueueDescriptor.ringLength(QUEUE_CAPACITY), QUEUE_CAPACITY);
-        final BufferPool pool = BufferPool.format(buffer.buffer(), new SliceClass(8172, 50), new SliceClass(32748, 50));
+        // The RING_ scenarios lay out message rings after the lists, as a shmipc-java client does (PROTOCOL.md 12).
+        final boolean rings = scenario.startsWith("RING_");
+        final int ringCapacity = MessageRingDescriptor.MIN_CAPACITY;
+        final int ringsBytes = rings ? 2 * MessageRingDescriptor.ringLength(ringCapacity)
+            + MessageRingDescriptor.RINGS_ALIGNMENT : 0;
+        final BufferPool pool = BufferPool.format(new UnsafeBuffer(buffer.buffer().addressOffset(),
+            buffer.buffer().capacity() - ringsBytes), new SliceClass(8172, 50), new SliceClass(32748, 50));
+        MessageRing toServerRing = null;
+        final int at = (int) MessageRingDescriptor.ringsOffset(pool.usedLength());
+        if (rings) {
+            toServerRing = MessageRing.format(buffer.buffer(), at, ringCapacity);
+            MessageRing.format(buffer.buffer(), at + MessageRingDescriptor.ringLength(ringCapacity), ringCapacity);
+            pool.addCapabilities(BufferRegionDescriptor.CAPABILITY_CLIENT_MESSAGE_RINGS);
+        }
         if (file) {
             if ("WORLD_WRITABLE_FILES".equals(scenario)) {
                 Posix.chmod(queue.name(), 0666);
@@ -142,13 +168,17 @@ public final class HostilePeerMain {
             expect(control, EventType.ACK_READY_RECV_FD);
             control.sendFds(new int[] {buffer.fd(), queue.fd()});
             expect(control, EventType.ACK_SHARE_MEMORY);
+            if (rings && (pool.capabilities() & BufferRegionDescriptor.CAPABILITY_SERVER_MESSAGE_RINGS) == 0) {
+                throw new IllegalStateException("the server did not take the message rings");
+            }
         }
         // Region files are ours: remove them when this process ends normally (a kill leaves them to the sweep).
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             queue.unlink();
             buffer.unlink();
         }));
-        return new HostilePeerMain(control, queue, pool, toServer, 0);
+        return new HostilePeerMain(control, queue, pool, toServer, 0, toServerRing, buffer.buffer(),
+            at + MessageRingDescriptor.HEADER_LENGTH);
     }
 
     /** The server side of the memfd handshake, with the client's regions mapped here. */
@@ -171,11 +201,24 @@ public final class HostilePeerMain {
         }
         final SharedRegion buffer = SharedRegion.mapMemfd(names[1], fds[0], 1L << 30);
         final SharedRegion queue = SharedRegion.mapMemfd(names[0], fds[1], 1L << 30);
+        final BufferPool pool = BufferPool.attach(buffer.buffer());
+        MessageRing toClientRing = null;
+        int firstRecord = -1;
+        if (scenario.startsWith("RING_")) {
+            // Take the client's message rings as a shmipc-java server does (PROTOCOL.md 12), then abuse ours.
+            final long at = MessageRingDescriptor.ringsOffset(pool.usedLength());
+            final MessageRing toServerRing = MessageRing.attach(buffer.buffer(), at);
+            final int toClientAt = (int) at + MessageRingDescriptor.ringLength(toServerRing.capacity());
+            toClientRing = MessageRing.attach(buffer.buffer(), toClientAt);
+            firstRecord = toClientAt + MessageRingDescriptor.HEADER_LENGTH;
+            pool.addCapabilities(BufferRegionDescriptor.CAPABILITY_SERVER_MESSAGE_RINGS);
+        }
         control.send(ControlEvent.empty(EventType.ACK_SHARE_MEMORY, EventHeaderDescriptor.VERSION_MEMFD));
         final int capacity = EventQueue.capacityForRegion(queue.length());
         final int toClientOffset = (int) QueueDescriptor.ringLength(capacity);
         final EventQueue toClient = EventQueue.attach(queue.buffer(), toClientOffset, capacity);
-        return new HostilePeerMain(control, queue, BufferPool.attach(buffer.buffer()), toClient, toClientOffset);
+        return new HostilePeerMain(control, queue, pool, toClient, toClientOffset, toClientRing, buffer.buffer(),
+            firstRecord);
     }
 
     private static String resizeResult(final int fd, final long length) {
@@ -228,6 +271,14 @@ public final class HostilePeerMain {
                 queue.buffer().putLongVolatile(outRingOffset + QueueDescriptor.TAIL_OFFSET, 1_000_000L);
                 control.sendPolling();
             }
+            case RING_RECORD_PAST_END -> ringRecord(MessageRingDescriptor.TYPE_ELEMENT, outMessages.capacity() + 8);
+            case RING_UNKNOWN_RECORD_TYPE -> ringRecord(9, 16);
+            case RING_ELEMENT_OUT_OF_REGION -> {
+                if (!outMessages.offer(STREAM_ID, FAR_OUTSIDE, QueueDescriptor.STATUS_OPEN)) {
+                    throw new IllegalStateException("message ring full");
+                }
+                control.sendPolling();
+            }
             case UNKNOWN_EVENT_TYPE -> control.send(header(EventHeaderDescriptor.HEADER_LENGTH,
                 EventHeaderDescriptor.MAGIC, version, 42));
             case HANDSHAKE_EVENT_AFTER_HANDSHAKE -> control.send(ControlEvent.empty(EventType.EXCHANGE_PROTO_VERSION,
@@ -261,6 +312,13 @@ public final class HostilePeerMain {
             }
             default -> throw new IllegalArgumentException("no such misbehaviour " + misbehaviour);
         }
+    }
+
+    /** Writes a record header by hand at the start of the (empty) ring to the victim and wakes it. */
+    private void ringRecord(final int type, final int length) throws Exception {
+        bufferRegion.putInt(firstRingRecord + MessageRingDescriptor.RECORD_TYPE_OFFSET, type);
+        bufferRegion.putIntOrdered(firstRingRecord + MessageRingDescriptor.RECORD_LENGTH_OFFSET, length);
+        control.sendPolling();
     }
 
     /** A one-slice message of 10 bytes, allocated but not yet queued. */

@@ -113,7 +113,8 @@ class HostilePeerTest {
 
     @ParameterizedTest(name = "hostile server: {0}")
     @EnumSource(value = Misbehaviour.class, names = {"OFFSET_OUT_OF_REGION", "SLICE_SIZE_BEYOND_CAPACITY",
-        "CHAIN_CYCLE", "UNKNOWN_STATE", "UNKNOWN_EVENT_TYPE", "TRUNCATED_EVENT"})
+        "CHAIN_CYCLE", "UNKNOWN_STATE", "UNKNOWN_EVENT_TYPE", "TRUNCATED_EVENT", "RING_RECORD_PAST_END",
+        "RING_ELEMENT_OUT_OF_REGION"})
     void shouldFailThePendingReadWhenAServerMisbehaves(final Misbehaviour misbehaviour) throws Exception {
         final Path hostileSocket = dir.resolve("hostile.sock");
         final PeerProcess hostile = PeerProcess.start(HostilePeerMain.class, List.of("server",

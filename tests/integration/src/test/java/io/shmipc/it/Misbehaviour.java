@@ -19,6 +19,12 @@ enum Misbehaviour {
     UNKNOWN_STATE("has state 7"),
     /** The queue's tail moved far beyond what its capacity allows. */
     TAIL_BEYOND_CAPACITY("queue indices out of range"),
+    /** Message rings (memfd, both sides shmipc-java): a record that claims to run past the ring's end. */
+    RING_RECORD_PAST_END("remain before the ring's end"),
+    /** Message rings: a record of a type no peer defines. */
+    RING_UNKNOWN_RECORD_TYPE("unknown type 9"),
+    /** Message rings: an element record whose buffer offset lies far outside the region. */
+    RING_ELEMENT_OUT_OF_REGION("is not the start of a slice"),
     /** A control event of a type that does not exist. */
     UNKNOWN_EVENT_TYPE("unknown type 42"),
     /** A handshake event after the handshake. */
