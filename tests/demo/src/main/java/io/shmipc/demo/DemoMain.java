@@ -86,6 +86,9 @@ public final class DemoMain {
                         + "fallback writes: %d%n", session.usesFutexWake() ? "futex" : "polling events",
                     session.metrics().futexWakesSent(), session.metrics().pollingEventsSent(),
                     session.metrics().wakeUpsAvoided(), session.metrics().fallbackWrites());
+                System.out.printf("  messages went through: %s%n", session.usesMessageRings()
+                    ? "message rings (both sides shmipc-java; up to 1 KiB in the ring itself, docs/PROTOCOL.md 12)"
+                    : "the reference queue (ShmIPC wire protocol)");
             }
             status = JavaProcess.stop(server, 10_000);
             if (status != 0) {
