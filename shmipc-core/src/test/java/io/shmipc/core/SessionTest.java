@@ -55,6 +55,35 @@ class SessionTest {
         return SessionConfig.builder().memoryType(type).filePrefix(dir.resolve("shm").toString()).build();
     }
 
+    @ParameterizedTest(name = "ring data up to {0} bytes")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {0, 16, 1024})
+    void shouldEchoThroughMessageRingsWhateverGoesInTheRingItself(final int maxRingData) throws Exception {
+        final SessionConfig config = SessionConfig.builder().maxRingDataLength(maxRingData).build();
+        server = ShmServer.start(dir.resolve("rings.sock"), config, ECHO);
+        try (Session session = Session.connect(dir.resolve("rings.sock"), config)) {
+            assertTrue(session.usesMessageRings());
+            final Stream stream = session.openStream();
+            stream.readTimeout(Duration.ofSeconds(10));
+            final Random random = new Random(7);
+            for (final int size : new int[] {1, 15, 16, 17, 1023, 1024, 1025, 9000}) {
+                for (int i = 0; i < 50; i++) {
+                    final byte[] out = new byte[size];
+                    random.nextBytes(out);
+                    stream.write(out, 0, size);
+                    final byte[] in = new byte[size];
+                    stream.readFully(in, 0, size);
+                    assertArrayEquals(out, in, "size " + size);
+                }
+            }
+            stream.close();
+            assertEquals(0, session.metrics().slicesHeld(), "every slice a ring message was copied into came back");
+        }
+        assertEquals(0, SessionConfig.builder().fromEnvironment(java.util.Map.of("SHMIPC_RING_DATA_MAX", "0"),
+            new java.util.Properties()).build().maxRingDataLength());
+        assertEquals(false, SessionConfig.builder().fromEnvironment(java.util.Map.of("SHMIPC_MESSAGE_RINGS", "off"),
+            new java.util.Properties()).build().messageRings());
+    }
+
     @ParameterizedTest
     @EnumSource(MemoryType.class)
     void shouldEchoMessagesOfEverySize(final MemoryType type) throws Exception {
