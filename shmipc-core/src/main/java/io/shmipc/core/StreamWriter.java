@@ -159,7 +159,8 @@ public final class StreamWriter {
                 stream.fallbackMode = true;
                 session.sendFallback(stream.id(), heap.byteArray(), 0, heapLength);
             } else if (slices.size() == 1 && pending <= session.maxRingDataLength()) {
-                // Small enough to travel in the message ring itself; abort() below keeps the slice for our next write.
+                // Small enough to travel in the message ring itself; abort() below returns the slice to the session's
+                // slice cache, where the next write finds it again.
                 session.publishData(stream.id(), region, BufferPool.dataIndex(currentSlice), (int) pending);
             } else {
                 pool.setSliceSize(currentSlice, currentSize);
