@@ -94,6 +94,11 @@ public final class Session implements AutoCloseable {
     private final MessageRing sendRing;
     /** Messages up to this many bytes travel in the send ring itself; -1 without rings. */
     private final int maxRingDataLength;
+    /**
+     * The next record of the receive ring waits for room: no slice was free to copy it to and readers hold the
+     * configured bound of heap copies. Cleared when a reader gives a slice or a copy back; nothing is drained meanwhile.
+     */
+    private volatile boolean ringStalled;
     private final int peerPid;
     private final int peerFutexCapability;
     private final int peerHalfCloseCapability;
@@ -323,6 +328,7 @@ public final class Session implements AutoCloseable {
         } catch (final ProtocolViolationException e) {
             fail(e);
         }
+        resumeStalledRing();
     }
 
     /** A reader is about to read the buffer region in place; fails once the region was given back. */
@@ -356,6 +362,20 @@ public final class Session implements AutoCloseable {
         } catch (final ProtocolViolationException e) {
             fail(e);
         }
+        resumeStalledRing();
+    }
+
+    /** Room was made for received data: a stalled receive ring may go on. */
+    private void resumeStalledRing() {
+        if (ringStalled) {
+            ringStalled = false;
+            wakeReceiver();
+        }
+    }
+
+    /** Nothing the draining thread could do now: no message (or a stalled ring) and no control event to apply. */
+    private boolean nothingToDrain() {
+        return ringStalled || (recvMessages.isEmpty() && controlHandoffs.isEmpty());
     }
 
     /** The largest message {@link #publishData} takes; -1 when messages do not travel in a ring. */
@@ -680,7 +700,7 @@ public final class Session implements AutoCloseable {
             // Same cache line as the flag, just made ours again by the fence: the head costs nothing more now.
             publishConsumedHead();
             // Anything published before the flag went down would otherwise wait for a wake-up nobody sends.
-            if ((!recvMessages.isEmpty() || !controlHandoffs.isEmpty()) && recvQueue.markWorking()) {
+            if (!nothingToDrain() && recvQueue.markWorking()) {
                 Futex.wake(flagAddress, 1);
             }
         }
@@ -691,7 +711,7 @@ public final class Session implements AutoCloseable {
         // Read-only check first, so spinning threads do not bounce the lock's cache line while nothing arrives.
         // A stale head can only make the queue look non-empty, never empty when it is not.
         try {
-            if (recvMessages.isEmpty() && controlHandoffs.isEmpty()) {
+            if (nothingToDrain()) {
                 if (recvMessages.headUnpublished()) {
                     // Nothing to do: the moment to tell the peer what we consumed, off the delivery path.
                     publishConsumedHead();
@@ -811,11 +831,16 @@ public final class Session implements AutoCloseable {
     private int drainHandoffs() throws ProtocolViolationException {
         int handled = 0;
         ControlEvent event;
-        while ((event = controlHandoffs.poll()) != null) {
+        while (!controlHandoffs.isEmpty()) {
             while (recvMessages.drain(collector, DRAIN_BATCH) > 0) {
                 recvMessages.publishHead();
                 handled++;
             }
+            if (ringStalled) {
+                // The event must not overtake the message the ring holds back.
+                return handled;
+            }
+            event = controlHandoffs.poll();
             handled++;
             if (event.type() == EventType.FALLBACK_DATA) {
                 onFallbackData(event);
@@ -935,27 +960,34 @@ public final class Session implements AutoCloseable {
          * so the ring's space is free again at once and readers see it as any other message.
          */
         @Override
-        public void onData(final int streamId, final DirectBuffer buffer, final int index, final int length)
+        public boolean onData(final int streamId, final DirectBuffer buffer, final int index, final int length)
             throws ProtocolViolationException {
             final Stream stream = streamFor(streamId, QueueDescriptor.STATUS_OPEN);
             if (stream == null || length == 0) {
-                return;
+                return true;
             }
             if (stream.isPeerOutputShutdown()) {
                 throw new ProtocolViolationException("peer sent data on stream " + streamId
                     + " after it shut its output");
             }
-            final int slice = length <= pool.maxSliceCapacity() ? sliceCache.allocate(length) : BufferPool.NO_SLICE;
-            if (slice != BufferPool.NO_SLICE && pool.capacityOf(slice) >= length) {
+            int slice = sliceFor(length);
+            if (slice == BufferPool.NO_SLICE) {
+                // Raised before looking again, so that a reader giving a slice or a copy back from now on sees it.
+                ringStalled = true;
+                slice = sliceFor(length);
+                if (slice == BufferPool.NO_SLICE && !roomOnHeap(length)) {
+                    metrics.inlineStalls.increment();
+                    return false;
+                }
+                ringStalled = false;
+            }
+            if (slice != BufferPool.NO_SLICE) {
                 final int dataIndex = BufferPool.dataIndex(slice);
                 pool.region().putBytes(dataIndex, buffer, index, length);
                 pool.setSliceSize(slice, length);
                 metrics.slicesReceived.increment();
                 stream.inbound.addSlice(slice, dataIndex, length);
             } else {
-                if (slice != BufferPool.NO_SLICE) {
-                    sliceCache.free(slice);
-                }
                 final byte[] copy = new byte[length];
                 buffer.getBytes(index, copy);
                 stream.inbound.addHeap(copy);
@@ -963,6 +995,34 @@ public final class Session implements AutoCloseable {
             metrics.messagesReceived.increment();
             metrics.bytesReceived.add(length);
             stream.onDelivery();
+            return true;
+        }
+
+        /**
+         * Whether a heap copy of {@code length} bytes stays within the bound readers may leave unread (the one inline
+         * data has, {@link SessionConfig#maxInlineBufferedBytes()}); if so it is counted. If not, the ring stays
+         * stalled, so a peer sending faster than readers read meets a full ring (and its write timeout) instead of
+         * filling our heap.
+         */
+        private boolean roomOnHeap(final int length) {
+            if (metrics.inlineBytesBuffered.get() + length > config.maxInlineBufferedBytes()) {
+                return false;
+            }
+            metrics.inlineBytesBuffered.addAndGet(length);
+            return true;
+        }
+
+        /** One of our slices that holds {@code length} bytes, or NO_SLICE when none is free. */
+        private int sliceFor(final int length) throws ProtocolViolationException {
+            if (length > pool.maxSliceCapacity()) {
+                return BufferPool.NO_SLICE;
+            }
+            final int slice = sliceCache.allocate(length);
+            if (slice != BufferPool.NO_SLICE && pool.capacityOf(slice) < length) {
+                sliceCache.free(slice);
+                return BufferPool.NO_SLICE;
+            }
+            return slice;
         }
 
         @Override
@@ -1020,7 +1080,7 @@ public final class Session implements AutoCloseable {
                 publishConsumedHead();
                 tagHeadsOnceThePeerReadsThem();
                 queue.markNotWorking();
-                if (!recvMessages.isEmpty() || !controlHandoffs.isEmpty()) {
+                if (!nothingToDrain()) {
                     queue.markWorkingByConsumer();
                     continue;
                 }
@@ -1031,6 +1091,8 @@ public final class Session implements AutoCloseable {
             if (result == Futex.TIMED_OUT) {
                 // A whole park with no traffic: the stash of reusable slices goes back to the shared lists.
                 returnCachedSlices();
+                // and a stalled ring looks again for room, whoever made it.
+                ringStalled = false;
                 // Only a liveness check: an idle session must not spin again every park timeout.
                 if (!Posix.isProcessAlive(peerPid)) {
                     fail(new SessionClosedException("peer process " + peerPid + " is gone", null));
@@ -1122,6 +1184,7 @@ public final class Session implements AutoCloseable {
     /** Inline data left a stream's buffer (read, or dropped with the stream). */
     void inlineConsumed(final long bytes) {
         metrics.inlineBytesBuffered.addAndGet(-bytes);
+        resumeStalledRing();
     }
 
     /**
@@ -1197,7 +1260,7 @@ public final class Session implements AutoCloseable {
     private void drainAfterPeerClosed() {
         final long deadline = System.nanoTime() + DRAIN_ON_CLOSE_NANOS;
         while (System.nanoTime() - deadline < 0) {
-            if (poll() == 0 && !consumerBusy.get() && recvMessages.isEmpty() && controlHandoffs.isEmpty()) {
+            if (poll() == 0 && !consumerBusy.get() && nothingToDrain()) {
                 return;
             }
             Thread.onSpinWait();

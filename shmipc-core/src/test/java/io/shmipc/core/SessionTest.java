@@ -84,6 +84,59 @@ class SessionTest {
             new java.util.Properties()).build().messageRings());
     }
 
+    @Test
+    void shouldHoldTheRingBackInsteadOfFillingTheHeapWhenNobodyReads() throws Exception {
+        // Few slices, a small bound on heap copies: a reader that does not read makes the ring stall.
+        final long heapBound = 16 << 10;
+        final SessionConfig config = SessionConfig.builder().bufferCapacity(300_000)
+            .sliceClasses(new SliceClass(8172, 100)).maxFallbackEventBytes(1024).maxInlineBufferedBytes(heapBound)
+            .writeTimeout(Duration.ofSeconds(1)).build();
+        final java.util.concurrent.CountDownLatch readNow = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.CompletableFuture<Stream> accepted = new java.util.concurrent.CompletableFuture<>();
+        server = ShmServer.start(dir.resolve("stall.sock"), config, stream -> {
+            accepted.complete(stream);
+            try {
+                readNow.await();
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        try (Session session = Session.connect(dir.resolve("stall.sock"), config)) {
+            assertTrue(session.usesMessageRings());
+            final Stream stream = session.openStream();
+            final byte[] message = new byte[500];
+            int sent = 0;
+            ShmTimeoutException full = null;
+            while (full == null && sent < 2000) {
+                java.util.Arrays.fill(message, (byte) sent);
+                try {
+                    stream.write(message, 0, message.length);
+                    sent++;
+                } catch (final ShmTimeoutException e) {
+                    full = e;
+                }
+            }
+            assertTrue(full != null && full.getMessage().contains("queue full"), "the writer met a full ring: " + full);
+            final Stream received = accepted.get(10, TimeUnit.SECONDS);
+            final SessionMetrics metrics = received.session().metrics();
+            assertTrue(metrics.inlineBytesBuffered() <= heapBound, "heap copies within the bound: " + metrics);
+            assertTrue(metrics.inlineStalls() > 0, "the ring stalled: " + metrics);
+            assertTrue(!session.isClosed() && !received.session().isClosed(), "a slow reader ends no session");
+
+            readNow.countDown();
+            received.readTimeout(Duration.ofSeconds(10));
+            final byte[] in = new byte[500];
+            for (int i = 0; i < sent; i++) {
+                received.readFully(in, 0, in.length);
+                assertEquals((byte) i, in[0], "message " + i + " of " + sent + " in order");
+                assertEquals((byte) i, in[499]);
+            }
+            stream.write(message, 0, 10);
+            received.readFully(in, 0, 10);
+            assertEquals(0, metrics.inlineBytesBuffered(), "every heap copy was read");
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(MemoryType.class)
     void shouldEchoMessagesOfEverySize(final MemoryType type) throws Exception {

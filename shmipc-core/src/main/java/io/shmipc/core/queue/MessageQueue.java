@@ -15,8 +15,11 @@ public interface MessageQueue {
         /**
          * A message carried in the queue itself: {@code length} bytes at {@code index} of {@code buffer}, valid
          * only during the call (the caller copies what it keeps).
+         *
+         * @return false to leave it where it is (no room to copy it to now): the drain stops before it, and a later
+         * drain hands it over again.
          */
-        void onData(int streamId, DirectBuffer buffer, int index, int length) throws ProtocolViolationException;
+        boolean onData(int streamId, DirectBuffer buffer, int index, int length) throws ProtocolViolationException;
     }
 
     /** Producer: puts one element (a chain's first slice, or a close or half-close); false when full. */

@@ -267,8 +267,10 @@ public final class MessageRing implements MessageQueue {
                     throw new ProtocolViolationException("message ring data record of " + length + " bytes at "
                         + head);
                 }
-                handler.onData(buffer.getInt(record + STREAM_ID_OFFSET), buffer, record + DATA_OFFSET,
-                    length - DATA_OFFSET);
+                if (!handler.onData(buffer.getInt(record + STREAM_ID_OFFSET), buffer, record + DATA_OFFSET,
+                    length - DATA_OFFSET)) {
+                    break;
+                }
                 count++;
             } else if (type == TYPE_PADDING) {
                 paddings++;

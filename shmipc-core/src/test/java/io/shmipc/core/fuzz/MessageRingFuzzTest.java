@@ -116,12 +116,13 @@ class MessageRingFuzzTest {
                 }
 
                 @Override
-                public void onData(final int streamId, final DirectBuffer buffer, final int index, final int length) {
+                public boolean onData(final int streamId, final DirectBuffer buffer, final int index, final int length) {
                     handed[0]++;
                     if (index < dataStart || length < 0 || index + length > dataEnd) {
                         fail("record of " + length + " bytes at " + index + " lies outside the ring's data");
                     }
                     buffer.getByte(index + Math.max(0, length - 1));
+                    return true;
                 }
             }, limit);
             consumer.publishHead();

@@ -37,7 +37,7 @@ class MessageRingTest {
     }
 
     /** Records what a drain hands over: "e:stream:offset:status" or "d:stream:text". */
-    private static final class Recorder implements MessageQueue.Handler {
+    private static class Recorder implements MessageQueue.Handler {
         final List<String> seen = new ArrayList<>();
 
         @Override
@@ -46,8 +46,9 @@ class MessageRingTest {
         }
 
         @Override
-        public void onData(final int streamId, final DirectBuffer buffer, final int index, final int length) {
+        public boolean onData(final int streamId, final DirectBuffer buffer, final int index, final int length) {
             seen.add("d:" + streamId + ":" + buffer.getStringWithoutLengthAscii(index, length));
+            return true;
         }
     }
 
@@ -95,6 +96,29 @@ class MessageRingTest {
         assertFalse(consumer.headUnpublished());
         assertEquals(2, producer.messagesPublished());
         assertEquals(105, producer.bytesPublished());
+    }
+
+    @Test
+    void shouldLeaveADataRecordTheHandlerHasNoRoomForAndHandItOverAgainLater() throws Exception {
+        final UnsafeBuffer region = region(MessageRingDescriptor.ringLength(CAPACITY));
+        final MessageRing producer = MessageRing.format(region, 0, CAPACITY);
+        final MessageRing consumer = MessageRing.attach(region, 0);
+        assertTrue(producer.offer(1, 4096, 0));
+        assertTrue(producer.offerData(1, bytes("held"), 0, 4));
+        assertTrue(producer.offerData(1, bytes("next"), 0, 4));
+        final Recorder refusing = new Recorder() {
+            @Override
+            public boolean onData(final int streamId, final DirectBuffer buffer, final int index, final int length) {
+                return false;
+            }
+        };
+        assertEquals(1, consumer.drain(refusing, 10), "the element goes, the data record stays");
+        assertFalse(consumer.isEmpty());
+        assertEquals(0, consumer.drain(refusing, 10), "still there");
+        final Recorder recorder = new Recorder();
+        assertEquals(2, consumer.drain(recorder, 10));
+        assertEquals(List.of("d:1:held", "d:1:next"), recorder.seen);
+        assertTrue(consumer.isEmpty());
     }
 
     @Test
@@ -245,9 +269,10 @@ class MessageRingTest {
             }
 
             @Override
-            public void onData(final int streamId, final DirectBuffer buffer, final int index, final int length) {
+            public boolean onData(final int streamId, final DirectBuffer buffer, final int index, final int length) {
                 assertEquals(4 + streamId * 8, length);
                 check(streamId, buffer.getInt(index));
+                return true;
             }
 
             private void check(final int streamId, final int sequence) {
