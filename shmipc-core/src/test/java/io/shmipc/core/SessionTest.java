@@ -51,6 +51,16 @@ class SessionTest {
         }
     };
 
+    /** Writes {@code size} random bytes and reads the echo back, intact. */
+    private static void assertEchoes(final Stream stream, final Random random, final int size) throws Exception {
+        final byte[] out = new byte[size];
+        random.nextBytes(out);
+        stream.write(out, 0, size);
+        final byte[] in = new byte[size];
+        stream.readFully(in, 0, size);
+        assertArrayEquals(out, in, "size " + size);
+    }
+
     private SessionConfig config(final MemoryType type) {
         return SessionConfig.builder().memoryType(type).filePrefix(dir.resolve("shm").toString()).build();
     }
@@ -67,12 +77,7 @@ class SessionTest {
             final Random random = new Random(7);
             for (final int size : new int[] {1, 15, 16, 17, 1023, 1024, 1025, 9000}) {
                 for (int i = 0; i < 50; i++) {
-                    final byte[] out = new byte[size];
-                    random.nextBytes(out);
-                    stream.write(out, 0, size);
-                    final byte[] in = new byte[size];
-                    stream.readFully(in, 0, size);
-                    assertArrayEquals(out, in, "size " + size);
+                    assertEchoes(stream, random, size);
                 }
             }
             stream.close();
@@ -152,12 +157,7 @@ class SessionTest {
             stream.readTimeout(Duration.ofSeconds(10));
             final Random random = new Random(42);
             for (final int size : new int[] {1, 64, 8171, 8172, 8173, 100_000, 1 << 20, 8 << 20}) {
-                final byte[] out = new byte[size];
-                random.nextBytes(out);
-                stream.write(out, 0, size);
-                final byte[] in = new byte[size];
-                stream.readFully(in, 0, size);
-                assertArrayEquals(out, in, "size " + size);
+                assertEchoes(stream, random, size);
             }
             stream.close();
             assertTrue(session.usesFutexWake(), "two shmipc-java peers wake each other with futexes");
