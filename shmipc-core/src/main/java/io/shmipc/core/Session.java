@@ -399,12 +399,7 @@ public final class Session implements AutoCloseable {
         throws ShmIpcException {
         try {
             if (!sendRing.offerData(streamId, src, index, length)) {
-                metrics.queueFullWaits.increment();
-                final long timeout = config.writeTimeout().toNanos();
-                final long deadline = System.nanoTime() + timeout;
-                while (!sendRing.offerData(streamId, src, index, length)) {
-                    awaitRoom(streamId, deadline, timeout);
-                }
+                waitForRoom(streamId, () -> sendRing.offerData(streamId, src, index, length));
             }
         } catch (final ProtocolViolationException e) {
             throw fail(e);
@@ -416,7 +411,7 @@ public final class Session implements AutoCloseable {
     void publish(final int streamId, final int firstSlice, final long bytes) throws ShmIpcException {
         try {
             if (!sendMessages.offerMessage(streamId, firstSlice, bytes)) {
-                waitForRoom(streamId, firstSlice, bytes);
+                waitForRoom(streamId, () -> sendMessages.offerMessage(streamId, firstSlice, bytes));
             }
         } catch (final ProtocolViolationException e) {
             throw fail(e);
@@ -442,27 +437,30 @@ public final class Session implements AutoCloseable {
         }
     }
 
-    private void waitForRoom(final int streamId, final int offset, final long bytes) throws ShmIpcException {
+    /** One attempt to put a message in the send queue; false when it is full. */
+    @FunctionalInterface
+    private interface QueueOffer {
+        boolean tryOffer() throws ProtocolViolationException;
+    }
+
+    /** Retries {@code offer} until the send queue takes it, failing once the write timeout passed. */
+    private void waitForRoom(final int streamId, final QueueOffer offer) throws ShmIpcException {
         metrics.queueFullWaits.increment();
         final long timeout = config.writeTimeout().toNanos();
         final long deadline = System.nanoTime() + timeout;
-        while (!sendMessages.offerMessage(streamId, offset, bytes)) {
-            awaitRoom(streamId, deadline, timeout);
+        while (!offer.tryOffer()) {
+            checkOpen();
+            if (System.nanoTime() - deadline > 0) {
+                throw new ShmTimeoutException("send queue full for " + TimeUnit.NANOSECONDS.toMillis(timeout)
+                    + " ms: the peer is not consuming (stream " + streamId + ")");
+            }
+            if (Thread.currentThread().isInterrupted()) {
+                throw new ShmIpcException("interrupted while waiting for room in the send queue (stream " + streamId
+                    + ")");
+            }
+            wakePeer();
+            LockSupport.parkNanos(20_000);
         }
-    }
-
-    /** One wait of a sender the full send queue holds up: fails once the write timeout passed. */
-    private void awaitRoom(final int streamId, final long deadline, final long timeout) throws ShmIpcException {
-        checkOpen();
-        if (System.nanoTime() - deadline > 0) {
-            throw new ShmTimeoutException("send queue full for " + TimeUnit.NANOSECONDS.toMillis(timeout)
-                + " ms: the peer is not consuming (stream " + streamId + ")");
-        }
-        if (Thread.currentThread().isInterrupted()) {
-            throw new ShmIpcException("interrupted while waiting for room in the send queue (stream " + streamId + ")");
-        }
-        wakePeer();
-        LockSupport.parkNanos(20_000);
     }
 
     /**
