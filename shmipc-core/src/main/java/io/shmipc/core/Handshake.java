@@ -96,8 +96,8 @@ final class Handshake {
             final AtomicBuffer region = bufferRegion.buffer();
             // The lists leave room at the region's end for the two message rings (and their alignment).
             final BufferPool pool = BufferPool.format(ringCapacity == 0 ? region : new UnsafeBuffer(
-                region.addressOffset(), region.capacity() - 2 * MessageRingDescriptor.ringLength(ringCapacity)
-                - MessageRingDescriptor.RINGS_ALIGNMENT), config.sliceClasses());
+                region.addressOffset(), region.capacity() - MessageRingDescriptor.reservedBytes(ringCapacity)),
+                config.sliceClasses());
             MessageRing clientRing = null;
             MessageRing serverRing = null;
             if (ringCapacity > 0) {

@@ -65,6 +65,11 @@ public final class MessageRingDescriptor {
         return HEADER_LENGTH + capacity;
     }
 
+    /** Bytes a client keeps free at its region's end for two rings of {@code capacity}, alignment included. */
+    public static int reservedBytes(final int capacity) {
+        return 2 * ringLength(capacity) + RINGS_ALIGNMENT;
+    }
+
     /** Where the rings begin in a region whose lists take {@code listBytes} after the region header. */
     public static long ringsOffset(final long listBytes) {
         final long end = BufferRegionDescriptor.HEADER_LENGTH + listBytes;

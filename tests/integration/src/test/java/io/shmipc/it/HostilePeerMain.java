@@ -129,8 +129,7 @@ public final class HostilePeerMain {
         // The RING_ scenarios lay out message rings after the lists, as a shmipc-java client does (PROTOCOL.md 12).
         final boolean rings = scenario.startsWith("RING_");
         final int ringCapacity = MessageRingDescriptor.MIN_CAPACITY;
-        final int ringsBytes = rings ? 2 * MessageRingDescriptor.ringLength(ringCapacity)
-            + MessageRingDescriptor.RINGS_ALIGNMENT : 0;
+        final int ringsBytes = rings ? MessageRingDescriptor.reservedBytes(ringCapacity) : 0;
         final BufferPool pool = BufferPool.format(new UnsafeBuffer(buffer.buffer().addressOffset(),
             buffer.buffer().capacity() - ringsBytes), new SliceClass(8172, 50), new SliceClass(32748, 50));
         MessageRing toServerRing = null;
