@@ -49,6 +49,7 @@ public final class UnixSocket implements Closeable {
     private static final short POLLOUT = 0x4;
     private static final short POLLERR = 0x8;
     private static final short POLLHUP = 0x10;
+    private static final short POLLNVAL = 0x20;
     private static final int S_IFMT = 0170000;
     private static final int S_IFSOCK = 0140000;
 
@@ -89,6 +90,9 @@ public final class UnixSocket implements Closeable {
     private static final int POLLFD_FD = 0;
     private static final int POLLFD_EVENTS = 4;
     private static final int POLLFD_REVENTS = 6;
+    private static final int POLLFD_BYTES = 8;
+    /** A descriptor poll(2) ignores. */
+    private static final int NO_FD = -1;
 
     // Layout of a socket's I/O buffer: message header, iovec and control data in front of the data area.
     private static final int BUFFER_MSGHDR = 0;
@@ -461,6 +465,22 @@ public final class UnixSocket implements Closeable {
      * @throws NativeException       for any other failure
      */
     public boolean awaitReadable(int timeoutMillis) throws NativeException {
+        return awaitReadableOr(NO_FD, timeoutMillis) == Readiness.READABLE;
+    }
+
+    /**
+     * As {@link #awaitReadable(int)}, watching a second descriptor at the same time, e.g. a {@link PidFd} whose
+     * process may exit while this socket stays open (another process holds the peer's end).
+     *
+     * @param otherFd       a descriptor to watch for {@code POLLIN | POLLHUP | POLLERR}; negative watches none
+     * @param timeoutMillis how long to wait; {@code 0} checks without waiting, negative waits without limit
+     * @return {@link Readiness#READABLE} whenever this socket is readable (even if the other descriptor is ready too:
+     *     what was sent before is read first), {@link Readiness#OTHER_READY} if only the other one is,
+     *     {@link Readiness#TIMED_OUT} if neither became ready in time
+     * @throws SocketClosedException if this socket is closed, before or during the call
+     * @throws NativeException       for any other failure
+     */
+    public Readiness awaitReadableOr(int otherFd, int timeoutMillis) throws NativeException {
         acquire("poll");
         try {
             ThreadScratch scratch = ThreadScratch.current();
@@ -468,23 +488,33 @@ public final class UnixSocket implements Closeable {
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(timeoutMillis, 0));
             int waitMillis = timeoutMillis < 0 ? NO_TIMEOUT : timeoutMillis;
             while (true) {
-                memory.setInt(POLLFD_FD, fd);
-                memory.setShort(POLLFD_EVENTS, POLLIN);
-                memory.setShort(POLLFD_REVENTS, (short) 0);
-                int ready = LibC.poll(scratch.address, 1, waitMillis);
+                // poll(2) skips an entry whose descriptor is negative, so one call serves both methods.
+                setPollFd(memory, 0, fd);
+                setPollFd(memory, POLLFD_BYTES, otherFd);
+                int ready = LibC.poll(scratch.address, 2, waitMillis);
                 if (ready >= 0 && isClosing()) {
                     throw closed("poll");
                 }
                 if (ready > 0) {
-                    return (memory.getShort(POLLFD_REVENTS) & (POLLIN | POLLHUP | POLLERR)) != 0;
+                    short mine = memory.getShort(POLLFD_REVENTS);
+                    short other = memory.getShort(POLLFD_BYTES + POLLFD_REVENTS);
+                    if ((mine & (POLLIN | POLLHUP | POLLERR)) != 0) {
+                        return Readiness.READABLE;
+                    }
+                    if ((other & (POLLIN | POLLHUP | POLLERR)) != 0) {
+                        return Readiness.OTHER_READY;
+                    }
+                    // Only POLLNVAL is left: a descriptor that is not open, which waiting again would not change.
+                    throw new NativeException("poll", describePoll(otherFd, timeoutMillis), Errno.EBADF);
                 }
                 if (ready == 0) {
-                    return false;
+                    return Readiness.TIMED_OUT;
                 }
                 int errno = LibC.errno();
                 if (errno != Errno.EINTR) {
-                    throw new NativeException("poll", "poll(" + this + ", " + timeoutMillis + " ms)", errno);
+                    throw new NativeException("poll", describePoll(otherFd, timeoutMillis), errno);
                 }
+                // Interrupted by a signal: wait for what is left.
                 if (waitMillis > 0) {
                     long leftNanos = deadline - System.nanoTime();
                     waitMillis = (int) Math.max(0, TimeUnit.NANOSECONDS.toMillis(leftNanos + 999_999));
@@ -493,6 +523,26 @@ public final class UnixSocket implements Closeable {
         } finally {
             release();
         }
+    }
+
+    private String describePoll(int otherFd, int timeoutMillis) {
+        return "poll(" + this + (otherFd >= 0 ? " and fd " + otherFd : "") + ", " + timeoutMillis + " ms)";
+    }
+
+    private static void setPollFd(Memory memory, int at, int fd) {
+        memory.setInt(at + POLLFD_FD, fd);
+        memory.setShort(at + POLLFD_EVENTS, POLLIN);
+        memory.setShort(at + POLLFD_REVENTS, (short) 0);
+    }
+
+    /** What {@link #awaitReadableOr(int, int)} found. */
+    public enum Readiness {
+        /** The socket can be read without blocking (data, end of stream or an error). */
+        READABLE,
+        /** Only the other descriptor is ready. */
+        OTHER_READY,
+        /** Neither became ready within the timeout. */
+        TIMED_OUT
     }
 
     /** Half close ({@code shutdown(SHUT_WR)}): the peer reads end of stream, this side can still read. Never throws. */
