@@ -1134,8 +1134,13 @@ public final class Session implements AutoCloseable {
     }
 
     private void controlLoop() {
-        try {
+        try (PeerProcessWatch peerProcess = PeerProcessWatch.start(peerPid)) {
             while (!closed.get()) {
+                if (!peerProcess.awaitReadable(control.socket())) {
+                    drainAfterPeerClosed();
+                    fail(peerProcess.goneException());
+                    return;
+                }
                 final ControlEvent event = control.receive(-1);
                 if (event == null) {
                     drainAfterPeerClosed();
@@ -1311,7 +1316,7 @@ public final class Session implements AutoCloseable {
     /** A second closer returns once the first has given everything back, so "closed" means cleaned up. */
     private void awaitShutdownByOtherThread() {
         final Thread self = Thread.currentThread();
-        if (self == closingThread || self == receiver || isDrainingThread()) {
+        if (self == closingThread || self == receiver || self == controlReader || isDrainingThread()) {
             return;
         }
         try {
@@ -1339,6 +1344,10 @@ public final class Session implements AutoCloseable {
         }
         if (Thread.currentThread() != receiver) {
             joinQuietly(receiver);
+        }
+        if (Thread.currentThread() != controlReader) {
+            // The closed socket has woken it; once it is gone, so is its watch on the peer's process.
+            joinQuietly(controlReader);
         }
         // Wait for a reader that is draining right now (unless that is us, failing inside a drain), then keep
         // everybody out for good.

@@ -37,7 +37,9 @@ import java.nio.file.Path;
  *   <li>{@code server <socket> REPORT_SEALS}: as a server, prints the seals of the memfds it receives
  *   ({@code SEALS <buffer> <queue>}) and what happens when it tries to resize them ({@code RESIZE grow=.. shrink=..});</li>
  *   <li>{@code client <socket> file WORLD_WRITABLE_FILES}: offers region files others may write and prints
- *   {@code REFUSED} if the server hangs up on it.</li>
+ *   {@code REFUSED} if the server hangs up on it;</li>
+ *   <li>{@code client <socket> memfd HAND_OVER_SOCKET} and {@code server <socket> HAND_OVER_SOCKET}: on {@code GO},
+ *   passes its end of the control socket to a listener at {@code <socket>.handover} and otherwise behaves.</li>
  * </ul>
  * It prints {@code HANDSHAKEN} after the handshake, waits for {@code GO} on stdin, misbehaves, prints {@code DONE}, and
  * keeps its end open until stdin ends (so that the victim reports the misbehaviour, not a hang-up).
@@ -50,6 +52,10 @@ public final class HostilePeerMain {
     private static final int UNKNOWN_STATE = 7;
     private static final int TIMEOUT_MILLIS = 5000;
     private static final int EPERM = 1;
+    /** The scenario that passes this peer's end of the control socket on, so that it outlives this process. */
+    static final String HAND_OVER_SOCKET = "HAND_OVER_SOCKET";
+    /** Where the socket is handed over: a listener at the control socket's path with this suffix. */
+    static final String HAND_OVER_SUFFIX = ".handover";
 
     private final ControlChannel control;
     private final SharedRegion queue;
@@ -93,7 +99,10 @@ public final class HostilePeerMain {
         while ((line = stdin.readLine()) != null && !"GO".equals(line.trim())) {
             // wait for the test to be ready
         }
-        if (line != null && !"REPORT_SEALS".equals(scenario)) {
+        if (line != null && HAND_OVER_SOCKET.equals(scenario)) {
+            peer.handOverControlSocket(Path.of(args[1] + HAND_OVER_SUFFIX));
+            say("DONE");
+        } else if (line != null && !"REPORT_SEALS".equals(scenario)) {
             peer.misbehave(Misbehaviour.valueOf(scenario));
             say("DONE");
         }
@@ -240,6 +249,16 @@ public final class HostilePeerMain {
     private static void truncate(final String file) throws java.io.IOException {
         try (java.io.RandomAccessFile region = new java.io.RandomAccessFile(file, "rw")) {
             region.setLength(0);
+        }
+    }
+
+    /**
+     * Sends our end of the control socket (SCM_RIGHTS) to whoever listens at {@code keeper}: once they hold a copy,
+     * our death closes nothing and the victim sees no end of stream, as when a child process inherited the socket.
+     */
+    private void handOverControlSocket(final Path keeper) throws NativeException {
+        try (UnixSocket toKeeper = UnixSocket.connect(keeper)) {
+            toKeeper.sendFds(new byte[] {1}, 0, 1, new int[] {control.socket().fd()});
         }
     }
 

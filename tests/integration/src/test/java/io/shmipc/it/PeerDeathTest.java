@@ -9,8 +9,12 @@ import io.shmipc.core.ShmServer;
 import io.shmipc.core.Stream;
 import io.shmipc.core.StreamHandler;
 import io.shmipc.demo.EchoFrame;
+import io.shmipc.demo.EchoServerMain;
+import io.shmipc.nativeio.Posix;
+import io.shmipc.nativeio.UnixSocket;
 import org.agrona.MutableDirectBuffer;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -51,6 +55,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PeerDeathTest {
     /** The brief's target is 100 ms; the assertion is generous because CI machines can be slow and loaded. */
     private static final long DETECTION_LIMIT_MILLIS = 1_000;
+    /**
+     * Longer than any wait in these tests: a survivor with this park timeout can only learn of its peer's death from
+     * the end of the socket or from a watch on the process, never from the liveness check after a park.
+     */
+    private static final Duration NO_PARK_TIMEOUT = Duration.ofSeconds(60);
     private static final int STREAMS = 4;
     private static final Pattern PEER_GONE = Pattern.compile("peer closed the control connection|peer process \\d+ is gone");
 
@@ -202,6 +211,88 @@ class PeerDeathTest {
         }
         baseline.assertRestored(prefix, "survivor resources");
         echoOnce(socket, clientConfig);
+    }
+
+    @Test
+    void shouldEndTheServersSessionWhenTheClientProcessDiesWhileItsSocketLivesOn() throws Exception {
+        prefix = Resources.uniqueShmPrefix("death-held-client");
+        final Path socket = dir.resolve("server.sock");
+        final ShmServer server = ShmServer.start(socket, watchOnlyConfig(), EchoServerMain.ECHO);
+        cleanup.add(server);
+        final UnixSocket keeper = UnixSocket.listen(handOverPath(socket), 1, 0600);
+        cleanup.add(keeper);
+        final PeerProcess client = PeerProcess.start(HostilePeerMain.class, List.of("client", socket.toString(),
+            "memfd", HostilePeerMain.HAND_OVER_SOCKET), Map.of(), dir);
+        cleanup.add(client);
+        client.awaitLine("HANDSHAKEN", 30_000);
+        final Session session = serverSessionOf(server, client.pid());
+
+        assertDeathNoticedWhileTheSocketLivesOn(session, client, keeper, "server sees client");
+        assertFalse(server.sessions().contains(session), "the server forgot the dead session");
+    }
+
+    @Test
+    void shouldEndTheClientsSessionWhenTheServerProcessDiesWhileItsSocketLivesOn() throws Exception {
+        prefix = Resources.uniqueShmPrefix("death-held-server");
+        final Path socket = dir.resolve("hostile.sock");
+        final UnixSocket keeper = UnixSocket.listen(handOverPath(socket), 1, 0600);
+        cleanup.add(keeper);
+        final PeerProcess server = PeerProcess.start(HostilePeerMain.class, List.of("server", socket.toString(),
+            HostilePeerMain.HAND_OVER_SOCKET), Map.of(), dir);
+        cleanup.add(server);
+        server.awaitLine("READY", 30_000);
+        final Session session = Session.connect(socket, watchOnlyConfig());
+        cleanup.add(session);
+        server.awaitLine("HANDSHAKEN", 30_000);
+
+        assertDeathNoticedWhileTheSocketLivesOn(session, server, keeper, "client sees server");
+    }
+
+    /**
+     * Has {@code peer} hand its end of the control socket to us, kills it, and checks that {@code session} ends
+     * within milliseconds all the same, naming the dead process: no end of stream comes while we hold the socket,
+     * and the session's park timeout is a minute, so only the watch on the process itself can tell.
+     */
+    private static void assertDeathNoticedWhileTheSocketLivesOn(final Session session, final PeerProcess peer,
+                                                              final UnixSocket keeper, final String who)
+        throws Exception {
+        final AtomicLong closedAt = new AtomicLong();
+        session.onClose(() -> closedAt.set(System.nanoTime()));
+        peer.send("GO");
+        final int heldFd;
+        try (UnixSocket fromPeer = keeper.accept()) {
+            final int[] fds = fromPeer.receiveFds(new byte[1], 0, 1, 1).fds();
+            assertEquals(1, fds.length, "the peer handed over its end of the control socket");
+            heldFd = fds[0];
+        }
+        try {
+            peer.awaitLine("DONE", 10_000);
+            assertFalse(session.isClosed(), "the session is up before the kill");
+
+            final long killedAt = peer.kill9();
+            awaitSet(closedAt);
+            final long detection = closedAt.get() - killedAt;
+            final String cause = String.valueOf(session.closeCause());
+            assertTrue(cause.contains("peer process " + peer.pid() + " is gone"), "the cause names the dead process: "
+                + cause);
+            Figures.report("peer death, " + who + " kill -9 while its socket lives on", "session closed after "
+                + Figures.millis(detection) + ": " + cause);
+            assertTrue(detection < TimeUnit.MILLISECONDS.toNanos(DETECTION_LIMIT_MILLIS), "detected within "
+                + DETECTION_LIMIT_MILLIS + " ms, took " + Figures.millis(detection));
+            assertNoNewStream(session);
+        } finally {
+            Posix.close(heldFd);
+        }
+        peer.awaitExit();
+    }
+
+    /** Memfd, and parks that never time out within a test. */
+    private SessionConfig watchOnlyConfig() {
+        return SessionConfig.builder().filePrefix(prefix).parkTimeout(NO_PARK_TIMEOUT).build();
+    }
+
+    private static Path handOverPath(final Path socket) {
+        return Path.of(socket + HostilePeerMain.HAND_OVER_SUFFIX);
     }
 
     /** The same reads on a session we close ourselves: classes loaded, jars opened, before the baseline. */
