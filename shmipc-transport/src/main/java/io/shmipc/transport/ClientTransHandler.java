@@ -49,6 +49,14 @@ final class ClientTransHandler extends RpcTransHandler
     }
 
     /**
+     * Visit every call awaiting its reply.
+     */
+    void forEachPending(final Consumer<PendingCall<?>> action)
+    {
+        pending.forEach(action);
+    }
+
+    /**
      * @return whether any call awaits its reply on {@code connection}.
      */
     boolean hasPendingCalls(final Connection connection)

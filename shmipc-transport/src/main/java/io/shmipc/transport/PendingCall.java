@@ -89,7 +89,7 @@ final class PendingCall<T> implements BooleanSupplier
         this.endListener = endListener;
         if (waitingCaller == null)
         {
-            future = new CompletableFuture<>();
+            future = new CallFuture<>(this);
             // A future cancelled (or completed) by its holder ends the call.
             future.whenComplete((value, error) ->
             {

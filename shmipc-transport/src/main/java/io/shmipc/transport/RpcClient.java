@@ -40,7 +40,8 @@ import java.util.concurrent.locks.LockSupport;
  * <p>
  * Futures returned by the {@code callAsync} methods complete on a transport I/O thread (or the timer thread on a
  * timeout): over shared memory that is the thread draining the session's queue, which delivers every reply of the
- * session. Stages attached without an executor must not block; a blocking {@link #call} made from such a stage over
+ * session, or a thread waiting in {@code get} or {@code join} on one of its futures, which reads replies itself
+ * (and completes those of other calls it reads on the way) rather than waiting to be handed its own. Stages attached without an executor must not block; a blocking {@link #call} made from such a stage over
  * the same session would wait for itself, and fails at once with an {@link RpcException} saying so. Cancelling a
  * future abandons the call; a reply that still arrives is dropped and counted in
  * {@link TransportMetrics#lateReplies()}.
@@ -60,6 +61,7 @@ public final class RpcClient implements AutoCloseable
     private final TransportSelector selector;
     private final ConnectionRetirement retirement;
     private final ScheduledThreadPoolExecutor timer;
+    private final CallDeadlines deadlines;
     private final AtomicInteger seqIds = new AtomicInteger();
     private final PendingCall.EndListener callEnded = this::callEnded;
     private volatile boolean closed;
@@ -107,6 +109,7 @@ public final class RpcClient implements AutoCloseable
             return t;
         });
         timer.setRemoveOnCancelPolicy(true);
+        this.deadlines = new CallDeadlines(timer, handler::forEachPending, call -> call.fail(timeout(call)));
         this.retirement = new ConnectionRetirement(pool, timer, metrics, handler::hasPendingCalls);
     }
 
@@ -288,11 +291,6 @@ public final class RpcClient implements AutoCloseable
             return call;
         }
         metrics.inFlightCounter().incrementAndGet();
-        if (waitingCaller == null)
-        {
-            call.deadline(timer.schedule(() -> call.fail(timeout(call)), call.timeoutNanos(), TimeUnit.NANOSECONDS));
-        }
-
         route(call, request, MAX_REROUTES);
         return call;
     }
@@ -313,6 +311,12 @@ public final class RpcClient implements AutoCloseable
             final TransportSelector.Route route = routed.join();
             send(call, request, route.connection(), route.callInfo(), null, reroutes);
             return;
+        }
+        if (call.future() != null)
+        {
+            // Waiting for a connection (dialling): not among the pending calls yet, so a deadline of its own.
+            call.deadline(timer.schedule(() -> call.fail(timeout(call)), call.deadlineNanos() - System.nanoTime(),
+                TimeUnit.NANOSECONDS));
         }
         routed.whenComplete((route, error) -> send(call, request, route != null ? route.connection() : null,
             route != null ? route.callInfo() : null, error, reroutes));
@@ -355,6 +359,10 @@ public final class RpcClient implements AutoCloseable
             call.fail(new RpcException(call.describe() + " not sent: a call with the same seq id is in flight " +
                 "on this client"));
             return;
+        }
+        if (call.future() != null)
+        {
+            deadlines.watch(call);
         }
         // Registered first, then checked: a connection retired after this check counts this call as pending and
         // stays open for it (ConnectionRetirement marks first, then looks for pending calls).

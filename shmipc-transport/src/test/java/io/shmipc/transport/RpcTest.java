@@ -55,6 +55,8 @@ class RpcTest
     private static final int UNNAMED_KEY = 4711;
 
     private static final long WAIT_SECONDS = 10;
+    /** Shorter than the slice a caller reads for before it parks instead (50 ms). */
+    private static final long REPLY_DELAY_MILLIS = 20;
     /** Bounds the loop of a client calling back to back; the end of a 600 ms drain cuts it off long before. */
     private static final int MAX_CALLS_OF_AN_IGNORING_CLIENT = 10_000_000;
 
@@ -207,6 +209,88 @@ class RpcTest
         assertEquals(kind, ok.callInfo().transport(), "the connection survives the timeout");
         // The counter drops when the future's completion stages run, which may be just after the caller woke.
         waitUntil(() -> client.metrics().inFlight() == 0);
+    }
+
+    @ParameterizedTest
+    @EnumSource(TransportKind.class)
+    void shouldTimeOutAnAsynchronousCallNoSoonerThanItsDeadlineWithNoTimerTaskOfItsOwn(final TransportKind kind)
+        throws Exception
+    {
+        final CountDownLatch release = new CountDownLatch(1);
+        final RpcServer server = slowServer(kind, new CountDownLatch(1), release);
+        final RpcClient client = client(ClientOptions.builder(), server, kind);
+        try
+        {
+            // A long one first: the sweep interval it sets is longer than the short call's whole timeout.
+            final CompletableFuture<Response> patient =
+                client.callAsync(Request.builder("slow").timeout(Duration.ofSeconds(WAIT_SECONDS)).build());
+            final long start = System.nanoTime();
+            final CompletableFuture<Response> hasty =
+                client.callAsync(Request.builder("slow").timeout(Duration.ofMillis(5)).build());
+            final CompletableFuture<Long> failedAfter = hasty.handle((r, e) -> System.nanoTime() - start);
+
+            final ExecutionException ex =
+                assertThrows(ExecutionException.class, () -> hasty.get(WAIT_SECONDS, TimeUnit.SECONDS));
+            assertInstanceOf(CallTimeoutException.class, ex.getCause());
+            assertTrue(ex.getCause().getMessage().contains("5 ms"), ex.getCause().getMessage());
+            final long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(failedAfter.get(WAIT_SECONDS, TimeUnit.SECONDS));
+            assertTrue(elapsedMillis >= 5 && elapsedMillis < 5_000, "timed out after " + elapsedMillis + " ms");
+            assertFalse(patient.isDone(), "the long call is still waiting for its reply");
+            release.countDown();
+            assertEquals(kind, patient.get(WAIT_SECONDS, TimeUnit.SECONDS).callInfo().transport());
+        }
+        finally
+        {
+            release.countDown();
+        }
+        waitUntil(() -> client.metrics().timedOutCalls() == 1 && client.metrics().inFlight() == 0);
+    }
+
+    @ParameterizedTest
+    @EnumSource(TransportKind.class)
+    void shouldLetAThreadWaitingOnAnAsynchronousCallReadItsReplyItselfOverSharedMemory(final TransportKind kind)
+        throws Exception
+    {
+        // Each reply comes a while after the call: by then its caller waits for it.
+        final RpcServer server = start(ServerOptions.builder((ctx, request) ->
+        {
+            Thread.sleep(REPLY_DELAY_MILLIS);
+            return request;
+        }), kind);
+        final RpcClient client = client(ClientOptions.builder(), server, kind);
+        final Thread caller = Thread.currentThread();
+        final List<String> decodedOn = new CopyOnWriteArrayList<>();
+        final ResponseDecoder<Integer> recordThread = response ->
+        {
+            decodedOn.add(Thread.currentThread() == caller ? "caller" : Thread.currentThread().getName());
+            return response.payload().capacity();
+        };
+        // Connected first: a call still dialling when its caller waits has no connection to read yet.
+        assertEquals(kind, client.call(Request.of("sleepy", new byte[1])).callInfo().transport());
+        final int calls = 6;
+        for (int i = 0; i < calls; i++)
+        {
+            final CompletableFuture<Integer> reply = client.callAsync(Request.of("sleepy", new byte[i + 1]),
+                recordThread);
+            final int length = switch (i % 3)
+            {
+                case 0 -> reply.get();
+                case 1 -> reply.get(WAIT_SECONDS, TimeUnit.SECONDS);
+                default -> reply.join();
+            };
+            assertEquals(i + 1, length);
+        }
+        // Over shared memory the waiting caller reads its reply, unless the session's thread still held the stream
+        // (delivering an earlier reply) at that moment; over TCP an I/O thread always does.
+        final long byCaller = decodedOn.stream().filter("caller"::equals).count();
+        if (kind == TransportKind.SHM)
+        {
+            assertTrue(byCaller >= calls / 2, "decoded on " + decodedOn);
+        }
+        else
+        {
+            assertEquals(0, byCaller, "decoded on " + decodedOn);
+        }
     }
 
     /**
