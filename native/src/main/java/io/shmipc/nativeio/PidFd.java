@@ -9,10 +9,6 @@ package io.shmipc.nativeio;
  */
 public final class PidFd implements AutoCloseable {
     private static final long SYS_PIDFD_OPEN = 434;
-    private static final short POLLIN = 0x1;
-    private static final int POLLFD_FD = 0;
-    private static final int POLLFD_EVENTS = 4;
-    private static final int POLLFD_REVENTS = 6;
 
     private final int pid;
     private final int fd;
@@ -65,16 +61,14 @@ public final class PidFd implements AutoCloseable {
         int ready;
         int errno;
         do {
-            scratch.memory.setInt(POLLFD_FD, fd);
-            scratch.memory.setShort(POLLFD_EVENTS, POLLIN);
-            scratch.memory.setShort(POLLFD_REVENTS, (short) 0);
+            PollFd.set(scratch.memory, 0, fd, PollFd.POLLIN);
             ready = LibC.poll(scratch.address, 1, 0);
             errno = ready < 0 ? LibC.errno() : 0;
         } while (errno == Errno.EINTR);
         if (ready < 0) {
             throw new NativeException("poll", "poll(pidfd " + fd + " of pid " + pid + ")", errno);
         }
-        return ready > 0 && (scratch.memory.getShort(POLLFD_REVENTS) & POLLIN) != 0;
+        return ready > 0 && (PollFd.revents(scratch.memory, 0) & PollFd.POLLIN) != 0;
     }
 
     private void ensureOpen() {

@@ -45,11 +45,6 @@ public final class UnixSocket implements Closeable {
     private static final int MSG_NOSIGNAL = 0x4000;
     private static final int MSG_CMSG_CLOEXEC = 0x40000000;
     private static final int MSG_DONTWAIT = 0x40;
-    private static final short POLLIN = 0x1;
-    private static final short POLLOUT = 0x4;
-    private static final short POLLERR = 0x8;
-    private static final short POLLHUP = 0x10;
-    private static final short POLLNVAL = 0x20;
     private static final int S_IFMT = 0170000;
     private static final int S_IFSOCK = 0140000;
 
@@ -86,11 +81,6 @@ public final class UnixSocket implements Closeable {
     private static final int UCRED_BYTES = 12;
     private static final int UCRED_LENGTH_SLOT = 12;
 
-    // struct pollfd.
-    private static final int POLLFD_FD = 0;
-    private static final int POLLFD_EVENTS = 4;
-    private static final int POLLFD_REVENTS = 6;
-    private static final int POLLFD_BYTES = 8;
     /** A descriptor poll(2) ignores. */
     private static final int NO_FD = -1;
 
@@ -489,19 +479,19 @@ public final class UnixSocket implements Closeable {
             int waitMillis = timeoutMillis < 0 ? NO_TIMEOUT : timeoutMillis;
             while (true) {
                 // poll(2) skips an entry whose descriptor is negative, so one call serves both methods.
-                setPollFd(memory, 0, fd);
-                setPollFd(memory, POLLFD_BYTES, otherFd);
+                PollFd.set(memory, 0, fd, PollFd.POLLIN);
+                PollFd.set(memory, PollFd.BYTES, otherFd, PollFd.POLLIN);
                 int ready = LibC.poll(scratch.address, 2, waitMillis);
                 if (ready >= 0 && isClosing()) {
                     throw closed("poll");
                 }
                 if (ready > 0) {
-                    short mine = memory.getShort(POLLFD_REVENTS);
-                    short other = memory.getShort(POLLFD_BYTES + POLLFD_REVENTS);
-                    if ((mine & (POLLIN | POLLHUP | POLLERR)) != 0) {
+                    short mine = PollFd.revents(memory, 0);
+                    short other = PollFd.revents(memory, PollFd.BYTES);
+                    if ((mine & PollFd.READY_TO_READ) != 0) {
                         return Readiness.READABLE;
                     }
-                    if ((other & (POLLIN | POLLHUP | POLLERR)) != 0) {
+                    if ((other & PollFd.READY_TO_READ) != 0) {
                         return Readiness.OTHER_READY;
                     }
                     // Only POLLNVAL is left: a descriptor that is not open, which waiting again would not change.
@@ -527,12 +517,6 @@ public final class UnixSocket implements Closeable {
 
     private String describePoll(int otherFd, int timeoutMillis) {
         return "poll(" + this + (otherFd >= 0 ? " and fd " + otherFd : "") + ", " + timeoutMillis + " ms)";
-    }
-
-    private static void setPollFd(Memory memory, int at, int fd) {
-        memory.setInt(at + POLLFD_FD, fd);
-        memory.setShort(at + POLLFD_EVENTS, POLLIN);
-        memory.setShort(at + POLLFD_REVENTS, (short) 0);
     }
 
     /** What {@link #awaitReadableOr(int, int)} found. */
@@ -666,9 +650,7 @@ public final class UnixSocket implements Closeable {
         }
         ThreadScratch scratch = ThreadScratch.current();
         Memory memory = scratch.memory;
-        memory.setInt(POLLFD_FD, fd);
-        memory.setShort(POLLFD_EVENTS, POLLOUT);
-        memory.setShort(POLLFD_REVENTS, (short) 0);
+        PollFd.set(memory, 0, fd, PollFd.POLLOUT);
         int waitMillis = (int) Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(leftNanos + 999_999));
         if (LibC.poll(scratch.address, 1, waitMillis) < 0) {
             int errno = LibC.errno();
