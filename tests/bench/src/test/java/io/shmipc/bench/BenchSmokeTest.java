@@ -114,14 +114,15 @@ class BenchSmokeTest
 
     @Test
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
-    void shouldMeasureRpcOverShmAndTcpInPingpongAndThroughput() throws Exception
+    void shouldMeasureRpcOverShmWithBothServerModesAndOverTcpInPingpongAndThroughput() throws Exception
     {
         final Path json = tempDir.resolve("rpc.json");
-        final Run run = run("--transports", "shm-rpc,tcp-rpc", "--sizes", "64,200000", "--scenario",
+        final Run run = run("--transports", "shm-rpc,shm-rpc-blocking,tcp-rpc", "--sizes", "64,200000", "--scenario",
             "pingpong,throughput", "--iterations", "500", "--json", json.toString());
 
         assertEquals(BenchMain.EXIT_OK, run.exitCode, run.err);
         assertTrue(run.out.contains("| 64 B | shm-rpc |"), run.out);
+        assertTrue(run.out.contains("| 64 B | shm-rpc-blocking |"), run.out);
         final Set<String> measured = new HashSet<>();
         for (final Object item : assertInstanceOf(List.class,
             assertInstanceOf(Map.class, Json.parse(Files.readString(json))).get("results")))
@@ -136,8 +137,9 @@ class BenchSmokeTest
                 Math.round((Double)result.get("size")));
         }
         assertEquals(Set.of("shm-rpc/pingpong/64", "shm-rpc/pingpong/200000", "shm-rpc/throughput/64",
-            "shm-rpc/throughput/200000", "tcp-rpc/pingpong/64", "tcp-rpc/pingpong/200000", "tcp-rpc/throughput/64",
-            "tcp-rpc/throughput/200000"), measured);
+            "shm-rpc/throughput/200000", "shm-rpc-blocking/pingpong/64", "shm-rpc-blocking/pingpong/200000",
+            "shm-rpc-blocking/throughput/64", "shm-rpc-blocking/throughput/200000", "tcp-rpc/pingpong/64",
+            "tcp-rpc/pingpong/200000", "tcp-rpc/throughput/64", "tcp-rpc/throughput/200000"), measured);
     }
 
     @Test

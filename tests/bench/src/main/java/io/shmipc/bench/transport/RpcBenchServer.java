@@ -59,7 +59,7 @@ final class RpcBenchServer implements BenchServer
         final ServerOptions.Builder options = ServerOptions.builder(rpcHandler)
             .maxFrameSize(RpcTransport.maxFrameSize(settings))
             .drainTimeout(DRAIN_TIMEOUT)
-            .nonBlockingHandler(true);
+            .nonBlockingHandler(transport.nonBlockingHandler());
         Path directory = null;
         if (transport.usesShm())
         {

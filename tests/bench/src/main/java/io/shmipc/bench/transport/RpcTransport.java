@@ -26,6 +26,11 @@ public final class RpcTransport implements BenchTransport
     public static final String SHM_NAME = "shm-rpc";
     /** Name on the command line of the same RPC stack over loopback TCP. */
     public static final String TCP_NAME = "tcp-rpc";
+    /**
+     * Name on the command line of RPC over shared memory with a server in its default mode, whose handler may block
+     * (served on the server's own threads, leader/follower); {@code shm-rpc}'s handler is declared non-blocking.
+     */
+    public static final String SHM_BLOCKING_NAME = "shm-rpc-blocking";
 
     /**
      * The ToService key of every bench request, as a Kitex client sets it; a sidecar bridge routes by it, an RPC
@@ -42,27 +47,37 @@ public final class RpcTransport implements BenchTransport
 
     private final String name;
     private final boolean shm;
+    private final boolean nonBlockingHandler;
 
-    private RpcTransport(final String name, final boolean shm)
+    private RpcTransport(final String name, final boolean shm, final boolean nonBlockingHandler)
     {
         this.name = name;
         this.shm = shm;
+        this.nonBlockingHandler = nonBlockingHandler;
     }
 
     /**
-     * @return RPC over shared memory.
+     * @return RPC over shared memory, the server's handler declared non-blocking.
      */
     public static RpcTransport overShm()
     {
-        return new RpcTransport(SHM_NAME, true);
+        return new RpcTransport(SHM_NAME, true, true);
     }
 
     /**
-     * @return RPC over loopback TCP.
+     * @return RPC over shared memory, the server's handler allowed to block (the server's default).
+     */
+    public static RpcTransport overShmBlocking()
+    {
+        return new RpcTransport(SHM_BLOCKING_NAME, true, false);
+    }
+
+    /**
+     * @return RPC over loopback TCP, the server's handler declared non-blocking.
      */
     public static RpcTransport overTcp()
     {
-        return new RpcTransport(TCP_NAME, false);
+        return new RpcTransport(TCP_NAME, false, true);
     }
 
     @Override
@@ -114,6 +129,14 @@ public final class RpcTransport implements BenchTransport
     public static String shmEndpoint(final String tcpAddress, final String socketPath)
     {
         return tcpAddress + ENDPOINT_SEPARATOR + socketPath;
+    }
+
+    /**
+     * @return whether the server's handler is declared non-blocking ({@code ServerOptions.nonBlockingHandler}).
+     */
+    boolean nonBlockingHandler()
+    {
+        return nonBlockingHandler;
     }
 
     boolean usesShm()

@@ -14,6 +14,7 @@ public final class Transports
     private static final List<BenchTransport> ALL = List.of(
         new ShmTransport(),
         RpcTransport.overShm(),
+        RpcTransport.overShmBlocking(),
         new AgronaRingTransport(),
         new AeronTransport(),
         new UdsTransport(),
