@@ -1091,8 +1091,9 @@ public final class Session implements AutoCloseable {
                 returnCachedSlices();
                 // and a stalled ring looks again for room, whoever made it.
                 ringStalled = false;
-                // Only a liveness check: an idle session must not spin again every park timeout.
-                if (!Posix.isProcessAlive(peerPid)) {
+                // Only a liveness check: an idle session must not spin again every park timeout. A peer in another
+                // pid namespace has pid 0 here (SO_PEERCRED cannot name it): only its end of stream can tell.
+                if (peerPid > 0 && !Posix.isProcessAlive(peerPid)) {
                     fail(new SessionClosedException("peer process " + peerPid + " is gone", null));
                 }
             } else {

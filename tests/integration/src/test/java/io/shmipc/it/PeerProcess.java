@@ -67,9 +67,25 @@ final class PeerProcess implements AutoCloseable {
         return start(mainClass, args, env, logDir, List.of("-XX:TieredStopAtLevel=1", "-Xshare:auto"));
     }
 
+    /**
+     * As {@link #start(Class, List, Map, Path)}, in a pid namespace of its own ({@code unshare --pid --fork}, which
+     * needs CAP_SYS_ADMIN): the peer's pids are visible here, ours are not visible there. {@link #pid()} is then
+     * that of {@code unshare}.
+     */
+    static PeerProcess startInNewPidNamespace(final Class<?> mainClass, final List<String> args,
+                                              final Map<String, String> env, final Path logDir) throws IOException {
+        return start(mainClass, args, env, logDir, List.of(), List.of("unshare", "--pid", "--fork", "--kill-child"));
+    }
+
     private static PeerProcess start(final Class<?> mainClass, final List<String> args, final Map<String, String> env,
                                      final Path logDir, final List<String> extraFlags) throws IOException {
-        final List<String> command = new ArrayList<>();
+        return start(mainClass, args, env, logDir, extraFlags, List.of());
+    }
+
+    private static PeerProcess start(final Class<?> mainClass, final List<String> args, final Map<String, String> env,
+                                     final Path logDir, final List<String> extraFlags, final List<String> launcher)
+        throws IOException {
+        final List<String> command = new ArrayList<>(launcher);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(JavaProcess.DEFAULT_FLAGS);
         if (Runtime.version().feature() >= 23) {
