@@ -30,7 +30,7 @@ final class RpcDemo {
     private static final int WARM_UP_CALLS = 200;
     private static final int MIN_WARM_UP_CALLS = 5;
     private static final long WARM_UP_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-    private static final long FIRST_WARM_UP_NANOS = TimeUnit.MILLISECONDS.toNanos(400);
+    private static final long FIRST_WARM_UP_NANOS = TimeUnit.MILLISECONDS.toNanos(1500);
     private static final int MIN_CALLS = 20;
     private static final long MEASURE_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
