@@ -341,8 +341,9 @@ func (s *echoServer) tryWriteAfterPeerClose(stream *shmipc.Stream) {
 	s.log.Printf("stream %d: a write after the client closed the stream was accepted", stream.StreamID())
 }
 
-// noteSession records a session when its first stream arrives, and when its last
-// open stream closes takes shmipc-go's metrics of the (client-created) regions.
+// noteSession records a session when its first stream arrives; at each stream's end it takes
+// shmipc-go's count of Polling events, and when its last open stream closes its metrics of the
+// (client-created) regions.
 func (s *echoServer) noteSession(session *shmipc.Session, newStream bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -362,11 +363,17 @@ func (s *echoServer) noteSession(session *shmipc.Session, newStream bool) {
 		report.Streams++
 		return
 	}
-	if session.IsClosed() || session.GetActiveStreamCount() != 0 {
+	if session.IsClosed() {
 		return
 	}
 	performance, stability, memory := session.GetMetrics()
+	// The count of Polling events only grows: taken at every stream's end, so that a client that closes its session
+	// right after its last stream (which can end the session here before that stream's close is seen) still leaves
+	// the count of all the traffic before.
 	report.PollingReceived = performance.ReceiveSyncEventCount
+	if session.GetActiveStreamCount() != 0 {
+		return
+	}
 	report.CapacityBytes = memory.CapacityOfShareMemoryInBytes
 	report.InUseBytesWhenIdle = int64(memory.AllInUsedShareMemoryInBytes)
 	report.FallbackReads = stability.FallbackReadCount
