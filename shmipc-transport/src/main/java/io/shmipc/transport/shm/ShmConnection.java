@@ -357,12 +357,11 @@ final class ShmConnection implements Connection
 
     /**
      * Data arrived on a server's stream whose handler may block (its listener, on whichever thread delivered it): if
-     * the last reader is serving a call and data is left for another, another thread reads on. The data this listener
-     * was called for may already be the frame being served: a reader that spins takes it before the listener runs.
+     * the last reader is serving a call, another thread reads on.
      */
     void onArrival()
     {
-        if (readerServing.get() && stream.reader().available() > 0)
+        if (readerServing.get())
         {
             passReadingOn();
         }
