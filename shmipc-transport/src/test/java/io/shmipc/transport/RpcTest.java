@@ -114,36 +114,6 @@ class RpcTest
         assertEquals(0, client.metrics().failedCalls());
     }
 
-    @Test
-    void shouldServeABlockingCallersCallsOnOneThreadWithNoHandOffOverSharedMemory() throws Exception
-    {
-        final List<Thread> servedOn = new CopyOnWriteArrayList<>();
-        final RpcServer server = start(ServerOptions.builder((ctx, request) ->
-        {
-            servedOn.add(Thread.currentThread());
-            return request;
-        }), TransportKind.SHM);
-        final RpcClient client = client(ClientOptions.builder().connectionsPerAddress(1), server, TransportKind.SHM);
-
-        final int calls = 200;
-        for (int i = 0; i < calls; i++)
-        {
-            assertEquals(TransportKind.SHM, client.call(Request.of("echo", new byte[8])).callInfo().transport());
-        }
-        // A handler that may block, one call at a time: the thread that read a call serves it and, once its reply is
-        // written, reads the next. Reading passes to another thread only if a call comes while one is being served.
-        int sameAsBefore = 0;
-        for (int i = 1; i < calls; i++)
-        {
-            if (servedOn.get(i) == servedOn.get(i - 1))
-            {
-                sameAsBefore++;
-            }
-        }
-        assertTrue(sameAsBefore >= calls * 9 / 10, sameAsBefore + " of " + (calls - 1) +
-            " calls were served by the thread that served the one before");
-    }
-
     @ParameterizedTest
     @EnumSource(TransportKind.class)
     void shouldCarryFramesLargerThanTheLargestSliceIntact(final TransportKind kind)

@@ -81,15 +81,6 @@ final class ShmConnection implements Connection
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean terminated = new AtomicBoolean();
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
-    /**
-     * Leader/follower serving: {@code true} while the thread that read the last frame serves it and no thread reads the
-     * stream; the next frame to arrive then gets a reader of its own.
-     */
-    private final AtomicBoolean readerServing = new AtomicBoolean();
-    /** Leader/follower serving: the thread serving the frame it read, while it does. */
-    private volatile Thread servingLeader;
-    /** Leader/follower serving, touched by the serving thread only: it took reading back when it wrote its reply. */
-    private boolean tookReadingBack;
     /** Event-driven serving: {@link System#nanoTime()} when the frame now buffered in part began to arrive, or 0. */
     private volatile long partialFrameSinceNanos;
 
@@ -185,10 +176,6 @@ final class ShmConnection implements Connection
             {
                 encode(out, frameLength, writer);
                 out.flush();
-                if (followers != null)
-                {
-                    takeReadingBackAfterReply();
-                }
                 return WRITTEN;
             }
             catch (final ShmIpcException | RuntimeException ex)
@@ -312,64 +299,23 @@ final class ShmConnection implements Connection
     }
 
     /**
-     * A server's reading, leader/follower style: read a frame and serve it right here ({@link
-     * #servesOnReadingThread()}), then read the next. Reading passes to another thread of the followers' pool only
-     * when another frame comes while this one is served ({@link #onArrival()}); once its reply is written the thread
-     * takes reading back ({@link #writeFrame}). Calls on one connection thus still run concurrently, and a connection
-     * whose caller waits for each reply (the usual blocking client) is served by one thread with no hand-off at all.
+     * A server's reading, leader/follower style: read one frame, pass reading on to another thread of the followers'
+     * pool, then serve the frame right here ({@link #servesOnReadingThread()}). The call is served by the thread that
+     * spotted it, with no hand-off on its way, while calls on the same connection still run concurrently.
      */
     void leadServing()
     {
-        while (true)
+        final ReceivedBytes frame;
+        try
         {
-            final ReceivedBytes frame;
-            try
-            {
-                frame = takeFrame(0);
-            }
-            catch (final ShmTimeoutException ex)
-            {
-                terminate(ex);
-                return;
-            }
-            if (frame == null)
-            {
-                return;
-            }
-            // Set before looking for more data; the stream's listener makes data visible before looking at this.
-            readerServing.set(true);
-            if (stream.reader().available() > 0)
-            {
-                passReadingOn();
-            }
-            servingLeader = Thread.currentThread();
-            final boolean open = deliver(frame);
-            servingLeader = null;
-            final boolean readsOn = tookReadingBack || readerServing.compareAndSet(true, false);
-            tookReadingBack = false;
-            if (!open || !readsOn)
-            {
-                // The connection ended, or another thread reads it now: this one goes back to the pool.
-                return;
-            }
+            frame = takeFrame(0);
         }
-    }
-
-    /**
-     * Data arrived on a server's stream whose handler may block (its listener, on whichever thread delivered it): if
-     * the last reader is serving a call, another thread reads on.
-     */
-    void onArrival()
-    {
-        if (readerServing.get())
+        catch (final ShmTimeoutException ex)
         {
-            passReadingOn();
+            terminate(ex);
+            return;
         }
-    }
-
-    private void passReadingOn()
-    {
-        if (!readerServing.compareAndSet(true, false))
+        if (frame == null)
         {
             return;
         }
@@ -379,21 +325,11 @@ final class ShmConnection implements Connection
         }
         catch (final RejectedExecutionException ex)
         {
-            handler.onError(this, ex);
+            frame.release();
             terminate(ex);
+            return;
         }
-    }
-
-    /**
-     * The serving thread just wrote its reply: what is left of its call is bookkeeping, so it reads the next frame
-     * itself rather than have the next call, which may come at once, handed to another thread.
-     */
-    private void takeReadingBackAfterReply()
-    {
-        if (servingLeader == Thread.currentThread() && readerServing.compareAndSet(true, false))
-        {
-            tookReadingBack = true;
-        }
+        deliver(frame);
     }
 
     /**

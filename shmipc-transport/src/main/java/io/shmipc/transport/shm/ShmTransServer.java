@@ -31,8 +31,7 @@ import static java.lang.System.Logger.Level.DEBUG;
  * Accepts ShmIPC sessions on a control socket and serves every stream a client opens as one RPC connection, whose
  * frames go to the server's {@link TransHandler} (the same one the TCP transport feeds). The threads of this server's
  * own pool take turns reading each stream, and each serves the call it read (leader/follower): calls over shared
- * memory run on these threads, not on the server's executor, which saves a hand-off per call, and reading passes to
- * another thread only when a call arrives while the last one is being served. When the handler is
+ * memory run on these threads, not on the server's executor, which saves a hand-off per call. When the handler is
  * declared non-blocking, every stream of a session is served event-driven on the thread that drains the session's
  * queue ({@link ShmServer#startEventDriven}): no thread per connection and no hand-off at all.
  */
@@ -127,9 +126,7 @@ public final class ShmTransServer implements TransServer
     /** A handler that may block: the threads of this server's pool take turns reading each stream. */
     private void serve(final Stream stream)
     {
-        final ShmConnection connection = open(stream, threads);
-        stream.listen(ignored -> connection.onArrival());
-        connection.leadServing();
+        open(stream, threads).leadServing();
     }
 
     /**
