@@ -53,7 +53,7 @@ final class Inbound {
         if (count == slices.length) {
             grow();
         }
-        final int at = (head + count) % slices.length;
+        final int at = (head + count) & (slices.length - 1);
         slices[at] = slice;
         indexes[at] = index;
         lengths[at] = length;
@@ -67,7 +67,7 @@ final class Inbound {
         final int[] i = new int[capacity];
         final int[] l = new int[capacity];
         for (int k = 0; k < count; k++) {
-            final int from = (head + k) % slices.length;
+            final int from = (head + k) & (slices.length - 1);
             s[k] = slices[from];
             i[k] = indexes[from];
             l[k] = lengths[from];
@@ -116,7 +116,7 @@ final class Inbound {
                 consumed(remaining);
                 final int slice = slices[head];
                 final int length = lengths[head];
-                head = (head + 1) % slices.length;
+                head = (head + 1) & (slices.length - 1);
                 count--;
                 headConsumed = 0;
                 if (slice == HEAP) {
@@ -148,7 +148,7 @@ final class Inbound {
             toFree = new int[count];
             int n = 0;
             for (int k = 0; k < count; k++) {
-                final int at = (head + k) % slices.length;
+                final int at = (head + k) & (slices.length - 1);
                 if (slices[at] != HEAP) {
                     toFree[n++] = slices[at];
                 } else {
@@ -174,7 +174,7 @@ final class Inbound {
         int copied = 0;
         int skip = headConsumed;
         for (int k = 0; k < count && copied < length; k++) {
-            final int at = (head + k) % slices.length;
+            final int at = (head + k) & (slices.length - 1);
             final int n = Math.min(lengths[at] - skip, length - copied);
             if (n > 0) {
                 if (slices[at] == HEAP) {
@@ -191,7 +191,7 @@ final class Inbound {
     private byte[] heapAt(final int segment) {
         int heapSegments = 0;
         for (int k = 0; k < segment; k++) {
-            if (slices[(head + k) % slices.length] == HEAP) {
+            if (slices[(head + k) & (slices.length - 1)] == HEAP) {
                 heapSegments++;
             }
         }

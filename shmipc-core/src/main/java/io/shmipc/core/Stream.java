@@ -333,7 +333,11 @@ public final class Stream implements AutoCloseable {
                         session.enterSpin();
                         spinning = true;
                     }
-                    if (session.poll() > 0 && inbound.available() < bytes) {
+                    if (session.poll() > 0) {
+                        if (inbound.available() >= bytes) {
+                            // Straight back to the caller: a pause here would delay every reply we poll ourselves.
+                            return true;
+                        }
                         // We delivered somebody else's data: let the woken reader run (on a small machine it
                         // would otherwise wait for our whole spin budget).
                         Thread.yield();

@@ -13,6 +13,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * Writes one message at a time into shared-memory slices; {@link #flush()} sends it. When the buffer region is
  * exhausted the message continues in heap memory and goes inline on the control connection (FallbackData), so
  * nothing is dropped.
+ *
+ * <p>A message small enough to travel in the session's message ring is written to a buffer of the writer's own and
+ * copied into the ring on flush: it never takes a slice from the pool. Once it outgrows that buffer it moves to
+ * slices and goes on there.
  */
 public final class StreamWriter {
     private static final int HEAP_KEEP_BYTES = 1 << 20;
@@ -34,12 +38,17 @@ public final class StreamWriter {
     private boolean heapMode;
     private ExpandableArrayBuffer heap = new ExpandableArrayBuffer(0);
     private int heapLength;
+    /** The message so far while it fits a ring record; allocated on first use, never without rings. */
+    private UnsafeBuffer small;
+    private final int smallCapacity;
+    private boolean inSmall;
 
     StreamWriter(final Stream stream, final Session session) {
         this.stream = stream;
         this.session = session;
         this.pool = session.pool();
         this.region = pool.region();
+        this.smallCapacity = Math.max(0, session.maxRingDataLength());
     }
 
     /** The largest length {@link #reserve(int)} accepts: the data capacity of the session's largest slice. */
@@ -61,6 +70,11 @@ public final class StreamWriter {
         if (length < 0 || length > pool.maxSliceCapacity()) {
             throw new IllegalArgumentException("reserve between 0 and " + pool.maxSliceCapacity() + " bytes, got "
                 + length + "; use write() for larger data");
+        }
+        if (smallTakes(length)) {
+            reserved.wrap(small.byteArray(), (int) pending, length);
+            pending += length;
+            return reserved;
         }
         if (!heapMode && (currentSlice == BufferPool.NO_SLICE || currentCapacity - currentSize < length)
             && !nextSlice(length, length)) {
@@ -92,13 +106,17 @@ public final class StreamWriter {
         final boolean inSlice = !heapMode && currentSlice != BufferPool.NO_SLICE && reserved.byteArray() == null
             && reserved.addressOffset() + reserved.capacity()
             == region.addressOffset() + BufferPool.dataIndex(currentSlice) + currentSize;
-        if (unused < 0 || kept < 0 || !(inHeap || inSlice)) {
+        final boolean inSmallBuffer = inSmall && reserved.byteArray() == small.byteArray()
+            && reserved.wrapAdjustment() + reserved.capacity() == pending;
+        if (unused < 0 || kept < 0 || !(inHeap || inSlice || inSmallBuffer)) {
             throw new IllegalStateException("cannot give back " + unused + " bytes: the latest call on the writer "
                 + "was not a reservation of at least that many (reserved view " + reserved.capacity() + " bytes)");
         }
-        if (inHeap) {
-            heapLength -= unused;
-            reserved.wrap(heap.byteArray(), reserved.wrapAdjustment(), kept);
+        if (inHeap || inSmallBuffer) {
+            if (inHeap) {
+                heapLength -= unused;
+            }
+            reserved.wrap(reserved.byteArray(), reserved.wrapAdjustment(), kept);
         } else {
             currentSize -= unused;
             reserved.wrap(reserved.addressOffset(), kept);
@@ -119,6 +137,16 @@ public final class StreamWriter {
     /** Appends bytes to the message, across as many slices as needed. */
     public void write(final DirectBuffer src, final int offset, final int length) throws ShmIpcException {
         stream.checkWritable();
+        if (smallTakes(length)) {
+            small.putBytes((int) pending, src, offset, length);
+            pending += length;
+            return;
+        }
+        writeToSlices(src, offset, length);
+    }
+
+    /** Appends to the message in slices (or in the heap once the region is exhausted). */
+    private void writeToSlices(final DirectBuffer src, final int offset, final int length) throws ShmIpcException {
         int from = offset;
         int left = length;
         while (left > 0) {
@@ -152,6 +180,14 @@ public final class StreamWriter {
         }
         try {
             stream.checkWritable();
+            if (inSmall) {
+                if (stream.fallbackMode) {
+                    session.sendFallback(stream.id(), small.byteArray(), 0, (int) pending);
+                } else {
+                    session.publishData(stream.id(), small, 0, (int) pending);
+                }
+                return;
+            }
             if (!heapMode && stream.fallbackMode) {
                 switchToHeap();
             }
@@ -159,8 +195,7 @@ public final class StreamWriter {
                 stream.fallbackMode = true;
                 session.sendFallback(stream.id(), heap.byteArray(), 0, heapLength);
             } else if (slices.size() == 1 && pending <= session.maxRingDataLength()) {
-                // Small enough to travel in the message ring itself; abort() below returns the slice to the session's
-                // slice cache, where the next write finds it again.
+                // Shrunk back to ring size after it took a slice; abort() below returns the slice.
                 session.publishData(stream.id(), region, BufferPool.dataIndex(currentSlice), (int) pending);
             } else {
                 pool.setSliceSize(currentSlice, currentSize);
@@ -184,11 +219,40 @@ public final class StreamWriter {
         currentSize = 0;
         currentCapacity = 0;
         pending = 0;
+        inSmall = false;
         heapMode = false;
         heapLength = 0;
         if (heap.capacity() > HEAP_KEEP_BYTES) {
             heap = new ExpandableArrayBuffer(0);
         }
+    }
+
+    /**
+     * Whether {@code length} more bytes go to the small-message buffer: the message is there already (or nothing is
+     * written yet) and still fits. When it no longer fits, what it holds moves to slices first.
+     */
+    private boolean smallTakes(final int length) throws ShmIpcException {
+        if (heapMode || currentSlice != BufferPool.NO_SLICE || (!inSmall && pending != 0)) {
+            return false;
+        }
+        if (pending + length <= smallCapacity) {
+            if (small == null) {
+                small = new UnsafeBuffer(new byte[smallCapacity]);
+            }
+            inSmall = true;
+            return true;
+        }
+        if (inSmall) {
+            final int held = (int) pending;
+            inSmall = false;
+            pending = 0;
+            // One slice for what it holds and, where a class is that large, for what comes next.
+            if (!nextSlice(held, (long) held + length)) {
+                switchToHeap();
+            }
+            writeToSlices(small, 0, held);
+        }
+        return false;
     }
 
     private boolean nextSlice(final int minimum, final long wanted) throws ShmIpcException {

@@ -372,7 +372,7 @@ public final class BufferPool {
     private BufferList listOf(final int sliceOffset) throws ProtocolViolationException {
         for (final BufferList list : lists) {
             if (sliceOffset >= list.areaOffset && sliceOffset < list.areaEnd) {
-                if ((sliceOffset - list.areaOffset) % list.stride != 0) {
+                if (!list.isSliceStart(sliceOffset)) {
                     break;
                 }
                 return list;
@@ -401,6 +401,8 @@ public final class BufferPool {
         final int sliceCount;
         final int dataCapacity;
         final int stride;
+        /** ceil(2^64 / stride): an offset is a multiple of the stride iff offset * this <= this - 1, unsigned. */
+        private final long strideDivisibility;
         final int freeCountIndex;
         final int headIndex;
         final int tailIndex;
@@ -408,11 +410,21 @@ public final class BufferPool {
         final int indexMask;
         final int tagMask;
 
+        /**
+         * Whether {@code sliceOffset}, inside this list's area, is where a slice starts. Asked for every slice a
+         * peer names and every slice freed, so a multiplication (Lemire's divisibility test) instead of a division.
+         */
+        boolean isSliceStart(final int sliceOffset) {
+            final long relative = sliceOffset - areaOffset;
+            return Long.compareUnsigned(relative * strideDivisibility, strideDivisibility - 1) <= 0;
+        }
+
         BufferList(final AtomicBuffer region, final int headerOffset, final int sliceCount, final int dataCapacity) {
             this.region = region;
             this.headerOffset = headerOffset;
             this.areaOffset = headerOffset + BufferListDescriptor.HEADER_LENGTH;
             this.stride = (int) stride(dataCapacity);
+            this.strideDivisibility = Long.divideUnsigned(-1L, stride) + 1;
             this.areaEnd = areaOffset + sliceCount * stride;
             this.sliceCount = sliceCount;
             this.dataCapacity = dataCapacity;
