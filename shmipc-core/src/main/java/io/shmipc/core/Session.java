@@ -954,8 +954,9 @@ public final class Session implements AutoCloseable {
         }
 
         /**
-         * A message the peer put in the ring itself: copied into a slice of our own (or, with none free, to the heap),
-         * so the ring's space is free again at once and readers see it as any other message.
+         * A message the peer put in the ring itself: copied into the stream's local buffer, or when that is full into a
+         * slice of our own (or, with none free, to the heap), so the ring's space is free again at once and readers
+         * see it as any other message.
          */
         @Override
         public boolean onData(final int streamId, final DirectBuffer buffer, final int index, final int length)
@@ -967,6 +968,12 @@ public final class Session implements AutoCloseable {
             if (stream.isPeerOutputShutdown()) {
                 throw new ProtocolViolationException("peer sent data on stream " + streamId
                     + " after it shut its output");
+            }
+            if (stream.inbound.addLocal(buffer, index, length)) {
+                metrics.messagesReceived.increment();
+                metrics.bytesReceived.add(length);
+                stream.onDelivery();
+                return true;
             }
             int slice = sliceFor(length);
             if (slice == BufferPool.NO_SLICE) {

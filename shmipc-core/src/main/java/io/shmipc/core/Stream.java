@@ -57,7 +57,7 @@ public final class Stream implements AutoCloseable {
     Stream(final Session session, final int id) {
         this.session = session;
         this.id = id;
-        this.inbound = new Inbound(session::inlineConsumed);
+        this.inbound = new Inbound(session.pool().region().addressOffset(), session::inlineConsumed);
         this.writer = new StreamWriter(this, session);
         this.reader = new StreamReader(this, session);
     }

@@ -42,6 +42,8 @@ public final class StreamReader {
     private int detachingSlice = BufferPool.NO_SLICE;
     private final IntConsumer detaching = this::onConsumedDetaching;
     private int headSlice;
+    /** The next unread byte: at headAddress outside the heap, or at headIndex of headArray. */
+    private long headAddress;
     private int headIndex;
     private byte[] headArray;
     private int headLength;
@@ -80,7 +82,7 @@ public final class StreamReader {
             if (headArray != null) {
                 view.wrap(headArray, headIndex, length);
             } else {
-                view.wrap(region.addressOffset() + headIndex, length);
+                view.wrap(headAddress, length);
             }
             return view;
         }
@@ -97,7 +99,8 @@ public final class StreamReader {
 
     /**
      * Takes the next {@code length} bytes off the stream, waiting for them: in place when they lie in one slice (the
-     * slice stays out of the pool until the result is released), copied to the heap when they span slices.
+     * slice stays out of the pool until the result is released), copied to the heap when they span slices or are a
+     * small message in the stream's local buffer, whose room is reused once read.
      *
      * @throws StreamClosedException if the stream ends before that many bytes arrive
      */
@@ -107,14 +110,14 @@ public final class StreamReader {
         if (length == 0) {
             return new ReceivedBytes(this, bytes, BufferPool.NO_SLICE, false, false);
         }
-        if (headHolds(length)) {
+        if (headHolds(length) && headSlice != Inbound.LOCAL) {
             final int slice;
             if (headArray != null) {
                 bytes.wrap(headArray, headIndex, length);
                 slice = BufferPool.NO_SLICE;
             } else {
                 session.retainRegion();
-                bytes.wrap(region.addressOffset() + headIndex, length);
+                bytes.wrap(headAddress, length);
                 slice = headSlice;
                 if (headLength == length && slicesHeldByTakes == 0) {
                     // Holds are added only on this thread: with none, no earlier take still views this slice.
@@ -261,11 +264,12 @@ public final class StreamReader {
         session.releaseSlice(slice);
     }
 
-    private void onHead(final int slice, final int regionIndex, final byte[] heapArray, final int heapIndex,
+    private void onHead(final int slice, final long address, final byte[] heapArray, final int heapIndex,
                         final int length) {
         this.headSlice = slice;
         this.headArray = heapArray;
-        this.headIndex = heapArray != null ? heapIndex : regionIndex;
+        this.headAddress = address;
+        this.headIndex = heapIndex;
         this.headLength = length;
     }
 }

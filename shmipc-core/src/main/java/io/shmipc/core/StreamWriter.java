@@ -9,14 +9,16 @@ import org.agrona.collections.IntArrayList;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.nio.ByteBuffer;
+
 /**
  * Writes one message at a time into shared-memory slices; {@link #flush()} sends it. When the buffer region is
  * exhausted the message continues in heap memory and goes inline on the control connection (FallbackData), so
  * nothing is dropped.
  *
- * <p>A message small enough to travel in the session's message ring is written to a buffer of the writer's own and
- * copied into the ring on flush: it never takes a slice from the pool. Once it outgrows that buffer it moves to
- * slices and goes on there.
+ * <p>From a stream's second message on, a message small enough to travel in the session's message ring is written
+ * to a buffer of the writer's own (outside the Java heap, like a slice) and copied into the ring on flush: it never
+ * takes a slice from the pool. Once it outgrows that buffer it moves to slices and goes on there.
  */
 public final class StreamWriter {
     private static final int HEAP_KEEP_BYTES = 1 << 20;
@@ -38,8 +40,10 @@ public final class StreamWriter {
     private boolean heapMode;
     private ExpandableArrayBuffer heap = new ExpandableArrayBuffer(0);
     private int heapLength;
-    /** The message so far while it fits a ring record; allocated on first use, never without rings. */
+    /** The message so far while it fits a ring record; allocated for the second message, never without rings. */
     private UnsafeBuffer small;
+    /** A message was flushed before: the next small one allocates {@link #small}. */
+    private boolean flushedBefore;
     private final int smallCapacity;
     private boolean inSmall;
 
@@ -54,6 +58,11 @@ public final class StreamWriter {
     /** The largest length {@link #reserve(int)} accepts: the data capacity of the session's largest slice. */
     public int maxReservation() {
         return pool.maxSliceCapacity();
+    }
+
+    /** Whether the message being written is in the writer's own small-message buffer (not in slices). */
+    boolean writingSmall() {
+        return inSmall;
     }
 
     /** Bytes written since the last flush. */
@@ -72,7 +81,7 @@ public final class StreamWriter {
                 + length + "; use write() for larger data");
         }
         if (smallTakes(length)) {
-            reserved.wrap(small.byteArray(), (int) pending, length);
+            reserved.wrap(small.addressOffset() + pending, length);
             pending += length;
             return reserved;
         }
@@ -106,17 +115,17 @@ public final class StreamWriter {
         final boolean inSlice = !heapMode && currentSlice != BufferPool.NO_SLICE && reserved.byteArray() == null
             && reserved.addressOffset() + reserved.capacity()
             == region.addressOffset() + BufferPool.dataIndex(currentSlice) + currentSize;
-        final boolean inSmallBuffer = inSmall && reserved.byteArray() == small.byteArray()
-            && reserved.wrapAdjustment() + reserved.capacity() == pending;
+        final boolean inSmallBuffer = inSmall && reserved.byteArray() == null
+            && reserved.addressOffset() + reserved.capacity() == small.addressOffset() + pending;
         if (unused < 0 || kept < 0 || !(inHeap || inSlice || inSmallBuffer)) {
             throw new IllegalStateException("cannot give back " + unused + " bytes: the latest call on the writer "
                 + "was not a reservation of at least that many (reserved view " + reserved.capacity() + " bytes)");
         }
-        if (inHeap || inSmallBuffer) {
-            if (inHeap) {
-                heapLength -= unused;
-            }
-            reserved.wrap(reserved.byteArray(), reserved.wrapAdjustment(), kept);
+        if (inHeap) {
+            heapLength -= unused;
+            reserved.wrap(heap.byteArray(), reserved.wrapAdjustment(), kept);
+        } else if (inSmallBuffer) {
+            reserved.wrap(reserved.addressOffset(), kept);
         } else {
             currentSize -= unused;
             reserved.wrap(reserved.addressOffset(), kept);
@@ -180,9 +189,12 @@ public final class StreamWriter {
         }
         try {
             stream.checkWritable();
+            flushedBefore = true;
             if (inSmall) {
                 if (stream.fallbackMode) {
-                    session.sendFallback(stream.id(), small.byteArray(), 0, (int) pending);
+                    final byte[] copy = new byte[(int) pending];
+                    small.getBytes(0, copy);
+                    session.sendFallback(stream.id(), copy, 0, copy.length);
                 } else {
                     session.publishData(stream.id(), small, 0, (int) pending);
                 }
@@ -237,7 +249,10 @@ public final class StreamWriter {
         }
         if (pending + length <= smallCapacity) {
             if (small == null) {
-                small = new UnsafeBuffer(new byte[smallCapacity]);
+                if (!flushedBefore) {
+                    return false;
+                }
+                small = new UnsafeBuffer(ByteBuffer.allocateDirect(smallCapacity));
             }
             inSmall = true;
             return true;
