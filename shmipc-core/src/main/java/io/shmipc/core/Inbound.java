@@ -39,6 +39,8 @@ final class Inbound {
     private UnsafeBuffer local;
     /** A small message arrived before: the next one allocates the local buffer. */
     private boolean smallSeen;
+    /** The reader takes messages off the stream (which keeps slices in place): no local buffer from now on. */
+    private boolean slicesOnly;
     /** Positions in the local buffer: written up to localTail, read and given back up to localHead. */
     private long localTail;
     private long localHead;
@@ -84,7 +86,7 @@ final class Inbound {
      * {@link #MAX_LOCAL_MESSAGE} or the buffer has no room for it now.
      */
     synchronized boolean addLocal(final DirectBuffer src, final int index, final int length) {
-        if (length > MAX_LOCAL_MESSAGE) {
+        if (length > MAX_LOCAL_MESSAGE || slicesOnly) {
             return false;
         }
         if (local == null) {
@@ -278,6 +280,14 @@ final class Inbound {
             }
         }
         throw new IllegalStateException("heap segment missing");
+    }
+
+    /**
+     * From now on small messages go to slices too: a reader that takes messages off the stream gets them in place
+     * from a slice, where a message in the local buffer would have to be copied.
+     */
+    synchronized void useSlicesOnly() {
+        slicesOnly = true;
     }
 
     /** Bytes of the local buffer that unread segments occupy (lap-end gaps included); 0 before it exists. */

@@ -42,6 +42,8 @@ public final class StreamReader {
     private int detachingSlice = BufferPool.NO_SLICE;
     private final IntConsumer detaching = this::onConsumedDetaching;
     private int headSlice;
+    /** This reader took a message off the stream: it prefers its messages in slices, where a take needs no copy. */
+    private boolean takes;
     /** The next unread byte: at headAddress outside the heap, or at headIndex of headArray. */
     private long headAddress;
     private int headIndex;
@@ -100,11 +102,16 @@ public final class StreamReader {
     /**
      * Takes the next {@code length} bytes off the stream, waiting for them: in place when they lie in one slice (the
      * slice stays out of the pool until the result is released), copied to the heap when they span slices or are a
-     * small message in the stream's local buffer, whose room is reused once read.
+     * small message in the stream's local buffer, whose room is reused once read. From the first take on, the
+     * stream's small messages arrive in slices, so that later takes find them in place.
      *
      * @throws StreamClosedException if the stream ends before that many bytes arrive
      */
     public ReceivedBytes take(final int length) throws ShmIpcException {
+        if (!takes) {
+            takes = true;
+            stream.inbound.useSlicesOnly();
+        }
         requireAvailable(length);
         final UnsafeBuffer bytes = new UnsafeBuffer(0, 0);
         if (length == 0) {

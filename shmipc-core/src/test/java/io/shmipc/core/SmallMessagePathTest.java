@@ -84,7 +84,7 @@ class SmallMessagePathTest {
     }
 
     @Test
-    void shouldKeepATakenSmallMessageIntactWhileTheLocalBufferIsReused() throws Exception {
+    void shouldCopyASmallMessageTakenFromTheLocalBufferAndSendTheNextOnesInSlices() throws Exception {
         send(0, 32);
         send(1, 32);
         assertEquals(32, receiveLength());
@@ -101,6 +101,15 @@ class SmallMessagePathTest {
         }
         assertPattern(taken.buffer(), 0, 32, 1);
         taken.release();
+
+        send(300, 50);
+        assertEquals(50, receiveLength());
+        final ReceivedBytes inPlace = stream.reader().take(50);
+        assertFalse(inPlace.isCopy(), "once the reader takes, small messages arrive in slices and are taken in place");
+        assertEquals(1, session.metrics().slicesHeld());
+        assertPattern(inPlace.buffer(), 0, 50, 300);
+        inPlace.release();
+        assertEquals(0, session.metrics().slicesHeld());
     }
 
     @Test
