@@ -45,6 +45,8 @@ final class LibC {
 
     static native int fcntl(int fd, int command, int argument);
 
+    static native int flock(int fd, int operation);
+
     static native int getuid();
 
     static native int getpid();

@@ -189,6 +189,35 @@ public final class Posix {
         return LibC.getpid();
     }
 
+    /** {@code flock(2)} operations. */
+    public static final int LOCK_SH = 1;
+    public static final int LOCK_EX = 2;
+    public static final int LOCK_NB = 4;
+
+    /**
+     * Takes an advisory lock on an open file ({@code flock(2)}), retrying when interrupted by a signal. The lock
+     * belongs to the open file description: it lasts until the last descriptor of it is closed, or the process ends.
+     *
+     * @param fd        an open descriptor
+     * @param operation {@link #LOCK_SH} or {@link #LOCK_EX}, with {@link #LOCK_NB} not to wait
+     * @return {@code false} if {@link #LOCK_NB} was given and another open file description holds a conflicting lock
+     * @throws NativeException e.g. {@code EBADF}, {@code ENOLCK}
+     */
+    public static boolean flock(int fd, int operation) throws NativeException {
+        Platform.ensureSupported();
+        int errno;
+        do {
+            errno = LibC.flock(fd, operation) == 0 ? 0 : LibC.errno();
+        } while (errno == Errno.EINTR);
+        if (errno == Errno.EAGAIN && (operation & LOCK_NB) != 0) {
+            return false;
+        }
+        if (errno != 0) {
+            throw new NativeException("flock", "flock(" + fd + ", " + operation + ")", errno);
+        }
+        return true;
+    }
+
     /**
      * Whether a process exists ({@code kill(pid, 0)}): {@code ESRCH} means gone, {@code EPERM} means alive but owned
      * by someone else. A zombie (exited, not yet reaped) counts as alive.

@@ -93,4 +93,30 @@ class PosixTest {
         Posix.close(fd);
         assertEquals(before, Posix.openFdCount());
     }
+
+    @Test
+    void shouldRefuseAnExclusiveLockWhileAnotherDescriptionHoldsASharedOneUntilItIsClosed() throws Exception {
+        String file = Files.createFile(directory.resolve("locked")).toString();
+        int holder = Posix.open(file, Posix.O_RDONLY | Posix.O_CLOEXEC, 0);
+        int prober = Posix.open(file, Posix.O_RDONLY | Posix.O_CLOEXEC, 0);
+        try {
+            assertTrue(Posix.flock(holder, Posix.LOCK_SH));
+            assertFalse(Posix.flock(prober, Posix.LOCK_EX | Posix.LOCK_NB), "the holder's shared lock is in the way");
+            assertTrue(Posix.flock(prober, Posix.LOCK_SH | Posix.LOCK_NB), "shared locks do not conflict");
+            Posix.close(holder);
+            holder = -1;
+            assertTrue(Posix.flock(prober, Posix.LOCK_EX | Posix.LOCK_NB), "closing the holder dropped its lock");
+        } finally {
+            if (holder >= 0) {
+                Posix.close(holder);
+            }
+            Posix.close(prober);
+        }
+    }
+
+    @Test
+    void shouldNameFlockAndErrnoForABadDescriptor() {
+        NativeException e = assertThrows(NativeException.class, () -> Posix.flock(-1, Posix.LOCK_SH));
+        assertTrue(e.getMessage().contains("flock") && e.getMessage().contains("EBADF"), e.getMessage());
+    }
 }

@@ -33,12 +33,23 @@ public final class SharedRegion implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean released = new AtomicBoolean();
     private int fd;
+    /**
+     * A file region we created: a descriptor of it kept open with a shared flock(2) until close, which tells the
+     * stale-file sweep of any process that its creator lives, whatever pid namespace either is in. -1 otherwise.
+     */
+    private int lockFd;
 
     private SharedRegion(final String name, final MemoryType type, final int fd, final long address,
+                         final long length, final boolean ownsFile) {
+        this(name, type, fd, -1, address, length, ownsFile);
+    }
+
+    private SharedRegion(final String name, final MemoryType type, final int fd, final int lockFd, final long address,
                          final long length, final boolean ownsFile) {
         this.name = name;
         this.type = type;
         this.fd = fd;
+        this.lockFd = lockFd;
         this.address = address;
         this.length = length;
         this.ownsFile = ownsFile;
@@ -64,7 +75,10 @@ public final class SharedRegion implements AutoCloseable {
         }
     }
 
-    /** Creates a new 0600 file region at {@code path}; fails if the path exists. */
+    /**
+     * Creates a new 0600 file region at {@code path}; fails if the path exists. The file stays locked (shared) while
+     * the region is open, see {@link #isLockedByItsCreator(String)}.
+     */
     public static SharedRegion createFile(final String path, final long length) throws ShmIpcException {
         checkLength(length);
         int fd = -1;
@@ -73,11 +87,12 @@ public final class SharedRegion implements AutoCloseable {
             fd = Posix.open(path, Posix.O_RDWR | Posix.O_CREAT | Posix.O_EXCL | Posix.O_CLOEXEC | Posix.O_NOFOLLOW,
                 FILE_MODE);
             created = true;
+            // Before anything else: from here on a sweep elsewhere sees the file as in use.
+            Posix.flock(fd, Posix.LOCK_SH);
             Posix.fchmod(fd, FILE_MODE);
             Posix.ftruncate(fd, length);
             final long address = Mmap.map(fd, length, true);
-            Posix.close(fd);
-            return new SharedRegion(path, MemoryType.FILE, -1, address, length, true);
+            return new SharedRegion(path, MemoryType.FILE, -1, fd, address, length, true);
         } catch (final NativeException e) {
             if (fd >= 0) {
                 Posix.close(fd);
@@ -161,6 +176,27 @@ public final class SharedRegion implements AutoCloseable {
         };
     }
 
+    /**
+     * Whether a live process holds the lock a creator keeps on its region file ({@link #createFile}); false if the
+     * file is unlocked or cannot be opened to ask. The answer holds across pid namespaces, where a pid does not.
+     */
+    static boolean isLockedByItsCreator(final String path) {
+        final int probe;
+        try {
+            probe = Posix.open(path, Posix.O_RDONLY | Posix.O_CLOEXEC | Posix.O_NOFOLLOW, 0);
+        } catch (final NativeException e) {
+            return false;
+        }
+        try {
+            // Refused while a creator holds its shared lock; ours goes with the probe descriptor.
+            return !Posix.flock(probe, Posix.LOCK_EX | Posix.LOCK_NB);
+        } catch (final NativeException e) {
+            return false;
+        } finally {
+            Posix.close(probe);
+        }
+    }
+
     static void unlinkQuietly(final String path) {
         try {
             Posix.unlink(path);
@@ -217,6 +253,10 @@ public final class SharedRegion implements AutoCloseable {
         }
         closeFd();
         unlink();
+        if (lockFd >= 0) {
+            Posix.close(lockFd);
+            lockFd = -1;
+        }
         try {
             Mmap.replaceWithAnonymous(address, length);
         } catch (final NativeException e) {

@@ -14,7 +14,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>A region file is named {@code <prefix>_<pid>_<sequence>-<random>_<queue|buffer>}, or after a hot restart
  * {@code <prefix>_<pid>_epoch_<epoch>_<sequence>-<random>_<queue|buffer>}: the creator's pid lets any later process
- * recognise the files of a dead one.
+ * recognise the files of a dead one. A pid only means something in the sweeper's own pid namespace (two containers
+ * sharing /dev/shm may not share pids), so a file is removed only if, besides, no live process holds the lock its
+ * creator keeps on it while the region is open.
  */
 public final class StaleFiles {
     private static final Set<String> SWEPT = ConcurrentHashMap.newKeySet();
@@ -56,7 +58,9 @@ public final class StaleFiles {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, stem + "*")) {
             for (final Path file : files) {
                 final int pid = pidOf(file.getFileName().toString().substring(stem.length()));
-                if (pid > 0 && pid != Posix.getpid() && !Posix.isProcessAlive(pid)) {
+                // The pid only says something in our pid namespace; the creator's lock says it everywhere.
+                if (pid > 0 && pid != Posix.getpid() && !Posix.isProcessAlive(pid)
+                    && !SharedRegion.isLockedByItsCreator(file.toString())) {
                     SharedRegion.unlinkQuietly(file.toString());
                     removed++;
                 }
