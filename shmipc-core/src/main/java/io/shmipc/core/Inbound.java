@@ -3,15 +3,18 @@ package io.shmipc.core;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
-
 import java.util.ArrayDeque;
 
 /**
  * Received, not yet consumed data of one stream: a FIFO of segments, each a run of bytes in a shared-memory slice,
  * a heap array (fallback data) or the stream's local buffer (small messages copied out of the message ring).
- * Filled by whichever thread drains the session's queue, consumed by the stream's reader; guarded by the instance
- * monitor, held only for a few field updates.
+ * Filled by whichever thread drains the session's queue (one at a time), consumed by the stream's reader (one at a
+ * time). Adding and removing a segment take the instance monitor, held for a few field updates; the reader looks
+ * at the head segment and consumes part of it without it: segments are published by a release store of the tail
+ * position and only the reader removes them, so what it found at the head stays there until it moves on.
  *
  * <p>The local buffer is a byte ring of {@value #LOCAL_CAPACITY} bytes outside the Java heap (so that readers get
  * views at a fixed address, as over slices), allocated when a stream receives its second small message: one-message
@@ -26,15 +29,60 @@ final class Inbound {
     static final int LOCAL_CAPACITY = 4096;
     /** Messages longer than this never go to the local buffer, so that several always fit. */
     static final int MAX_LOCAL_MESSAGE = LOCAL_CAPACITY / 4;
+    private static final int INITIAL_SEGMENTS = 16;
+
+    private static final VarHandle TAIL;
+    private static final VarHandle SEGMENTS;
+    private static final VarHandle RECEIVED;
+    private static final VarHandle CONSUMED;
+
+    static {
+        try {
+            final MethodHandles.Lookup lookup = MethodHandles.lookup();
+            TAIL = lookup.findVarHandle(Inbound.class, "tail", long.class);
+            SEGMENTS = lookup.findVarHandle(Inbound.class, "segments", Segments.class);
+            RECEIVED = lookup.findVarHandle(Inbound.class, "received", long.class);
+            CONSUMED = lookup.findVarHandle(Inbound.class, "consumed", long.class);
+        } catch (final ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** One generation of the segment table; a full one is copied into one twice as large, never changed in place. */
+    private static final class Segments {
+        final int mask;
+        final int[] slices;
+        final int[] indexes;
+        final int[] lengths;
+        /** For a LOCAL segment: its end as a position of the local buffer (positions only grow). */
+        final long[] localEnds;
+
+        Segments(final int capacity) {
+            this.mask = capacity - 1;
+            this.slices = new int[capacity];
+            this.indexes = new int[capacity];
+            this.lengths = new int[capacity];
+            this.localEnds = new long[capacity];
+        }
+    }
 
     private final long regionAddress;
     private final java.util.function.LongConsumer heapReleased;
 
-    private int[] slices = new int[16];
-    private int[] indexes = new int[16];
-    private int[] lengths = new int[16];
-    /** For a LOCAL segment: its end as a position of the local buffer (positions only grow). */
-    private long[] localEnds = new long[16];
+    /** Published (release) before the tail that first covers a segment it holds. */
+    @SuppressWarnings("FieldMayBeFinal")
+    private Segments segments = new Segments(INITIAL_SEGMENTS);
+    /** Segment positions: [head, tail) are buffered. The tail is the producers' (release), the head the reader's. */
+    @SuppressWarnings("unused")
+    private long tail;
+    private long head;
+    /** Bytes already consumed from the head segment; the reader's. */
+    private int headConsumed;
+    /** Bytes ever added (producers, release) and ever consumed or dropped (the reader, release). */
+    @SuppressWarnings("unused")
+    private long received;
+    @SuppressWarnings("unused")
+    private long consumed;
     private final ArrayDeque<byte[]> heap = new ArrayDeque<>();
     private UnsafeBuffer local;
     /** A small message arrived before: the next one allocates the local buffer. */
@@ -44,20 +92,6 @@ final class Inbound {
     /** Positions in the local buffer: written up to localTail, read and given back up to localHead. */
     private long localTail;
     private long localHead;
-    private int head;
-    private int count;
-    /** Bytes already consumed from the head segment. */
-    private int headConsumed;
-    private volatile long available;
-    private static final java.lang.invoke.VarHandle AVAILABLE;
-
-    static {
-        try {
-            AVAILABLE = java.lang.invoke.MethodHandles.lookup().findVarHandle(Inbound.class, "available", long.class);
-        } catch (final ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     /**
      * @param regionAddress where the session's buffer region starts, to which slice segments' indexes are relative
@@ -69,7 +103,9 @@ final class Inbound {
     }
 
     long available() {
-        return available;
+        // Consumed first: a stale received can only make it look smaller, never more than was added.
+        final long gone = (long) CONSUMED.getAcquire(this);
+        return Math.max(0, (long) RECEIVED.getAcquire(this) - gone);
     }
 
     synchronized void addSlice(final int slice, final int dataIndex, final int length) {
@@ -108,41 +144,43 @@ final class Inbound {
         final int at = (int) (start & (LOCAL_CAPACITY - 1));
         local.putBytes(at, src, index, length);
         localTail = end;
-        push(LOCAL, at, length);
-        localEnds[(head + count - 1) & (slices.length - 1)] = end;
+        push(LOCAL, at, length, end);
         return true;
     }
 
     private void push(final int slice, final int index, final int length) {
-        if (count == slices.length) {
-            grow();
-        }
-        final int at = (head + count) & (slices.length - 1);
-        slices[at] = slice;
-        indexes[at] = index;
-        lengths[at] = length;
-        count++;
-        available += length;
+        push(slice, index, length, 0);
     }
 
-    private void grow() {
-        final int capacity = slices.length * 2;
-        final int[] s = new int[capacity];
-        final int[] i = new int[capacity];
-        final int[] l = new int[capacity];
-        final long[] e = new long[capacity];
-        for (int k = 0; k < count; k++) {
-            final int from = (head + k) & (slices.length - 1);
-            s[k] = slices[from];
-            i[k] = indexes[from];
-            l[k] = lengths[from];
-            e[k] = localEnds[from];
+    /** Under the monitor: writes the segment at the tail, then publishes it by moving the tail (release). */
+    private void push(final int slice, final int index, final int length, final long localEnd) {
+        final long position = tail;
+        Segments table = segments;
+        if (position - head > table.mask) {
+            table = grow(table, position);
         }
-        slices = s;
-        indexes = i;
-        lengths = l;
-        localEnds = e;
-        head = 0;
+        final int at = (int) position & table.mask;
+        table.slices[at] = slice;
+        table.indexes[at] = index;
+        table.lengths[at] = length;
+        table.localEnds[at] = localEnd;
+        RECEIVED.setRelease(this, received + length);
+        TAIL.setRelease(this, position + 1);
+    }
+
+    /** A table twice as large holding the buffered segments at their positions, published before any new one. */
+    private Segments grow(final Segments full, final long tailPosition) {
+        final Segments larger = new Segments((full.mask + 1) * 2);
+        for (long position = head; position < tailPosition; position++) {
+            final int from = (int) position & full.mask;
+            final int to = (int) position & larger.mask;
+            larger.slices[to] = full.slices[from];
+            larger.indexes[to] = full.indexes[from];
+            larger.lengths[to] = full.lengths[from];
+            larger.localEnds[to] = full.localEnds[from];
+        }
+        SEGMENTS.setRelease(this, larger);
+        return larger;
     }
 
     /**
@@ -153,32 +191,58 @@ final class Inbound {
         void at(int slice, long address, byte[] heapArray, int heapIndex, int length);
     }
 
-    /** Calls the cursor for the unread part of the head segment (possibly empty); false if nothing is buffered. */
-    synchronized boolean head(final Cursor cursor) {
-        if (count == 0) {
+    /**
+     * On the reader: calls the cursor for the unread part of the head segment (possibly empty); false if nothing is
+     * buffered. Without the monitor unless the head segment is a heap array.
+     */
+    boolean head(final Cursor cursor) {
+        final long position = head;
+        if ((long) TAIL.getAcquire(this) == position) {
             return false;
         }
-        final int remaining = lengths[head] - headConsumed;
-        if (slices[head] == HEAP) {
-            cursor.at(HEAP, 0, heap.peekFirst(), headConsumed, remaining);
-        } else if (slices[head] == LOCAL) {
-            cursor.at(LOCAL, local.addressOffset() + indexes[head] + headConsumed, null, 0, remaining);
+        // Read after the tail: a table at least as new as the one that held the segment when it was published.
+        final Segments table = (Segments) SEGMENTS.getAcquire(this);
+        final int at = (int) position & table.mask;
+        final int slice = table.slices[at];
+        final int remaining = table.lengths[at] - headConsumed;
+        if (slice == LOCAL) {
+            cursor.at(LOCAL, local.addressOffset() + table.indexes[at] + headConsumed, null, 0, remaining);
+        } else if (slice != HEAP) {
+            cursor.at(slice, regionAddress + table.indexes[at] + headConsumed, null, 0, remaining);
         } else {
-            cursor.at(slices[head], regionAddress + indexes[head] + headConsumed, null, 0, remaining);
+            synchronized (this) {
+                if (head != position) {
+                    // Dropped meanwhile by clear().
+                    return false;
+                }
+                cursor.at(HEAP, 0, heap.peekFirst(), headConsumed, remaining);
+            }
         }
         return true;
     }
 
     /**
-     * Consumes {@code bytes} from the front, and empty segments right behind them. Each slice fully consumed is
-     * reported to {@code freed} (after it is removed from this buffer) so the caller can give it back to the pool;
-     * one monitor for the whole call, since this runs once per message read.
+     * On the reader: consumes {@code bytes} from the front, and empty segments right behind them. Each slice fully
+     * consumed is reported to {@code freed} (after it is removed from this buffer) so the caller can give it back to
+     * the pool. Part of the head segment (a message header read on its own) is consumed without the monitor; removing
+     * segments takes it once for the whole call.
      */
     void consume(final long bytes, final java.util.function.IntConsumer freed) {
+        final long position = head;
+        if ((long) TAIL.getAcquire(this) != position) {
+            final Segments table = (Segments) SEGMENTS.getAcquire(this);
+            if (bytes < table.lengths[(int) position & table.mask] - headConsumed) {
+                headConsumed += (int) bytes;
+                consumed(bytes);
+                return;
+            }
+        }
         long left = bytes;
         synchronized (this) {
-            while (count > 0) {
-                final int remaining = lengths[head] - headConsumed;
+            final Segments table = segments;
+            while (tail != head) {
+                final int at = (int) head & table.mask;
+                final int remaining = table.lengths[at] - headConsumed;
                 if (left < remaining) {
                     headConsumed += (int) left;
                     consumed(left);
@@ -186,11 +250,10 @@ final class Inbound {
                 }
                 left -= remaining;
                 consumed(remaining);
-                final int slice = slices[head];
-                final int length = lengths[head];
-                final long localEnd = localEnds[head];
-                head = (head + 1) & (slices.length - 1);
-                count--;
+                final int slice = table.slices[at];
+                final int length = table.lengths[at];
+                final long localEnd = table.localEnds[at];
+                head++;
                 headConsumed = 0;
                 if (slice == HEAP) {
                     heap.pollFirst();
@@ -200,82 +263,72 @@ final class Inbound {
                 } else {
                     freed.accept(slice);
                 }
-                if (left == 0 && (count == 0 || lengths[head] != 0)) {
+                if (left == 0 && (tail == head || table.lengths[(int) head & table.mask] != 0)) {
                     return;
                 }
             }
         }
     }
 
-    /**
-     * Only the reader lowers {@link #available}, under the monitor: a release store is enough (nobody waits for it
-     * to go down), where a volatile one would fence every message.
-     */
+    /** Only the reader (or clear()) moves {@link #consumed}: a release store, where a volatile one would fence. */
     private void consumed(final long bytes) {
-        AVAILABLE.setRelease(this, available - bytes);
+        CONSUMED.setRelease(this, consumed + bytes);
     }
 
     /** Removes everything; reports every slice to {@code freed}. Returns the number of bytes dropped. */
     long clear(final java.util.function.IntConsumer freed) {
-        final int[] toFree;
         final long dropped;
         synchronized (this) {
-            toFree = new int[count];
-            int n = 0;
-            for (int k = 0; k < count; k++) {
-                final int at = (head + k) & (slices.length - 1);
-                if (slices[at] == HEAP) {
-                    heapReleased.accept(lengths[at]);
-                } else if (slices[at] != LOCAL) {
-                    toFree[n++] = slices[at];
+            final Segments table = segments;
+            dropped = available();
+            for (; head != tail; head++) {
+                final int at = (int) head & table.mask;
+                if (table.slices[at] == HEAP) {
+                    heapReleased.accept(table.lengths[at]);
+                } else if (table.slices[at] != LOCAL) {
+                    freed.accept(table.slices[at]);
                 }
             }
-            dropped = available;
             heap.clear();
-            count = 0;
-            head = 0;
             headConsumed = 0;
-            available = 0;
+            CONSUMED.setRelease(this, received);
             localHead = localTail;
-            for (int k = 0; k < n; k++) {
-                freed.accept(toFree[k]);
-            }
         }
         return dropped;
     }
 
-    /** Copies {@code length} unread bytes from the front into {@code dst} without consuming them. */
+    /** On the reader: copies {@code length} unread bytes from the front into {@code dst} without consuming them. */
     synchronized void copyTo(final org.agrona.DirectBuffer region, final org.agrona.MutableDirectBuffer dst,
                              final int dstIndex, final int length) {
+        final Segments table = segments;
         int copied = 0;
         int skip = headConsumed;
-        for (int k = 0; k < count && copied < length; k++) {
-            final int at = (head + k) & (slices.length - 1);
-            final int n = Math.min(lengths[at] - skip, length - copied);
+        int heapSegments = 0;
+        for (long position = head; position != tail && copied < length; position++) {
+            final int at = (int) position & table.mask;
+            final int n = Math.min(table.lengths[at] - skip, length - copied);
             if (n > 0) {
-                if (slices[at] == HEAP) {
-                    dst.putBytes(dstIndex + copied, heapAt(k), skip, n);
-                } else if (slices[at] == LOCAL) {
-                    dst.putBytes(dstIndex + copied, local, indexes[at] + skip, n);
+                if (table.slices[at] == HEAP) {
+                    dst.putBytes(dstIndex + copied, heapAt(heapSegments), skip, n);
+                } else if (table.slices[at] == LOCAL) {
+                    dst.putBytes(dstIndex + copied, local, table.indexes[at] + skip, n);
                 } else {
-                    dst.putBytes(dstIndex + copied, region, indexes[at] + skip, n);
+                    dst.putBytes(dstIndex + copied, region, table.indexes[at] + skip, n);
                 }
                 copied += n;
+            }
+            if (table.slices[at] == HEAP) {
+                heapSegments++;
             }
             skip = 0;
         }
     }
 
-    private byte[] heapAt(final int segment) {
-        int heapSegments = 0;
-        for (int k = 0; k < segment; k++) {
-            if (slices[(head + k) & (slices.length - 1)] == HEAP) {
-                heapSegments++;
-            }
-        }
+    /** The {@code index}-th heap array still buffered. */
+    private byte[] heapAt(final int index) {
         int i = 0;
         for (final byte[] array : heap) {
-            if (i++ == heapSegments) {
+            if (i++ == index) {
                 return array;
             }
         }
@@ -300,6 +353,6 @@ final class Inbound {
     }
 
     synchronized int segments() {
-        return count;
+        return (int) (tail - head);
     }
 }
