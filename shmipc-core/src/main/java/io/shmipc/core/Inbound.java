@@ -12,9 +12,10 @@ import java.util.ArrayDeque;
  * Received, not yet consumed data of one stream: a FIFO of segments, each a run of bytes in a shared-memory slice,
  * a heap array (fallback data) or the stream's local buffer (small messages copied out of the message ring).
  * Filled by whichever thread drains the session's queue (one at a time), consumed by the stream's reader (one at a
- * time). Adding and removing a segment take the instance monitor, held for a few field updates; the reader looks
- * at the head segment and consumes part of it without it: segments are published by a release store of the tail
- * position and only the reader removes them, so what it found at the head stays there until it moves on.
+ * time). Adding a segment takes the instance monitor, held for a few field updates. The reader looks at the head
+ * segment, consumes it and takes it off without the monitor in the common case: segments are published by a release
+ * store of the tail position, and the head moves by compare-and-set (clear(), from any thread, is the only other
+ * party), so what the reader found at the head stays there until it moves on, and every segment is given back once.
  *
  * <p>The local buffer is a byte ring of {@value #LOCAL_CAPACITY} bytes outside the Java heap (so that readers get
  * views at a fixed address, as over slices), allocated when a stream receives its second small message: one-message
@@ -32,6 +33,8 @@ final class Inbound {
     private static final int INITIAL_SEGMENTS = 16;
 
     private static final VarHandle TAIL;
+    private static final VarHandle HEAD;
+    private static final VarHandle LOCAL_HEAD;
     private static final VarHandle SEGMENTS;
     private static final VarHandle RECEIVED;
     private static final VarHandle CONSUMED;
@@ -40,6 +43,8 @@ final class Inbound {
         try {
             final MethodHandles.Lookup lookup = MethodHandles.lookup();
             TAIL = lookup.findVarHandle(Inbound.class, "tail", long.class);
+            HEAD = lookup.findVarHandle(Inbound.class, "head", long.class);
+            LOCAL_HEAD = lookup.findVarHandle(Inbound.class, "localHead", long.class);
             SEGMENTS = lookup.findVarHandle(Inbound.class, "segments", Segments.class);
             RECEIVED = lookup.findVarHandle(Inbound.class, "received", long.class);
             CONSUMED = lookup.findVarHandle(Inbound.class, "consumed", long.class);
@@ -72,10 +77,13 @@ final class Inbound {
     /** Published (release) before the tail that first covers a segment it holds. */
     @SuppressWarnings("FieldMayBeFinal")
     private Segments segments = new Segments(INITIAL_SEGMENTS);
-    /** Segment positions: [head, tail) are buffered. The tail is the producers' (release), the head the reader's. */
+    /**
+     * Segment positions: [head, tail) are buffered. The tail is the producers' (release). The head is moved by the
+     * reader and by clear(), each taking a segment off with a compare-and-set, so that exactly one gives it back.
+     */
     @SuppressWarnings("unused")
     private long tail;
-    private long head;
+    private volatile long head;
     /** Bytes already consumed from the head segment; the reader's. */
     private int headConsumed;
     /** Bytes ever added (producers, release) and ever consumed or dropped (the reader, release). */
@@ -89,8 +97,9 @@ final class Inbound {
     private boolean smallSeen;
     /** The reader takes messages off the stream (which keeps slices in place): no local buffer from now on. */
     private boolean slicesOnly;
-    /** Positions in the local buffer: written up to localTail, read and given back up to localHead. */
+    /** Positions in the local buffer: written up to localTail (producers), given back up to localHead (release). */
     private long localTail;
+    @SuppressWarnings("unused")
     private long localHead;
 
     /**
@@ -138,7 +147,7 @@ final class Inbound {
             start = (start | (LOCAL_CAPACITY - 1)) + 1;
         }
         final long end = start + length;
-        if (end - localHead > LOCAL_CAPACITY) {
+        if (end - (long) LOCAL_HEAD.getAcquire(this) > LOCAL_CAPACITY) {
             return false;
         }
         final int at = (int) (start & (LOCAL_CAPACITY - 1));
@@ -229,11 +238,30 @@ final class Inbound {
      */
     void consume(final long bytes, final java.util.function.IntConsumer freed) {
         final long position = head;
-        if ((long) TAIL.getAcquire(this) != position) {
+        final long end = (long) TAIL.getAcquire(this);
+        if (end != position) {
             final Segments table = (Segments) SEGMENTS.getAcquire(this);
-            if (bytes < table.lengths[(int) position & table.mask] - headConsumed) {
+            final int at = (int) position & table.mask;
+            final int remaining = table.lengths[at] - headConsumed;
+            if (bytes < remaining) {
                 headConsumed += (int) bytes;
                 consumed(bytes);
+                return;
+            }
+            final int slice = table.slices[at];
+            if (bytes == remaining && slice != HEAP
+                && (end == position + 1 || table.lengths[(int) (position + 1) & table.mask] != 0)) {
+                // The common case of a message read to its end: one segment off, no empty one behind it.
+                if (HEAD.compareAndSet(this, position, position + 1)) {
+                    headConsumed = 0;
+                    consumed(bytes);
+                    if (slice == LOCAL) {
+                        LOCAL_HEAD.setRelease(this, table.localEnds[at]);
+                    } else {
+                        freed.accept(slice);
+                    }
+                }
+                // Otherwise clear() took it off (and gave it back) first.
                 return;
             }
         }
@@ -253,13 +281,14 @@ final class Inbound {
                 final int slice = table.slices[at];
                 final int length = table.lengths[at];
                 final long localEnd = table.localEnds[at];
-                head++;
+                // Under the monitor clear() cannot run, and the reader is this thread: no contender for the head.
+                head = head + 1;
                 headConsumed = 0;
                 if (slice == HEAP) {
                     heap.pollFirst();
                     heapReleased.accept(length);
                 } else if (slice == LOCAL) {
-                    localHead = localEnd;
+                    LOCAL_HEAD.setRelease(this, localEnd);
                 } else {
                     freed.accept(slice);
                 }
@@ -281,8 +310,13 @@ final class Inbound {
         synchronized (this) {
             final Segments table = segments;
             dropped = available();
-            for (; head != tail; head++) {
-                final int at = (int) head & table.mask;
+            long position;
+            while ((position = head) != tail) {
+                // The reader may be taking the same segment off without the monitor: whoever moves the head frees it.
+                if (!HEAD.compareAndSet(this, position, position + 1)) {
+                    continue;
+                }
+                final int at = (int) position & table.mask;
                 if (table.slices[at] == HEAP) {
                     heapReleased.accept(table.lengths[at]);
                 } else if (table.slices[at] != LOCAL) {
@@ -292,7 +326,7 @@ final class Inbound {
             heap.clear();
             headConsumed = 0;
             CONSUMED.setRelease(this, received);
-            localHead = localTail;
+            LOCAL_HEAD.setRelease(this, localTail);
         }
         return dropped;
     }
@@ -345,7 +379,7 @@ final class Inbound {
 
     /** Bytes of the local buffer that unread segments occupy (lap-end gaps included); 0 before it exists. */
     synchronized long localBytesHeld() {
-        return localTail - localHead;
+        return localTail - (long) LOCAL_HEAD.getAcquire(this);
     }
 
     synchronized boolean hasLocalBuffer() {
