@@ -1,0 +1,105 @@
+package io.shmipc.core;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A stream's inbound buffer with its three parties at once: a drainer adding slices, local-buffer messages and heap
+ * arrays, the reader consuming them (mostly without the monitor), and clears (what a close does) from a third
+ * thread. Every slice must be given back exactly once, whoever took it off, and every heap array accounted for once.
+ */
+class InboundConcurrencyTest {
+    private static final int TRIALS = 100;
+    private static final int SEGMENTS = 5_000;
+
+    @Test
+    void shouldGiveEverySegmentBackExactlyOnceWhileReaderDrainerAndCloseRace() throws Exception {
+        for (int trial = 0; trial < TRIALS; trial++) {
+            runTrial(trial);
+        }
+    }
+
+    private static void runTrial(final int trial) throws Exception {
+        final ConcurrentHashMap<Integer, AtomicInteger> freed = new ConcurrentHashMap<>();
+        final AtomicLong heapBytesReleased = new AtomicLong();
+        final Inbound inbound = new Inbound(1 << 20, heapBytesReleased::addAndGet);
+        final java.util.function.IntConsumer free =
+            slice -> freed.computeIfAbsent(slice, k -> new AtomicInteger()).incrementAndGet();
+        final AtomicBoolean producing = new AtomicBoolean(true);
+        final AtomicLong heapBytesAdded = new AtomicLong();
+        final AtomicInteger slicesAdded = new AtomicInteger();
+        final UnsafeBuffer source = new UnsafeBuffer(new byte[Inbound.MAX_LOCAL_MESSAGE]);
+
+        final Thread drainer = new Thread(() -> {
+            final ThreadLocalRandom random = ThreadLocalRandom.current();
+            for (int i = 0; i < SEGMENTS; i++) {
+                final int length = 1 + random.nextInt(200);
+                final int kind = random.nextInt(10);
+                if (kind < 5 && inbound.addLocal(source, 0, length)) {
+                    continue;
+                }
+                if (kind == 9) {
+                    inbound.addHeap(new byte[length]);
+                    heapBytesAdded.addAndGet(length);
+                } else {
+                    // Unique, 8-aligned fake slice offsets: only their identity matters here.
+                    inbound.addSlice((i + 1) * 8, 0, kind == 8 ? 0 : length);
+                    slicesAdded.incrementAndGet();
+                }
+            }
+            producing.set(false);
+        });
+        final Thread reader = new Thread(() -> {
+            final ThreadLocalRandom random = ThreadLocalRandom.current();
+            final Inbound.Cursor ignore = (slice, address, heapArray, heapIndex, length) -> { };
+            while (producing.get() || inbound.available() > 0) {
+                final long available = inbound.available();
+                if (available == 0) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                inbound.head(ignore);
+                // A header on its own, then the rest of what is there, as a framed reader does.
+                final long part = Math.min(available, 1 + random.nextInt(8));
+                inbound.consume(part, free);
+                inbound.consume(Math.min(inbound.available(), random.nextInt(400)), free);
+            }
+        });
+        final Thread closer = new Thread(() -> {
+            // Several times in the middle of the traffic: a close may meet a take-off of the same segment each time.
+            while (producing.get()) {
+                LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(ThreadLocalRandom.current().nextInt(100)));
+                inbound.clear(free);
+            }
+        });
+        drainer.start();
+        reader.start();
+        closer.start();
+        drainer.join(TimeUnit.SECONDS.toMillis(30));
+        closer.join(TimeUnit.SECONDS.toMillis(30));
+        producing.set(false);
+        reader.join(TimeUnit.SECONDS.toMillis(30));
+        assertTrue(!drainer.isAlive() && !reader.isAlive() && !closer.isAlive(), "trial " + trial + " hung");
+        // What was added after the close is given back by a last one.
+        inbound.clear(free);
+
+        assertEquals(slicesAdded.get(), freed.size(), "trial " + trial + ": every slice given back");
+        freed.forEach((slice, count) -> assertEquals(1, count.get(),
+            "trial " + trial + ": slice " + slice + " given back " + count.get() + " times"));
+        assertEquals(heapBytesAdded.get(), heapBytesReleased.get(), "trial " + trial + ": heap arrays accounted once");
+        assertEquals(0, inbound.available());
+        assertEquals(0, inbound.segments());
+        assertEquals(0, inbound.localBytesHeld());
+    }
+}
