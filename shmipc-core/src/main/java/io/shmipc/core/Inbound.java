@@ -173,8 +173,9 @@ final class Inbound {
         table.indexes[at] = index;
         table.lengths[at] = length;
         table.localEnds[at] = localEnd;
-        RECEIVED.setRelease(this, received + length);
         TAIL.setRelease(this, position + 1);
+        // After the tail: whoever sees the bytes counted (available()) also sees the segment that holds them.
+        RECEIVED.setRelease(this, received + length);
     }
 
     /** A table twice as large holding the buffered segments at their positions, published before any new one. */
@@ -251,12 +252,14 @@ final class Inbound {
             final int slice = table.slices[at];
             if (bytes == remaining && slice != HEAP
                 && (end == position + 1 || table.lengths[(int) (position + 1) & table.mask] != 0)) {
-                // The common case of a message read to its end: one segment off, no empty one behind it.
+                // The common case of a message read to its end: one segment off, no empty one behind it. Everything
+                // about it is read before the head moves: from then on a producer may reuse its slot.
+                final long localEnd = table.localEnds[at];
                 if (HEAD.compareAndSet(this, position, position + 1)) {
                     headConsumed = 0;
                     consumed(bytes);
                     if (slice == LOCAL) {
-                        LOCAL_HEAD.setRelease(this, table.localEnds[at]);
+                        LOCAL_HEAD.setRelease(this, localEnd);
                     } else {
                         freed.accept(slice);
                     }

@@ -30,13 +30,26 @@ class InboundConcurrencyTest {
         }
     }
 
+    @Test
+    void shouldShowTheReaderEverySegmentWhoseBytesItCountsAsAvailable() throws Exception {
+        for (int trial = 0; trial < TRIALS; trial++) {
+            runTrial(trial, false);
+        }
+    }
+
     private static void runTrial(final int trial) throws Exception {
+        runTrial(trial, true);
+    }
+
+    private static void runTrial(final int trial, final boolean clearsToo) throws Exception {
         final ConcurrentHashMap<Integer, AtomicInteger> freed = new ConcurrentHashMap<>();
         final AtomicLong heapBytesReleased = new AtomicLong();
         final Inbound inbound = new Inbound(1 << 20, heapBytesReleased::addAndGet);
         final java.util.function.IntConsumer free =
             slice -> freed.computeIfAbsent(slice, k -> new AtomicInteger()).incrementAndGet();
         final AtomicBoolean producing = new AtomicBoolean(true);
+        final AtomicBoolean cleared = new AtomicBoolean();
+        final AtomicInteger invisible = new AtomicInteger();
         final AtomicLong heapBytesAdded = new AtomicLong();
         final AtomicInteger slicesAdded = new AtomicInteger();
         final UnsafeBuffer source = new UnsafeBuffer(new byte[Inbound.MAX_LOCAL_MESSAGE]);
@@ -69,7 +82,10 @@ class InboundConcurrencyTest {
                     Thread.onSpinWait();
                     continue;
                 }
-                inbound.head(ignore);
+                if (!inbound.head(ignore) && !cleared.get()) {
+                    // Bytes counted as available must lie in a segment the reader can see.
+                    invisible.incrementAndGet();
+                }
                 // A header on its own, then the rest of what is there, as a framed reader does.
                 final long part = Math.min(available, 1 + random.nextInt(8));
                 inbound.consume(part, free);
@@ -77,6 +93,10 @@ class InboundConcurrencyTest {
             }
         });
         final Thread closer = new Thread(() -> {
+            cleared.set(clearsToo);
+            if (!clearsToo) {
+                return;
+            }
             // Several times in the middle of the traffic: a close may meet a take-off of the same segment each time.
             while (producing.get()) {
                 LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(ThreadLocalRandom.current().nextInt(100)));
@@ -94,6 +114,7 @@ class InboundConcurrencyTest {
         // What was added after the close is given back by a last one.
         inbound.clear(free);
 
+        assertEquals(0, invisible.get(), "trial " + trial + ": times the reader saw bytes available but no segment");
         assertEquals(slicesAdded.get(), freed.size(), "trial " + trial + ": every slice given back");
         freed.forEach((slice, count) -> assertEquals(1, count.get(),
             "trial " + trial + ": slice " + slice + " given back " + count.get() + " times"));
