@@ -207,7 +207,8 @@ public final class StreamWriter {
                 stream.fallbackMode = true;
                 session.sendFallback(stream.id(), heap.byteArray(), 0, heapLength);
             } else if (slices.size() == 1 && pending <= session.maxRingDataLength()) {
-                // Shrunk back to ring size after it took a slice; abort() below returns the slice.
+                // Ring-sized but written into a slice (a stream's first message, or one shrunk back to ring size):
+                // copied into the ring; abort() below returns the slice.
                 session.publishData(stream.id(), region, BufferPool.dataIndex(currentSlice), (int) pending);
             } else {
                 pool.setSliceSize(currentSlice, currentSize);
