@@ -254,15 +254,12 @@ final class Inbound {
                 && (end == position + 1 || table.lengths[(int) (position + 1) & table.mask] != 0)) {
                 // The common case of a message read to its end: one segment off, no empty one behind it. Everything
                 // about it is read before the head moves: from then on a producer may reuse its slot.
+                final int length = table.lengths[at];
                 final long localEnd = table.localEnds[at];
                 if (HEAD.compareAndSet(this, position, position + 1)) {
                     headConsumed = 0;
                     consumed(bytes);
-                    if (slice == LOCAL) {
-                        LOCAL_HEAD.setRelease(this, localEnd);
-                    } else {
-                        freed.accept(slice);
-                    }
+                    giveBack(slice, length, localEnd, freed);
                 }
                 // Otherwise clear() took it off (and gave it back) first.
                 return;
@@ -287,18 +284,27 @@ final class Inbound {
                 // Under the monitor clear() cannot run, and the reader is this thread: no contender for the head.
                 head = head + 1;
                 headConsumed = 0;
-                if (slice == HEAP) {
-                    heap.pollFirst();
-                    heapReleased.accept(length);
-                } else if (slice == LOCAL) {
-                    LOCAL_HEAD.setRelease(this, localEnd);
-                } else {
-                    freed.accept(slice);
-                }
+                giveBack(slice, length, localEnd, freed);
                 if (left == 0 && (tail == head || table.lengths[(int) head & table.mask] != 0)) {
                     return;
                 }
             }
+        }
+    }
+
+    /**
+     * A segment the reader took off: a heap array leaves the queue (under the monitor: the fast path never takes
+     * one), the local buffer's room up to its end is free, a slice goes to {@code freed}.
+     */
+    private void giveBack(final int slice, final int length, final long localEnd,
+                          final java.util.function.IntConsumer freed) {
+        if (slice == HEAP) {
+            heap.pollFirst();
+            heapReleased.accept(length);
+        } else if (slice == LOCAL) {
+            LOCAL_HEAD.setRelease(this, localEnd);
+        } else {
+            freed.accept(slice);
         }
     }
 

@@ -969,12 +969,21 @@ public final class Session implements AutoCloseable {
                 throw new ProtocolViolationException("peer sent data on stream " + streamId
                     + " after it shut its output");
             }
-            if (stream.inbound.addLocal(buffer, index, length)) {
-                metrics.messagesReceived.increment();
-                metrics.bytesReceived.add(length);
-                stream.onDelivery();
-                return true;
+            if (!stream.inbound.addLocal(buffer, index, length) && !copyToSliceOrHeap(stream, buffer, index, length)) {
+                return false;
             }
+            metrics.messagesReceived.increment();
+            metrics.bytesReceived.add(length);
+            stream.onDelivery();
+            return true;
+        }
+
+        /**
+         * Copies a ring message the local buffer did not take into a slice of our own, or with none free to the heap;
+         * false when neither has room (the ring then stays stalled).
+         */
+        private boolean copyToSliceOrHeap(final Stream stream, final DirectBuffer buffer, final int index,
+                                          final int length) throws ProtocolViolationException {
             int slice = sliceFor(length);
             if (slice == BufferPool.NO_SLICE) {
                 // Raised before looking again, so that a reader giving a slice or a copy back from now on sees it.
@@ -997,9 +1006,6 @@ public final class Session implements AutoCloseable {
                 buffer.getBytes(index, copy);
                 stream.inbound.addHeap(copy);
             }
-            metrics.messagesReceived.increment();
-            metrics.bytesReceived.add(length);
-            stream.onDelivery();
             return true;
         }
 
