@@ -1,7 +1,11 @@
 package io.shmipc.transport;
 
+import io.shmipc.transport.codec.FrameFormat;
+import io.shmipc.transport.codec.FrameHead;
 import io.shmipc.transport.codec.InfoKeys;
 import io.shmipc.transport.codec.IntInfoKey;
+import io.shmipc.transport.codec.RpcFrame;
+import io.shmipc.transport.codec.ThriftMessageType;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -15,6 +19,9 @@ import java.util.TreeMap;
  * A call to make: method, payload, TTHeader info keys and an optional per-call timeout. Immutable; the payload
  * buffer is read (once, into the outbound frame) when the call is written, so it must not change until the call's
  * future completes.
+ * <p>
+ * A request sent more than once keeps its frame head encoded ({@link FrameHead}): from its second call on, the head
+ * is copied rather than encoded field by field.
  */
 public final class Request
 {
@@ -27,6 +34,10 @@ public final class Request
     private final Duration timeout;
     private final boolean hasSeqId;
     private final int seqId;
+    /** The head encoded for this request's last format and message type; written racily, every value is valid. */
+    private FrameHead head;
+    /** Sends without a head so far: a request sent once is never worth one. Racy, so approximate. */
+    private int sendsWithoutHead;
 
     private Request(final Builder builder)
     {
@@ -138,6 +149,38 @@ public final class Request
     public int seqId()
     {
         return seqId;
+    }
+
+    /**
+     * The head of this request's frame in {@code format} as {@code type}, encoded on its second send and kept, or
+     * {@code null} on its first (or when the head does not fit the format).
+     *
+     * @param frame the frame just built from this request, in that format and type, without keys added since.
+     */
+    FrameHead head(final RpcFrame frame)
+    {
+        final FrameHead known = head;
+        final FrameFormat format = frame.format();
+        final ThriftMessageType type = frame.messageType();
+        if (known != null && known.format() == format && known.messageType() == type)
+        {
+            return known;
+        }
+        if (sendsWithoutHead++ == 0)
+        {
+            return null;
+        }
+        try
+        {
+            final FrameHead made = FrameHead.of(frame);
+            head = made;
+            return made;
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            // Too large for the format: encoding the frame says so.
+            return null;
+        }
     }
 
     /**

@@ -508,7 +508,7 @@ public final class RpcClient implements AutoCloseable
             .seqId(seqId)
             .body(request.payload(), 0, request.payload().capacity());
         frame.header().info(request.info()).aclToken(request.aclToken());
-        return frame;
+        return frame.head(request.head(frame));
     }
 
     private void finishOneway(final Throwable error)

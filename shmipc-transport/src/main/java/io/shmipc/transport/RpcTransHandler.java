@@ -1,6 +1,7 @@
 package io.shmipc.transport;
 
 import io.shmipc.transport.codec.MalformedFrameException;
+import io.shmipc.transport.codec.RepeatedHeadDecoder;
 import io.shmipc.transport.codec.RpcFrame;
 import io.shmipc.transport.codec.RpcFrameCodec;
 import io.shmipc.transport.remote.Connection;
@@ -46,8 +47,10 @@ abstract class RpcTransHandler implements TransHandler
         try
         {
             final RpcFrame frame = new RpcFrame();
-            final int frameLength = RpcFrameCodec.decode(
-                received.buffer(), received.offset(), received.length(), maxFrameSize, frame);
+            final RepeatedHeadDecoder decoder = connection.frameDecoder();
+            final int frameLength = decoder != null ?
+                decoder.decode(received.buffer(), received.offset(), received.length(), maxFrameSize, frame) :
+                RpcFrameCodec.decode(received.buffer(), received.offset(), received.length(), maxFrameSize, frame);
             if (frameLength != received.length())
             {
                 throw new MalformedFrameException(MalformedFrameException.Reason.FRAME_LENGTH_MISMATCH,

@@ -51,6 +51,7 @@ final class ServerTransHandler extends RpcTransHandler
     private final boolean serveWhereRead;
     private final TransportMetrics metrics;
     private final AtomicInteger inFlight;
+    private final ReplyHeads replyHeads = new ReplyHeads();
     private volatile TransHandler pipeline = this;
     /**
      * Open connections whose client multiplexes (its TTHeader requests say replies may come out of order, as a Kitex
@@ -350,6 +351,11 @@ final class ServerTransHandler extends RpcTransHandler
         if (draining)
         {
             out.header().stringInfo().put(StringInfoKeys.CONNECTION_RESET, CONNECTION_RESET_VALUE);
+        }
+        else if (out.header().stringInfoView().isEmpty() && out.header().intInfoView().isEmpty())
+        {
+            // A plain reply, as nearly all are: its head is the last one of its method's with another seq id.
+            out.head(replyHeads.headFor(out));
         }
         if (body != null)
         {

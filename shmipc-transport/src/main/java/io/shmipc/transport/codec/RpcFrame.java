@@ -19,6 +19,9 @@ public final class RpcFrame
     private DirectBuffer body;
     private int bodyOffset;
     private int bodyLength;
+    /** The encoded head attached by {@link #head(FrameHead)}, valid while the header shows this many changes. */
+    private FrameHead head;
+    private int headHeaderChanges;
 
     /**
      * @return how the message is framed.
@@ -35,6 +38,7 @@ public final class RpcFrame
     public RpcFrame format(final FrameFormat format)
     {
         this.format = format;
+        head = null;
         return this;
     }
 
@@ -61,6 +65,7 @@ public final class RpcFrame
     public RpcFrame messageType(final ThriftMessageType messageType)
     {
         this.messageType = messageType;
+        head = null;
         return this;
     }
 
@@ -79,6 +84,7 @@ public final class RpcFrame
     public RpcFrame method(final String method)
     {
         this.method = method;
+        head = null;
         return this;
     }
 
@@ -171,7 +177,33 @@ public final class RpcFrame
         body = null;
         bodyOffset = 0;
         bodyLength = 0;
+        head = null;
         return this;
+    }
+
+    /**
+     * Encode this frame's head from {@code head}, made earlier from a frame with the same format, message type,
+     * method and TTHeader fields, rather than field by field. Set the fields first: changing any of them afterwards
+     * (a pipeline handler adding an info key, say) detaches the head again.
+     *
+     * @param head the head, or {@code null} to encode field by field.
+     * @return this.
+     */
+    public RpcFrame head(final FrameHead head)
+    {
+        this.head = head;
+        this.headHeaderChanges = header.changes();
+        return this;
+    }
+
+    /**
+     * @return the head attached with {@link #head(FrameHead)} if nothing it encodes has changed since, else
+     * {@code null}.
+     */
+    public FrameHead head()
+    {
+        final FrameHead head = this.head;
+        return head != null && header.changes() == headHeaderChanges ? head : null;
     }
 
     @Override

@@ -26,6 +26,11 @@ public final class RpcFrameCodec
      */
     public static int encodedLength(final RpcFrame frame)
     {
+        final FrameHead head = frame.head();
+        if (head != null && head.fits(frame.bodyLength()))
+        {
+            return head.length() + frame.bodyLength();
+        }
         final int messageLength = ThriftMessageCodec.headerLength(frame.method()) + frame.bodyLength();
         switch (frame.format())
         {
@@ -65,7 +70,22 @@ public final class RpcFrameCodec
      */
     public static int encodeHead(final RpcFrame frame, final MutableDirectBuffer dst, final int offset)
     {
-        final int messageLength = ThriftMessageCodec.headerLength(frame.method()) + frame.bodyLength();
+        final FrameHead head = frame.head();
+        if (head != null && head.fits(frame.bodyLength()))
+        {
+            return head.encode(dst, offset, frame.seqId(), frame.bodyLength());
+        }
+        return encodeHead(frame, frame.bodyLength(), dst, offset);
+    }
+
+    /**
+     * Write the head of {@code frame} as if its body had {@code bodyLength} bytes, field by field.
+     *
+     * @return bytes written.
+     */
+    static int encodeHead(final RpcFrame frame, final int bodyLength, final MutableDirectBuffer dst, final int offset)
+    {
+        final int messageLength = ThriftMessageCodec.headerLength(frame.method()) + bodyLength;
         int index = offset;
         switch (frame.format())
         {

@@ -24,6 +24,8 @@ public final class TTHeader
     /** Keys shared with their source (a request) until one is changed; then they become this header's own maps. */
     private InfoKeys sharedInfo;
     private String aclToken;
+    /** Counts changes to the fields an encoded {@link FrameHead} depends on (all but the seq id). */
+    private int changes;
 
     /**
      * @return the u16 flags ({@link TTHeaderDescriptor#FLAG_OUT_OF_ORDER} and friends).
@@ -44,6 +46,7 @@ public final class TTHeader
             throw new IllegalArgumentException("TTHeader flags are u16, got 0x" + Integer.toHexString(flags));
         }
         this.flags = flags;
+        changes++;
         return this;
     }
 
@@ -84,6 +87,7 @@ public final class TTHeader
             throw new IllegalArgumentException("TTHeader protocol id is u8, got " + protocolId);
         }
         this.protocolId = protocolId;
+        changes++;
         return this;
     }
 
@@ -114,6 +118,7 @@ public final class TTHeader
             throw new IllegalArgumentException("a TTHeader lists at most 255 transforms, got " + ids.length);
         }
         this.transformIds = ids.length == 0 ? NO_TRANSFORMS : ids.clone();
+        changes++;
         return this;
     }
 
@@ -122,6 +127,7 @@ public final class TTHeader
      */
     public Map<String, String> stringInfo()
     {
+        changes++;
         unshareInfo();
         if (stringInfo == null)
         {
@@ -147,6 +153,7 @@ public final class TTHeader
      */
     public Map<Integer, String> intInfo()
     {
+        changes++;
         unshareInfo();
         if (intInfo == null)
         {
@@ -186,6 +193,7 @@ public final class TTHeader
             intInfo.clear();
         }
         sharedInfo = keys.isEmpty() ? null : keys;
+        changes++;
         return this;
     }
 
@@ -260,7 +268,16 @@ public final class TTHeader
     public TTHeader aclToken(final String aclToken)
     {
         this.aclToken = aclToken;
+        changes++;
         return this;
+    }
+
+    /**
+     * @return how many times a field other than the seq id was set or a mutable key map handed out.
+     */
+    int changes()
+    {
+        return changes;
     }
 
     /**
@@ -284,6 +301,7 @@ public final class TTHeader
         }
         sharedInfo = null;
         aclToken = null;
+        changes++;
         return this;
     }
 

@@ -2,6 +2,7 @@ package io.shmipc.transport.remote;
 
 import io.shmipc.transport.CallInfo;
 import io.shmipc.transport.TransportKind;
+import io.shmipc.transport.codec.RepeatedHeadDecoder;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
@@ -78,6 +79,15 @@ public interface Connection
     default boolean servesOnReadingThread()
     {
         return false;
+    }
+
+    /**
+     * @return this connection's frame decoder, which remembers the last head it decoded, or {@code null} to decode
+     * every frame in full.
+     */
+    default RepeatedHeadDecoder frameDecoder()
+    {
+        return null;
     }
 
     /**

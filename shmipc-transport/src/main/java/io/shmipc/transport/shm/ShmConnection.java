@@ -16,6 +16,7 @@ import io.shmipc.transport.RpcException;
 import io.shmipc.transport.TransportKind;
 import io.shmipc.transport.codec.FrameKind;
 import io.shmipc.transport.codec.MalformedFrameException;
+import io.shmipc.transport.codec.RepeatedHeadDecoder;
 import io.shmipc.transport.codec.RpcFrameCodec;
 import io.shmipc.transport.remote.Connection;
 import io.shmipc.transport.remote.FrameWriter;
@@ -79,6 +80,7 @@ final class ShmConnection implements Connection
      */
     private volatile boolean readWanted;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final RepeatedHeadDecoder decoder = new RepeatedHeadDecoder();
     private final AtomicBoolean terminated = new AtomicBoolean();
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
     /** Event-driven serving: {@link System#nanoTime()} when the frame now buffered in part began to arrive, or 0. */
@@ -284,6 +286,12 @@ final class ShmConnection implements Connection
                 readLock.unlock();
             }
         }
+    }
+
+    @Override
+    public RepeatedHeadDecoder frameDecoder()
+    {
+        return decoder;
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.shmipc.transport.CallInfo;
 import io.shmipc.transport.ConnectionClosedException;
 import io.shmipc.transport.TransportKind;
+import io.shmipc.transport.codec.RepeatedHeadDecoder;
 import io.shmipc.transport.remote.Connection;
 import io.shmipc.transport.remote.FrameWriter;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -24,6 +25,7 @@ final class TcpConnection implements Connection
     private final String remoteAddress;
     private final CallInfo callInfo;
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
+    private final RepeatedHeadDecoder decoder = new RepeatedHeadDecoder();
 
     TcpConnection(final Channel channel, final String remoteAddress)
     {
@@ -49,6 +51,12 @@ final class TcpConnection implements Connection
     public CallInfo callInfo()
     {
         return callInfo;
+    }
+
+    @Override
+    public RepeatedHeadDecoder frameDecoder()
+    {
+        return decoder;
     }
 
     @Override
