@@ -21,7 +21,8 @@ import java.util.ArrayDeque;
  * views at a fixed address, as over slices), allocated when a stream receives its second small message: one-message
  * streams never pay for it. A small message lands there without taking a slice from the shared pool, and is gone
  * with one index update once read. When it has no room the caller falls back to a slice, so it bounds the memory a
- * stream holds.
+ * stream holds. A message the reader takes off the stream stays where it is: its room is pinned, and producers write
+ * no further than the pin until the taker releases it (one pin at a time; a take while one is held copies).
  */
 final class Inbound {
     static final int HEAP = -1;
@@ -31,10 +32,12 @@ final class Inbound {
     /** Messages longer than this never go to the local buffer, so that several always fit. */
     static final int MAX_LOCAL_MESSAGE = LOCAL_CAPACITY / 4;
     private static final int INITIAL_SEGMENTS = 16;
+    private static final long NO_PIN = Long.MAX_VALUE;
 
     private static final VarHandle TAIL;
     private static final VarHandle HEAD;
     private static final VarHandle LOCAL_HEAD;
+    private static final VarHandle LOCAL_PINNED;
     private static final VarHandle SEGMENTS;
     private static final VarHandle RECEIVED;
     private static final VarHandle CONSUMED;
@@ -45,6 +48,7 @@ final class Inbound {
             TAIL = lookup.findVarHandle(Inbound.class, "tail", long.class);
             HEAD = lookup.findVarHandle(Inbound.class, "head", long.class);
             LOCAL_HEAD = lookup.findVarHandle(Inbound.class, "localHead", long.class);
+            LOCAL_PINNED = lookup.findVarHandle(Inbound.class, "localPinned", long.class);
             SEGMENTS = lookup.findVarHandle(Inbound.class, "segments", Segments.class);
             RECEIVED = lookup.findVarHandle(Inbound.class, "received", long.class);
             CONSUMED = lookup.findVarHandle(Inbound.class, "consumed", long.class);
@@ -95,12 +99,17 @@ final class Inbound {
     private UnsafeBuffer local;
     /** A small message arrived before: the next one allocates the local buffer. */
     private boolean smallSeen;
-    /** The reader takes messages off the stream (which keeps slices in place): no local buffer from now on. */
-    private boolean slicesOnly;
     /** Positions in the local buffer: written up to localTail (producers), given back up to localHead (release). */
     private long localTail;
     @SuppressWarnings("unused")
     private long localHead;
+    /**
+     * A position at or before the bytes of a message taken off the stream and not yet released, which producers must
+     * not write over; {@link #NO_PIN} when none is. Set by the reader before it consumes the message (so a producer
+     * that sees the head move past it sees the pin too), cleared by whoever releases the message.
+     */
+    @SuppressWarnings("unused")
+    private long localPinned = NO_PIN;
 
     /**
      * @param regionAddress where the session's buffer region starts, to which slice segments' indexes are relative
@@ -131,7 +140,7 @@ final class Inbound {
      * {@link #MAX_LOCAL_MESSAGE} or the buffer has no room for it now.
      */
     synchronized boolean addLocal(final DirectBuffer src, final int index, final int length) {
-        if (length > MAX_LOCAL_MESSAGE || slicesOnly) {
+        if (length > MAX_LOCAL_MESSAGE) {
             return false;
         }
         if (local == null) {
@@ -147,7 +156,9 @@ final class Inbound {
             start = (start | (LOCAL_CAPACITY - 1)) + 1;
         }
         final long end = start + length;
-        if (end - (long) LOCAL_HEAD.getAcquire(this) > LOCAL_CAPACITY) {
+        // The head first: if it has moved past a message being taken, the pin set before that move is seen too.
+        final long givenBack = (long) LOCAL_HEAD.getAcquire(this);
+        if (end - Math.min(givenBack, (long) LOCAL_PINNED.getAcquire(this)) > LOCAL_CAPACITY) {
             return false;
         }
         final int at = (int) (start & (LOCAL_CAPACITY - 1));
@@ -379,11 +390,19 @@ final class Inbound {
     }
 
     /**
-     * From now on small messages go to slices too: a reader that takes messages off the stream gets them in place
-     * from a slice, where a message in the local buffer would have to be copied.
+     * On the reader, before it consumes a message in the local buffer that it takes off the stream: keeps producers
+     * from writing over the message until {@link #unpinLocal()}.
+     *
+     * @return false when another taken message holds the pin (this one must then be copied).
      */
-    synchronized void useSlicesOnly() {
-        slicesOnly = true;
+    boolean pinLocal() {
+        // Everything unread lies at or after the head given back so far.
+        return LOCAL_PINNED.compareAndSet(this, NO_PIN, (long) LOCAL_HEAD.getAcquire(this));
+    }
+
+    /** The message taken with {@link #pinLocal()} was released; any thread. */
+    void unpinLocal() {
+        LOCAL_PINNED.setRelease(this, NO_PIN);
     }
 
     /** Bytes of the local buffer that unread segments occupy (lap-end gaps included); 0 before it exists. */

@@ -8,8 +8,9 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * Bytes taken off a stream with {@link StreamReader#take(int)}: no longer part of the stream, but their memory is kept,
- * intact even if the session ends meanwhile, until {@link #release()}. A view in place (of one shared-memory slice, or
- * of inline fallback data) when the bytes lay in one piece, a private heap copy when they spanned slices. Unlike
+ * intact even if the session ends meanwhile, until {@link #release()}. A view in place (of one shared-memory slice, of
+ * the stream's local buffer, or of inline fallback data) when the bytes lay in one piece, a private heap copy when
+ * they spanned slices. Unlike
  * {@link StreamReader#view(int)}, several may be held at once and released in any order, from any thread.
  */
 public final class ReceivedBytes {
@@ -50,7 +51,9 @@ public final class ReceivedBytes {
     /** Gives the memory back (the slice returns to the pool once nothing else reads it). Idempotent. */
     public void release() {
         if (RELEASED.compareAndSet(this, 0, 1) && heldSlice != BufferPool.NO_SLICE) {
-            if (ownsSlice) {
+            if (heldSlice == Inbound.LOCAL) {
+                owner.unpinLocal();
+            } else if (ownsSlice) {
                 owner.releaseOwned(heldSlice);
             } else {
                 owner.unhold(heldSlice);

@@ -42,8 +42,6 @@ public final class StreamReader {
     private int detachingSlice = BufferPool.NO_SLICE;
     private final IntConsumer detaching = this::onConsumedDetaching;
     private int headSlice;
-    /** This reader took a message off the stream: it prefers its messages in slices, where a take needs no copy. */
-    private boolean takes;
     /** The next unread byte: at headAddress outside the heap, or at headIndex of headArray. */
     private long headAddress;
     private int headIndex;
@@ -101,21 +99,21 @@ public final class StreamReader {
 
     /**
      * Takes the next {@code length} bytes off the stream, waiting for them: in place when they lie in one slice (the
-     * slice stays out of the pool until the result is released), copied to the heap when they span slices or are a
-     * small message in the stream's local buffer, whose room is reused once read. From the first take on, the
-     * stream's small messages arrive in slices, so that later takes find them in place.
+     * slice stays out of the pool until the result is released) or in the stream's local buffer (whose room then
+     * stays pinned until the result is released; one such result at a time), copied to the heap otherwise.
      *
      * @throws StreamClosedException if the stream ends before that many bytes arrive
      */
     public ReceivedBytes take(final int length) throws ShmIpcException {
-        if (!takes) {
-            takes = true;
-            stream.inbound.useSlicesOnly();
-        }
         requireAvailable(length);
         final UnsafeBuffer bytes = new UnsafeBuffer(0, 0);
         if (length == 0) {
             return new ReceivedBytes(this, bytes, BufferPool.NO_SLICE, false, false);
+        }
+        if (headHolds(length) && headSlice == Inbound.LOCAL && stream.inbound.pinLocal()) {
+            bytes.wrap(headAddress, length);
+            release(length);
+            return new ReceivedBytes(this, bytes, Inbound.LOCAL, false, false);
         }
         if (headHolds(length) && headSlice != Inbound.LOCAL) {
             final int slice;
@@ -237,6 +235,11 @@ public final class StreamReader {
     }
 
     /** A {@link ReceivedBytes} over {@code slice} was released. */
+    /** A {@link ReceivedBytes} in the local buffer was released. */
+    void unpinLocal() {
+        stream.inbound.unpinLocal();
+    }
+
     void unhold(final int slice) {
         final boolean free;
         synchronized (holds) {

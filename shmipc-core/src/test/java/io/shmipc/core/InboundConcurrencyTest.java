@@ -37,6 +37,83 @@ class InboundConcurrencyTest {
         }
     }
 
+    @Test
+    void shouldNeverWriteOverALocalMessageWhileItIsPinned() throws Exception {
+        for (int trial = 0; trial < TRIALS; trial++) {
+            runPinTrial(trial);
+        }
+    }
+
+    /**
+     * A drainer adds local-buffer messages, each filled with its own number, as fast as there is room; the reader
+     * pins some of them (a take), consumes them, lets the drainer go on for a while, checks the bytes and unpins.
+     */
+    private static void runPinTrial(final int trial) throws Exception {
+        final Inbound inbound = new Inbound(1 << 20, ignored -> { });
+        final java.util.function.IntConsumer noSlices = slice -> { };
+        final AtomicBoolean producing = new AtomicBoolean(true);
+        final AtomicInteger corrupt = new AtomicInteger();
+        final AtomicInteger pins = new AtomicInteger();
+        final Thread drainer = new Thread(() -> {
+            final ThreadLocalRandom random = ThreadLocalRandom.current();
+            final UnsafeBuffer source = new UnsafeBuffer(new byte[Inbound.MAX_LOCAL_MESSAGE]);
+            for (int i = 0; i < SEGMENTS; i++) {
+                final int length = 1 + random.nextInt(300);
+                source.setMemory(0, length, (byte) i);
+                if (!inbound.addLocal(source, 0, length)) {
+                    // No room (or the first small message, which never goes there): the reader is behind.
+                    i--;
+                    Thread.onSpinWait();
+                }
+            }
+            producing.set(false);
+        });
+        final Thread reader = new Thread(() -> {
+            final ThreadLocalRandom random = ThreadLocalRandom.current();
+            final long[] head = new long[2];
+            final Inbound.Cursor cursor = (slice, address, heapArray, heapIndex, length) -> {
+                head[0] = address;
+                head[1] = length;
+            };
+            final UnsafeBuffer view = new UnsafeBuffer(0, 0);
+            int next = 0;
+            while (producing.get() || inbound.available() > 0) {
+                if (!inbound.head(cursor)) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                final int length = (int) head[1];
+                final boolean pin = random.nextInt(4) == 0 && inbound.pinLocal();
+                if (pin) {
+                    pins.incrementAndGet();
+                    view.wrap(head[0], length);
+                }
+                inbound.consume(length, noSlices);
+                if (pin) {
+                    for (int spin = random.nextInt(2_000); spin > 0; spin--) {
+                        Thread.onSpinWait();
+                    }
+                    for (int i = 0; i < length; i++) {
+                        if (view.getByte(i) != (byte) next) {
+                            corrupt.incrementAndGet();
+                            break;
+                        }
+                    }
+                    inbound.unpinLocal();
+                }
+                next++;
+            }
+        });
+        drainer.start();
+        reader.start();
+        drainer.join(TimeUnit.SECONDS.toMillis(30));
+        producing.set(false);
+        reader.join(TimeUnit.SECONDS.toMillis(30));
+        assertTrue(!drainer.isAlive() && !reader.isAlive(), "trial " + trial + " hung");
+        assertTrue(pins.get() > 0, "trial " + trial + ": premise, some messages were pinned");
+        assertEquals(0, corrupt.get(), "trial " + trial + ": pinned messages written over");
+    }
+
     private static void runTrial(final int trial) throws Exception {
         runTrial(trial, true);
     }
