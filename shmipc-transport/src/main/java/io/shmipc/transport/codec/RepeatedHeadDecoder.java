@@ -171,15 +171,26 @@ public final class RepeatedHeadDecoder
          */
         private boolean sameRange(final DirectBuffer src, final int offset, final int from, final int to)
         {
-            int i = from;
-            for (; i + Long.BYTES <= to; i += Long.BYTES)
+            final int length = to - from;
+            if (length >= Long.BYTES)
             {
-                if (view.getLong(i) != src.getLong(offset + i))
+                int i = from;
+                for (; i + Long.BYTES < to; i += Long.BYTES)
                 {
-                    return false;
+                    if (view.getLong(i) != src.getLong(offset + i))
+                    {
+                        return false;
+                    }
                 }
+                // The last eight bytes, overlapping what was compared already.
+                return view.getLong(to - Long.BYTES) == src.getLong(offset + to - Long.BYTES);
             }
-            for (; i < to; i++)
+            if (length >= Integer.BYTES)
+            {
+                return view.getInt(from) == src.getInt(offset + from) &&
+                    view.getInt(to - Integer.BYTES) == src.getInt(offset + to - Integer.BYTES);
+            }
+            for (int i = from; i < to; i++)
             {
                 if (view.getByte(i) != src.getByte(offset + i))
                 {
