@@ -82,7 +82,8 @@ final class PendingCalls
     void remove(final PendingCall<?> call)
     {
         final int index = call.seqId() & MASK;
-        if (!slots.compareAndSet(index, call, null) && !overflow.isEmpty())
+        // Usually a reply took it off already: a read, where a compare-and-set would lock the line for nothing.
+        if ((slots.get(index) != call || !slots.compareAndSet(index, call, null)) && !overflow.isEmpty())
         {
             overflow.remove(call.seqId(), call);
         }
