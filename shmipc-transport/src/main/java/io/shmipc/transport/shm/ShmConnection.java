@@ -364,7 +364,7 @@ final class ShmConnection implements Connection
                     }
                     else if (available == 0)
                     {
-                        partialFrameSinceNanos = 0;
+                        noPartialFrame();
                     }
                     else if (partialFrameSinceNanos == 0)
                     {
@@ -372,7 +372,7 @@ final class ShmConnection implements Connection
                     }
                     return;
                 }
-                partialFrameSinceNanos = 0;
+                noPartialFrame();
                 final ReceivedBytes frame = in.take(frameLength);
                 if (closed.get())
                 {
@@ -444,6 +444,15 @@ final class ShmConnection implements Connection
         return true;
     }
 
+    /** No frame is under way: a store (a full fence, being volatile) only when one was, as is seldom the case. */
+    private void noPartialFrame()
+    {
+        if (partialFrameSinceNanos != 0)
+        {
+            partialFrameSinceNanos = 0;
+        }
+    }
+
     private int frameLength(final StreamReader in) throws ShmIpcException
     {
         final DirectBuffer head = in.view(FrameKind.DETECTION_LENGTH);
@@ -489,7 +498,7 @@ final class ShmConnection implements Connection
             }
             final ReceivedBytes bytes = in.take(frameLength);
             // Whatever part of it event-driven reading had seen is taken now.
-            partialFrameSinceNanos = 0;
+            noPartialFrame();
             if (closed.get())
             {
                 bytes.release();
