@@ -26,6 +26,8 @@ public final class ConnectionPool implements AutoCloseable
     private final Duration connectTimeout;
     private final TransHandler handler;
     private final ConcurrentHashMap<Endpoint, Slots> pools = new ConcurrentHashMap<>();
+    /** The endpoint looked up last and its slots, replaced whole. */
+    private volatile LastLookup lastLookup;
     private volatile boolean closed;
 
     /**
@@ -129,8 +131,27 @@ public final class ConnectionPool implements AutoCloseable
      */
     public Connection activeConnection(final Endpoint endpoint)
     {
-        final Slots slots = pools.get(endpoint);
+        final Slots slots = slotsOf(endpoint);
         return slots != null && !closed ? slots.nextActive() : null;
+    }
+
+    /**
+     * The slots of {@code endpoint}, if it has any: those of the endpoint asked for last when it is the same instance,
+     * as it is call after call (no hashing of the endpoint, no map lookup); slots are never removed.
+     */
+    private Slots slotsOf(final Endpoint endpoint)
+    {
+        final LastLookup cached = lastLookup;
+        if (cached != null && cached.endpoint == endpoint)
+        {
+            return cached.slots;
+        }
+        final Slots slots = pools.get(endpoint);
+        if (slots != null)
+        {
+            lastLookup = new LastLookup(endpoint, slots);
+        }
+        return slots;
     }
 
     /**
@@ -138,7 +159,7 @@ public final class ConnectionPool implements AutoCloseable
      */
     public boolean hasActiveConnection(final Endpoint endpoint)
     {
-        final Slots slots = pools.get(endpoint);
+        final Slots slots = slotsOf(endpoint);
         return slots != null && slots.activeCount() > 0;
     }
 
@@ -182,6 +203,10 @@ public final class ConnectionPool implements AutoCloseable
         {
             slots.closeAll();
         }
+    }
+
+    private record LastLookup(Endpoint endpoint, Slots slots)
+    {
     }
 
     private final class Slots
