@@ -1,7 +1,9 @@
 package io.shmipc.transport;
 
+import io.shmipc.transport.codec.FrameFormat;
 import io.shmipc.transport.codec.FrameHead;
 import io.shmipc.transport.codec.RpcFrame;
+import io.shmipc.transport.codec.ThriftMessageType;
 
 /**
  * The encoded heads of a server's plain replies (no info keys, no ACL token), by method: a server answers the same
@@ -17,18 +19,19 @@ final class ReplyHeads
     private final FrameHead[] table = new FrameHead[SLOTS];
 
     /**
-     * @param reply a plain reply frame, all fields but seq id and body set.
-     * @return the head for it, encoded now or earlier, or {@code null} when it does not fit the format.
+     * @return the head of a plain reply with these fields, encoded now or earlier, or {@code null} when it does not
+     * fit the format.
      */
-    FrameHead headFor(final RpcFrame reply)
+    FrameHead headFor(final FrameFormat format, final ThriftMessageType type, final String method, final int flags)
     {
-        final int slot = (reply.method().hashCode() ^ reply.header().flags()) & MASK;
+        final int slot = (method.hashCode() ^ flags) & MASK;
         final FrameHead known = table[slot];
-        if (known != null &&
-            known.matches(reply.format(), reply.messageType(), reply.method(), reply.header().flags()))
+        if (known != null && known.matches(format, type, method, flags))
         {
             return known;
         }
+        final RpcFrame reply = new RpcFrame().format(format).messageType(type).method(method);
+        reply.header().flags(flags);
         try
         {
             final FrameHead made = FrameHead.of(reply);

@@ -152,6 +152,15 @@ public final class Request
     }
 
     /**
+     * @return the head kept for this request's frame in {@code format} as {@code type}, or {@code null} when none is.
+     */
+    FrameHead knownHead(final FrameFormat format, final ThriftMessageType type)
+    {
+        final FrameHead known = head;
+        return known != null && known.format() == format && known.messageType() == type ? known : null;
+    }
+
+    /**
      * The head of this request's frame in {@code format} as {@code type}, encoded on its second send and kept, or
      * {@code null} on its first (or when the head does not fit the format).
      *
@@ -159,10 +168,8 @@ public final class Request
      */
     FrameHead head(final RpcFrame frame)
     {
-        final FrameHead known = head;
-        final FrameFormat format = frame.format();
-        final ThriftMessageType type = frame.messageType();
-        if (known != null && known.format() == format && known.messageType() == type)
+        final FrameHead known = knownHead(frame.format(), frame.messageType());
+        if (known != null)
         {
             return known;
         }

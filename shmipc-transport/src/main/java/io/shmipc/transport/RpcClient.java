@@ -1,6 +1,7 @@
 package io.shmipc.transport;
 
 import io.shmipc.nativeio.Platform;
+import io.shmipc.transport.codec.FrameHead;
 import io.shmipc.transport.codec.RpcFrame;
 import io.shmipc.transport.codec.ThriftMessageType;
 import io.shmipc.transport.remote.Connection;
@@ -12,6 +13,7 @@ import io.shmipc.transport.remote.TransPipeline;
 import io.shmipc.transport.config.ShmSettings;
 import io.shmipc.transport.shm.ShmDialer;
 import io.shmipc.transport.tcp.TcpDialer;
+import org.agrona.DirectBuffer;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -56,6 +58,8 @@ public final class RpcClient implements AutoCloseable
     private final TransportMetrics metrics = new TransportMetrics();
     private final ClientTransHandler handler;
     private final TransPipeline pipeline;
+    /** No outbound handler sees calls: one whose head is known is written without building its frame. */
+    private final boolean writesDirect;
     private final List<Dialer> dialers;
     private final ConnectionPool pool;
     private final TransportSelector selector;
@@ -71,6 +75,7 @@ public final class RpcClient implements AutoCloseable
         this.options = options;
         this.handler = new ClientTransHandler(options.maxFrameSize(), metrics, this::resetRequested);
         this.pipeline = new TransPipeline(handler, options.inboundHandlers(), options.outboundHandlers());
+        this.writesDirect = !pipeline.hasOutboundHandlers();
         final Map<TransportKind, Dialer> byKind = new EnumMap<>(TransportKind.class);
         byKind.putAll(options.dialers());
         if (!byKind.containsKey(TransportKind.TCP))
@@ -378,8 +383,7 @@ public final class RpcClient implements AutoCloseable
             return;
         }
         metrics.recordCall(callInfo.transport());
-        final CompletableFuture<Void> written = pipeline.write(connection, new RpcMessage(
-            outboundFrame(request, ThriftMessageType.CALL, call.seqId()), callInfo, null));
+        final CompletableFuture<Void> written = write(connection, callInfo, request, call.seqId());
         if (written.isDone() && !written.isCompletedExceptionally())
         {
             return;
@@ -497,6 +501,24 @@ public final class RpcClient implements AutoCloseable
                     }
                 });
         });
+    }
+
+    /**
+     * Write a call: straight from the request's encoded head when it has one and no outbound handler would see the
+     * frame (no {@link RpcFrame} to build), through the pipeline otherwise.
+     */
+    private CompletableFuture<Void> write(final Connection connection, final CallInfo callInfo, final Request request,
+        final int seqId)
+    {
+        final DirectBuffer payload = request.payload();
+        final FrameHead head = writesDirect ? request.knownHead(options.frameFormat(), ThriftMessageType.CALL) : null;
+        if (head != null && head.fits(payload.capacity()))
+        {
+            final HeadFrameWriter writer = new HeadFrameWriter(head, seqId, payload, 0, payload.capacity());
+            return connection.writeFrame(writer.frameLength(), writer);
+        }
+        return pipeline.write(connection, new RpcMessage(outboundFrame(request, ThriftMessageType.CALL, seqId),
+            callInfo, null));
     }
 
     private RpcFrame outboundFrame(final Request request, final ThriftMessageType type, final int seqId)

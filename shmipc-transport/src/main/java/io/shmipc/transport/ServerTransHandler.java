@@ -2,6 +2,7 @@ package io.shmipc.transport;
 
 import io.shmipc.transport.codec.ApplicationExceptionCodec;
 import io.shmipc.transport.codec.FrameFormat;
+import io.shmipc.transport.codec.FrameHead;
 import io.shmipc.transport.codec.MalformedFrameException;
 import io.shmipc.transport.codec.RpcFrame;
 import io.shmipc.transport.codec.StringInfoKeys;
@@ -11,6 +12,7 @@ import io.shmipc.transport.codec.ThriftMessageType;
 import io.shmipc.transport.remote.Connection;
 import io.shmipc.transport.remote.RpcMessage;
 import io.shmipc.transport.remote.TransHandler;
+import io.shmipc.transport.remote.TransPipeline;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -44,6 +46,7 @@ final class ServerTransHandler extends RpcTransHandler
     private static final int CONTROL_SEQ_ID = 0;
     private static final String CONTROL_METHOD = "none";
     private static final byte[] EMPTY_STRUCT = {0};
+    private static final DirectBuffer NO_BODY = new UnsafeBuffer(new byte[0]);
 
     private final RpcHandler handler;
     private final AsyncRpcHandler asyncHandler;
@@ -53,6 +56,8 @@ final class ServerTransHandler extends RpcTransHandler
     private final AtomicInteger inFlight;
     private final ReplyHeads replyHeads = new ReplyHeads();
     private volatile TransHandler pipeline = this;
+    /** No outbound handler sees replies: a plain one is written from its method's head without building its frame. */
+    private volatile boolean writesDirect = true;
     /**
      * Open connections whose client multiplexes (its TTHeader requests say replies may come out of order, as a Kitex
      * mux client's do): such a client honours {@code crrst} only in a control frame, not on replies.
@@ -89,6 +94,7 @@ final class ServerTransHandler extends RpcTransHandler
     void pipeline(final TransHandler pipeline)
     {
         this.pipeline = pipeline;
+        this.writesDirect = !(pipeline instanceof TransPipeline withHandlers) || !withHandlers.hasOutboundHandlers();
     }
 
     /**
@@ -331,6 +337,17 @@ final class ServerTransHandler extends RpcTransHandler
         final DirectBuffer body)
     {
         final RpcFrame in = request.frame();
+        final boolean plain = !draining && (responseHeader == null ||
+            (responseHeader.stringInfoView().isEmpty() && responseHeader.intInfoView().isEmpty()));
+        // A plain reply, as nearly all are: its head is the last one of its method's with another seq id.
+        final FrameHead head = plain ? replyHeads.headFor(in.format(), type, in.method(), in.header().flags()) : null;
+        final DirectBuffer replyBody = body != null ? body : NO_BODY;
+        if (head != null && writesDirect && head.fits(replyBody.capacity()))
+        {
+            final HeadFrameWriter writer = new HeadFrameWriter(head, in.seqId(), replyBody, 0, replyBody.capacity());
+            afterWrite(connection, in, connection.writeFrame(writer.frameLength(), writer));
+            return;
+        }
         final RpcFrame out = new RpcFrame()
             .format(in.format())
             .messageType(type)
@@ -352,16 +369,13 @@ final class ServerTransHandler extends RpcTransHandler
         {
             out.header().stringInfo().put(StringInfoKeys.CONNECTION_RESET, CONNECTION_RESET_VALUE);
         }
-        else if (out.header().stringInfoView().isEmpty() && out.header().intInfoView().isEmpty())
-        {
-            // A plain reply, as nearly all are: its head is the last one of its method's with another seq id.
-            out.head(replyHeads.headFor(out));
-        }
-        if (body != null)
-        {
-            out.body(body, 0, body.capacity());
-        }
-        final CompletableFuture<Void> written = pipeline.write(connection, new RpcMessage(out, request.callInfo(), null));
+        out.head(head).body(replyBody, 0, replyBody.capacity());
+        afterWrite(connection, in, pipeline.write(connection, new RpcMessage(out, request.callInfo(), null)));
+    }
+
+    private static void afterWrite(final Connection connection, final RpcFrame request,
+        final CompletableFuture<Void> written)
+    {
         if (written.isDone() && !written.isCompletedExceptionally())
         {
             return;
@@ -370,7 +384,7 @@ final class ServerTransHandler extends RpcTransHandler
         {
             if (ex != null)
             {
-                LOG.log(DEBUG, "reply to ''{0}'' seq {1} not sent to {2}: {3}", in.method(), in.seqId(),
+                LOG.log(DEBUG, "reply to ''{0}'' seq {1} not sent to {2}: {3}", request.method(), request.seqId(),
                     connection.remoteAddress(), ex.toString());
             }
         });

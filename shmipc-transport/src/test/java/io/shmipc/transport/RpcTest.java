@@ -25,8 +25,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -161,6 +163,36 @@ class RpcTest
             assertEquals("back", response.intInfo().get(UNNAMED_KEY + 1));
             assertEquals(format.name(), response.stringInfo().get("seen-format"));
             assertEquals("whoami", response.intInfo().get(IntInfoKey.TO_METHOD.id()));
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("formatsAndTransports")
+    void shouldSendARepeatedRequestWithItsKeysAndEachCallsSeqIdAndBody(final FrameFormat format,
+        final TransportKind kind)
+    {
+        // Plain replies (no response keys): from the first call on the server writes them from its method's head;
+        // from the third the client writes the request from its kept head.
+        final RpcServer server = start(ServerOptions.builder((ctx, request) ->
+        {
+            final String seen = request.getStringWithoutLengthUtf8(0, request.capacity()) + "|" + ctx.seqId() + "|" +
+                ctx.intInfo(IntInfoKey.FROM_SERVICE) + "|" + ctx.aclToken();
+            return new UnsafeBuffer(seen.getBytes(StandardCharsets.UTF_8));
+        }), kind);
+        final RpcClient client = client(ClientOptions.builder().frameFormat(format), server, kind);
+        final UnsafeBuffer payload = new UnsafeBuffer(new byte[8]);
+        final Request request = Request.builder("again").payload(payload).intInfo(IntInfoKey.FROM_SERVICE, "svc.b")
+            .aclToken("t").build();
+        final Set<Integer> seqIds = new HashSet<>();
+        for (int i = 0; i < 5; i++)
+        {
+            payload.putStringWithoutLengthAscii(0, "call-" + i + "..");
+            final Response response = client.call(request);
+            final String keys = format == FrameFormat.FRAMED ? "null|null" : "svc.b|t";
+            assertEquals("call-" + i + "..|" + response.seqId() + "|" + keys,
+                response.payload().getStringWithoutLengthUtf8(0, response.payload().capacity()), "call " + i);
+            assertTrue(seqIds.add(response.seqId()), "each call its own seq id");
+            assertEquals(kind, response.callInfo().transport());
         }
     }
 

@@ -115,7 +115,7 @@ public final class FrameHead
      *
      * @return the head's length.
      */
-    int encode(final MutableDirectBuffer dst, final int offset, final int seqId, final int bodyLength)
+    public int encode(final MutableDirectBuffer dst, final int offset, final int seqId, final int bodyLength)
     {
         dst.putBytes(offset, bytes);
         dst.putInt(offset + outerLengthOffset, outerLengthBase + bodyLength, ORDER);

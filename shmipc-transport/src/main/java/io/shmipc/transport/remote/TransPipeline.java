@@ -27,6 +27,15 @@ public final class TransPipeline implements TransHandler
         this.outbound = outbound.toArray(new OutboundHandler[0]);
     }
 
+    /**
+     * @return whether outbound handlers see the messages written: if none do, a role handler may write a frame
+     * straight to the connection without building a message for them.
+     */
+    public boolean hasOutboundHandlers()
+    {
+        return outbound.length > 0;
+    }
+
     @Override
     public CompletableFuture<Void> write(final Connection connection, final RpcMessage message)
     {
