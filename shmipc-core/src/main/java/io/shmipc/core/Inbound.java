@@ -396,8 +396,14 @@ final class Inbound {
      * @return false when another taken message holds the pin (this one must then be copied).
      */
     boolean pinLocal() {
-        // Everything unread lies at or after the head given back so far.
-        return LOCAL_PINNED.compareAndSet(this, NO_PIN, (long) LOCAL_HEAD.getAcquire(this));
+        // Only the reader pins, so no compare-and-set: a pin still seen here is one not yet released (then copy).
+        if ((long) LOCAL_PINNED.getAcquire(this) != NO_PIN) {
+            return false;
+        }
+        // Everything unread lies at or after the head given back so far. A release store: it precedes the store of
+        // the head that consuming the message makes, which is all a producer needs (it reads the head first).
+        LOCAL_PINNED.setRelease(this, (long) LOCAL_HEAD.getAcquire(this));
+        return true;
     }
 
     /** The message taken with {@link #pinLocal()} was released; any thread. */
