@@ -1,9 +1,11 @@
 package io.shmipc.transport.codec;
 
 import org.agrona.DirectBuffer;
+import org.agrona.UnsafeApi;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * The frame decoder of one connection: it remembers the head (every byte before the body) of the last frame it
@@ -75,7 +77,13 @@ public final class RepeatedHeadDecoder
         private static final int NONE = -1;
 
         private final byte[] bytes;
-        private final UnsafeBuffer view;
+        /**
+         * The head as words of eight bytes in native order (the last one overlapping the one before when the length
+         * is not a multiple of eight), with the bytes of length fields and seq ids cleared, and the masks that clear
+         * them in a frame's words.
+         */
+        private final long[] words;
+        private final long[] masks;
         private final FrameFormat format;
         private final ThriftMessageType messageType;
         private final String method;
@@ -91,7 +99,6 @@ public final class RepeatedHeadDecoder
         {
             this.bytes = new byte[headLength];
             src.getBytes(offset, bytes);
-            this.view = new UnsafeBuffer(bytes);
             this.format = decoded.format();
             this.messageType = decoded.messageType();
             this.method = decoded.method();
@@ -101,6 +108,40 @@ public final class RepeatedHeadDecoder
             this.aclToken = header.aclToken();
             this.headerSeqIdOffset = format != FrameFormat.FRAMED ? TTHeaderDescriptor.SEQ_ID_OFFSET : NONE;
             this.innerLengthOffset = format == FrameFormat.TTHEADER_FRAMED ? TTHeaderCodec.headerLength(header) : NONE;
+            final byte[] mask = new byte[headLength];
+            Arrays.fill(mask, (byte)0xFF);
+            clear(mask, 0, LENGTH_FIELD_LENGTH);
+            clear(mask, headLength - SEQ_ID_LENGTH, SEQ_ID_LENGTH);
+            if (headerSeqIdOffset != NONE)
+            {
+                clear(mask, headerSeqIdOffset, SEQ_ID_LENGTH);
+            }
+            if (innerLengthOffset != NONE)
+            {
+                clear(mask, innerLengthOffset, LENGTH_FIELD_LENGTH);
+            }
+            final int count = (headLength + Long.BYTES - 1) / Long.BYTES;
+            this.words = new long[count];
+            this.masks = new long[count];
+            final UnsafeBuffer headView = new UnsafeBuffer(bytes);
+            final UnsafeBuffer maskView = new UnsafeBuffer(mask);
+            for (int i = 0; i < count; i++)
+            {
+                final int at = wordOffset(i, count, headLength);
+                masks[i] = maskView.getLong(at, ByteOrder.nativeOrder());
+                words[i] = headView.getLong(at, ByteOrder.nativeOrder()) & masks[i];
+            }
+        }
+
+        private static void clear(final byte[] mask, final int from, final int length)
+        {
+            Arrays.fill(mask, from, from + length, (byte)0);
+        }
+
+        /** Where word {@code i} of {@code count} starts: every eight bytes, the last one ending with the head. */
+        private static int wordOffset(final int i, final int count, final int headLength)
+        {
+            return i < count - 1 ? i * Long.BYTES : headLength - Long.BYTES;
         }
 
         /**
@@ -119,25 +160,24 @@ public final class RepeatedHeadDecoder
             {
                 return 0;
             }
-            final int messageSeqIdOffset = headLength - SEQ_ID_LENGTH;
-            final boolean same;
-            if (headerSeqIdOffset == NONE)
+            if (offset < 0 || (long)offset + headLength > src.capacity())
             {
-                same = sameRange(src, offset, LENGTH_FIELD_LENGTH, messageSeqIdOffset);
+                return 0;
             }
-            else if (innerLengthOffset == NONE)
+            // In bounds (checked just above), so the words are read without a check each.
+            final Object array = src.byteArray();
+            final long address = src.addressOffset() + offset;
+            final int count = words.length;
+            for (int i = 0; i < count; i++)
             {
-                same = sameRange(src, offset, LENGTH_FIELD_LENGTH, headerSeqIdOffset) &&
-                    sameRange(src, offset, headerSeqIdOffset + SEQ_ID_LENGTH, messageSeqIdOffset);
+                if ((UnsafeApi.getLong(array, address + wordOffset(i, count, headLength)) & masks[i]) != words[i])
+                {
+                    return 0;
+                }
             }
-            else
-            {
-                same = sameRange(src, offset, LENGTH_FIELD_LENGTH, headerSeqIdOffset) &&
-                    sameRange(src, offset, headerSeqIdOffset + SEQ_ID_LENGTH, innerLengthOffset) &&
-                    sameRange(src, offset, innerLengthOffset + LENGTH_FIELD_LENGTH, messageSeqIdOffset) &&
-                    (src.getInt(offset + innerLengthOffset, ORDER) & 0xFFFF_FFFFL) ==
-                        frameLength - innerLengthOffset - LENGTH_FIELD_LENGTH;
-            }
+            final boolean same = innerLengthOffset == NONE ||
+                (src.getInt(offset + innerLengthOffset, ORDER) & 0xFFFF_FFFFL) ==
+                    frameLength - innerLengthOffset - LENGTH_FIELD_LENGTH;
             return same ? (int)frameLength : 0;
         }
 
@@ -163,36 +203,13 @@ public final class RepeatedHeadDecoder
 
         boolean sameBytes(final DirectBuffer src, final int offset, final int headLength)
         {
-            return headLength == bytes.length && sameRange(src, offset, 0, headLength);
-        }
-
-        /**
-         * @return whether bytes {@code [from, to)} of the frame at {@code offset} equal those of this head.
-         */
-        private boolean sameRange(final DirectBuffer src, final int offset, final int from, final int to)
-        {
-            final int length = to - from;
-            if (length >= Long.BYTES)
+            if (headLength != bytes.length)
             {
-                int i = from;
-                for (; i + Long.BYTES < to; i += Long.BYTES)
-                {
-                    if (view.getLong(i) != src.getLong(offset + i))
-                    {
-                        return false;
-                    }
-                }
-                // The last eight bytes, overlapping what was compared already.
-                return view.getLong(to - Long.BYTES) == src.getLong(offset + to - Long.BYTES);
+                return false;
             }
-            if (length >= Integer.BYTES)
+            for (int i = 0; i < headLength; i++)
             {
-                return view.getInt(from) == src.getInt(offset + from) &&
-                    view.getInt(to - Integer.BYTES) == src.getInt(offset + to - Integer.BYTES);
-            }
-            for (int i = from; i < to; i++)
-            {
-                if (view.getByte(i) != src.getByte(offset + i))
+                if (bytes[i] != src.getByte(offset + i))
                 {
                     return false;
                 }
