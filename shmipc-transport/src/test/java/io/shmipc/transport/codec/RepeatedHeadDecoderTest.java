@@ -9,7 +9,6 @@ import java.nio.ByteOrder;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class RepeatedHeadDecoderTest
@@ -102,15 +101,7 @@ class RepeatedHeadDecoderTest
         final int expectedLength = RpcFrameCodec.decode(src, OFFSET, available, MAX, expected);
         final RpcFrame actual = new RpcFrame();
         assertEquals(expectedLength, decoder.decode(src, OFFSET, available, MAX, actual));
-        assertEquals(expected.format(), actual.format());
-        assertEquals(expected.messageType(), actual.messageType());
-        assertEquals(expected.method(), actual.method());
-        assertEquals(expected.seqId(), actual.seqId());
-        assertEquals(expected.messageSeqId(), actual.messageSeqId());
-        assertSame(src, actual.body());
-        assertEquals(expected.bodyOffset(), actual.bodyOffset());
-        assertEquals(expected.bodyLength(), actual.bodyLength());
-        assertEquals(expected.header().toString(), actual.header().toString());
+        DecodedFrames.assertSameDecode(expected, actual, src);
         return actual;
     }
 

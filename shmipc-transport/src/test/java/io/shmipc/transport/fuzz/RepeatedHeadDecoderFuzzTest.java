@@ -1,6 +1,7 @@
 package io.shmipc.transport.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.shmipc.transport.codec.DecodedFrames;
 import io.shmipc.transport.codec.FrameFormat;
 import io.shmipc.transport.codec.InfoKeys;
 import io.shmipc.transport.codec.IntInfoKey;
@@ -14,7 +15,6 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
 
 /**
  * {@link RepeatedHeadDecoder} against {@link RpcFrameCodec#decode}: after a good frame primed its memory, a frame
@@ -76,15 +76,7 @@ class RepeatedHeadDecoderFuzzTest
             assertEquals(expectedFailure == null ? null : expectedFailure.reason(), ex.reason(), ex.getMessage());
             return;
         }
-        assertEquals(expected.format(), actual.format());
-        assertEquals(expected.messageType(), actual.messageType());
-        assertEquals(expected.method(), actual.method());
-        assertEquals(expected.seqId(), actual.seqId());
-        assertEquals(expected.messageSeqId(), actual.messageSeqId());
-        assertSame(src, actual.body());
-        assertEquals(expected.bodyOffset(), actual.bodyOffset());
-        assertEquals(expected.bodyLength(), actual.bodyLength());
-        assertEquals(expected.header().toString(), actual.header().toString());
+        DecodedFrames.assertSameDecode(expected, actual, src);
     }
 
     private static RpcFrame frame(final FrameFormat format, final int seqId, final int bodyLength)
