@@ -283,10 +283,23 @@ class RpcTest
     void shouldLetAThreadWaitingOnAnAsynchronousCallReadItsReplyItselfOverSharedMemory(final TransportKind kind)
         throws Exception
     {
+        assertCallersReadTheirReplies(kind, REPLY_DELAY_MILLIS, 6);
+    }
+
+    @Test
+    void shouldLetAWaitingThreadReadAReplySlowerThanOneReadingSlice() throws Exception
+    {
+        // A caller reads in slices of 50 ms, to notice an interrupt: a slower reply is still its own to read.
+        assertCallersReadTheirReplies(TransportKind.SHM, 3 * REPLY_DELAY_MILLIS + 60, 2);
+    }
+
+    private void assertCallersReadTheirReplies(final TransportKind kind, final long replyDelayMillis, final int calls)
+        throws Exception
+    {
         // Each reply comes a while after the call: by then its caller waits for it.
         final RpcServer server = start(ServerOptions.builder((ctx, request) ->
         {
-            Thread.sleep(REPLY_DELAY_MILLIS);
+            Thread.sleep(replyDelayMillis);
             return request;
         }), kind);
         final RpcClient client = client(ClientOptions.builder(), server, kind);
@@ -299,7 +312,6 @@ class RpcTest
         };
         // Connected first: a call still dialling when its caller waits has no connection to read yet.
         assertEquals(kind, client.call(Request.of("sleepy", new byte[1])).callInfo().transport());
-        final int calls = 6;
         for (int i = 0; i < calls; i++)
         {
             final CompletableFuture<Integer> reply = client.callAsync(Request.of("sleepy", new byte[i + 1]),

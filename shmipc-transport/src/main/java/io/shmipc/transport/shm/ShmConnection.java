@@ -236,15 +236,11 @@ final class ShmConnection implements Connection
                 final long left = first ? timeoutNanos : deadlineNanos - System.nanoTime();
                 first = false;
                 // Waits in slices, to notice an interrupt (the caller then waits for its call, which reacts to it).
-                if (left <= 0 || !readFrame(Math.min(left, CALLER_READ_SLICE_NANOS)))
+                if (left <= 0 || !readSlice(Math.min(left, CALLER_READ_SLICE_NANOS)))
                 {
                     break;
                 }
             }
-        }
-        catch (final ShmTimeoutException ex)
-        {
-            // A slice passed with no frame: the caller waits on its future from here (its timer fails it in time).
         }
         finally
         {
@@ -458,6 +454,24 @@ final class ShmConnection implements Connection
         final DirectBuffer head = in.view(FrameKind.DETECTION_LENGTH);
         return RpcFrameCodec.frameLength(head.getInt(0, ByteOrder.BIG_ENDIAN), head.getInt(4, ByteOrder.BIG_ENDIAN),
             maxFrameSize);
+    }
+
+    /**
+     * A reading caller's wait of one slice: a frame read and handed on, or none within the slice (a slow reply: the
+     * caller looks at its call and its interrupt flag, then reads on).
+     *
+     * @return {@code false} once the connection is over.
+     */
+    private boolean readSlice(final long sliceNanos)
+    {
+        try
+        {
+            return readFrame(sliceNanos);
+        }
+        catch (final ShmTimeoutException ex)
+        {
+            return true;
+        }
     }
 
     /**
