@@ -25,7 +25,6 @@ public final class FrameHead
     private final String method;
     private final int flags;
     private final byte[] bytes;
-    private final int outerLengthOffset;
     private final int outerLengthBase;
     private final int innerLengthOffset;
     private final int innerLengthBase;
@@ -42,8 +41,8 @@ public final class FrameHead
         this.flags = frame.header().flags();
         this.bytes = bytes;
         final UnsafeBuffer view = new UnsafeBuffer(bytes);
-        this.outerLengthOffset = 0;
-        this.outerLengthBase = view.getInt(0, ORDER);
+        // Both formats begin with their length field.
+        this.outerLengthBase = view.getInt(TTHeaderDescriptor.LENGTH_OFFSET, ORDER);
         this.innerLengthOffset = format == FrameFormat.TTHEADER_FRAMED ? headerLength : NONE;
         this.innerLengthBase = innerLengthOffset != NONE ? view.getInt(innerLengthOffset, ORDER) : 0;
         this.headerSeqIdOffset = format != FrameFormat.FRAMED ? TTHeaderDescriptor.SEQ_ID_OFFSET : NONE;
@@ -118,7 +117,7 @@ public final class FrameHead
     public int encode(final MutableDirectBuffer dst, final int offset, final int seqId, final int bodyLength)
     {
         dst.putBytes(offset, bytes);
-        dst.putInt(offset + outerLengthOffset, outerLengthBase + bodyLength, ORDER);
+        dst.putInt(offset + TTHeaderDescriptor.LENGTH_OFFSET, outerLengthBase + bodyLength, ORDER);
         if (innerLengthOffset != NONE)
         {
             dst.putInt(offset + innerLengthOffset, innerLengthBase + bodyLength, ORDER);

@@ -62,21 +62,18 @@ public final class RepeatedHeadDecoder
         {
             return;
         }
-        final KnownHead known = last;
-        if (known == null || !known.sameBytes(src, offset, headLength))
-        {
-            last = new KnownHead(src, offset, headLength, decoded);
-        }
+        last = new KnownHead(src, offset, headLength, decoded);
     }
 
     /**
-     * One remembered head: its bytes, where its varying fields are, and what it decoded to.
+     * One remembered head: its length, its bytes as masked words, where its varying fields are, and what it decoded
+     * to.
      */
     private static final class KnownHead
     {
         private static final int NONE = -1;
 
-        private final byte[] bytes;
+        private final int headLength;
         /**
          * The head as words of eight bytes in native order (the last one overlapping the one before when the length
          * is not a multiple of eight), with the bytes of length fields and seq ids cleared, and the masks that clear
@@ -97,8 +94,7 @@ public final class RepeatedHeadDecoder
 
         KnownHead(final DirectBuffer src, final int offset, final int headLength, final RpcFrame decoded)
         {
-            this.bytes = new byte[headLength];
-            src.getBytes(offset, bytes);
+            this.headLength = headLength;
             this.format = decoded.format();
             this.messageType = decoded.messageType();
             this.method = decoded.method();
@@ -123,13 +119,12 @@ public final class RepeatedHeadDecoder
             final int count = (headLength + Long.BYTES - 1) / Long.BYTES;
             this.words = new long[count];
             this.masks = new long[count];
-            final UnsafeBuffer headView = new UnsafeBuffer(bytes);
             final UnsafeBuffer maskView = new UnsafeBuffer(mask);
             for (int i = 0; i < count; i++)
             {
                 final int at = wordOffset(i, count, headLength);
                 masks[i] = maskView.getLong(at, ByteOrder.nativeOrder());
-                words[i] = headView.getLong(at, ByteOrder.nativeOrder()) & masks[i];
+                words[i] = src.getLong(offset + at, ByteOrder.nativeOrder()) & masks[i];
             }
         }
 
@@ -150,7 +145,6 @@ public final class RepeatedHeadDecoder
          */
         int recognise(final DirectBuffer src, final int offset, final int available, final int maxFrameSize)
         {
-            final int headLength = bytes.length;
             if (available < headLength)
             {
                 return 0;
@@ -196,25 +190,9 @@ public final class RepeatedHeadDecoder
                 header.aclToken(aclToken);
                 header.seqId(src.getInt(offset + headerSeqIdOffset, ORDER));
             }
-            final int messageSeqId = src.getInt(offset + bytes.length - SEQ_ID_LENGTH, ORDER);
+            final int messageSeqId = src.getInt(offset + headLength - SEQ_ID_LENGTH, ORDER);
             out.decodedSeqIds(headerSeqIdOffset != NONE ? header.seqId() : messageSeqId, messageSeqId);
-            out.body(src, offset + bytes.length, frameLength - bytes.length);
-        }
-
-        boolean sameBytes(final DirectBuffer src, final int offset, final int headLength)
-        {
-            if (headLength != bytes.length)
-            {
-                return false;
-            }
-            for (int i = 0; i < headLength; i++)
-            {
-                if (bytes[i] != src.getByte(offset + i))
-                {
-                    return false;
-                }
-            }
-            return true;
+            out.body(src, offset + headLength, frameLength - headLength);
         }
     }
 }
